@@ -1,0 +1,204 @@
+"""``kommune-desk``: the GUI entry point (a gui-script, so Windows opens no console)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import threading
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QEventLoop, QLockFile, QSettings, Qt, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+
+from . import APP_NAME, ORGANIZATION
+from .locations import resolve_data_dir
+from .logging_setup import configure_logging
+from .services.maintenance import IntegrityCheck
+from .services.workspace import Workspace, current_os_login, load_workspace, open_database
+from .storage.database import Database
+from .storage.errors import StorageError
+from .ui.errors import install_excepthook, show_error
+from .ui.translations import install_german
+from .ui.workers import start_task
+
+log = logging.getLogger(__name__)
+GUI_DEMO_APPLICATIONS = 10_000
+GUI_DEMO_EVENTS = 100_000
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="kommune-desk", description="KommuneDesk starten")
+    parser.add_argument("--data-dir", help="Datenordner (Standard: lokaler App-Ordner)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="Ohne vorhandene Daten gleich die Demo des Kreises Groß-Gerau erzeugen",
+    )
+    # For benchmarks and smoke tests: quit as soon as the Posteingang shows rows.
+    parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    log_file = str(configure_logging())
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    install_german(app)
+    install_excepthook(log_file)
+
+    data_dir = resolve_data_dir(args.data_dir)
+    try:
+        db = open_database(data_dir)
+    except StorageError as exc:
+        log.warning("start refused: %s", type(exc).__name__)
+        show_error(None, exc.title, exc.message)
+        return 1
+    lock = QLockFile(str(data_dir / "kommune-desk.lock"))
+    if not lock.tryLock(200):
+        db.close()
+        show_error(
+            None,
+            "KommuneDesk ist bereits geöffnet",
+            f"KommuneDesk ist mit dem Datenordner {data_dir} bereits geöffnet. "
+            "Bitte wechseln Sie zu dem offenen Fenster.",
+        )
+        return 1
+    try:
+        return _run(app, db, args, log_file)
+    finally:
+        db.close()
+        lock.unlock()
+
+
+def _run(app: QApplication, db: Database, args: argparse.Namespace, log_file: str) -> int:
+    from .ui.main_window import MainWindow
+
+    workspace = load_workspace(db)
+    if workspace is None:
+        workspace = _first_start(db, demo=args.demo)
+        if workspace is None:
+            return 0
+    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APP_NAME)
+    window = MainWindow(workspace, settings, log_file)
+    window.show()
+    checker = _start_integrity_check(window, db)
+    if args.exit_when_ready:
+        window.inbox_ready.connect(
+            lambda count: (print(f"ready {count}", flush=True), QTimer.singleShot(0, window.close))
+        )
+    log.info("main window shown")
+    try:
+        return app.exec()
+    finally:
+        checker.interrupt()
+        # Workers use the database; let them finish before it closes and Python exits.
+        QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def _start_integrity_check(window: QWidget, db: Database) -> IntegrityCheck:
+    """quick_check reads the whole file, so it runs in a worker and never delays the window."""
+
+    checker = IntegrityCheck(db)
+
+    def report(problems: list[str] | None) -> None:
+        if problems:
+            log.error("quick_check found %d problems", len(problems))
+            QMessageBox.warning(
+                window,
+                "Datenbank beschädigt",
+                "Die Prüfung der Datenbank hat Fehler gefunden. Bitte arbeiten Sie nicht weiter "
+                "und verständigen Sie Ihre IT-Betreuung; die letzte Sicherung kann "
+                "wiederhergestellt werden.",
+            )
+
+    start_task(
+        checker.run,
+        on_done=report,
+        on_error=lambda exc: log.warning("quick_check failed: %s", type(exc).__name__),
+    )
+    return checker
+
+
+def _first_start(db: Database, *, demo: bool) -> Workspace | None:
+    from .domain.validation import ValidationError
+    from .services.setup import set_up_office
+    from .ui.first_start import FirstStartDialog
+
+    login = current_os_login()
+    if demo:
+        return _build_demo(db, login)
+    dialog = FirstStartDialog(login)
+    while dialog.exec() == FirstStartDialog.DialogCode.Accepted:
+        if dialog.choice == "demo":
+            workspace = _build_demo(db, login)
+            if workspace is not None:
+                return workspace
+            continue
+        try:
+            set_up_office(db, dialog.setup_input())
+        except ValidationError as exc:
+            dialog.show_problems(exc.messages)
+            continue
+        return load_workspace(db, login)
+    return None
+
+
+def _build_demo(db: Database, login: str) -> Workspace | None:
+    """Build the GUI demo in a worker behind a cancellable progress dialog."""
+    from .demo.generator import DemoOptions
+    from .services.demo import DemoCancelledError, build_demo
+
+    options = DemoOptions(
+        GUI_DEMO_APPLICATIONS, GUI_DEMO_EVENTS, seed=1, today=dt.date.today(), os_login=login or "demo"
+    )
+    cancel = threading.Event()
+    dialog = QProgressDialog("Demo-Daten werden erzeugt …", "Abbrechen", 0, 100)
+    dialog.setWindowTitle("Demo ausprobieren")
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumDuration(0)
+    dialog.canceled.connect(cancel.set)
+    loop = QEventLoop()
+    outcome: dict[str, object] = {}
+
+    def done(result: object) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def failed(exc: BaseException) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    def progress(percent: int, text: str) -> None:
+        dialog.setValue(percent)
+        dialog.setLabelText(text)
+
+    def run(progress: Callable[[int, str], None]) -> object:
+        return build_demo(db, options, progress, should_stop=cancel.is_set)
+
+    start_task(run, on_done=done, on_error=failed, on_progress=progress)
+    loop.exec()
+    dialog.close()
+    error = outcome.get("error")
+    if isinstance(error, DemoCancelledError):
+        return None
+    if isinstance(error, StorageError):
+        show_error(None, error.title, error.message)
+        return None
+    if error is not None:
+        log.error("demo build failed: %s", type(error).__name__)
+        show_error(
+            None,
+            "Demo konnte nicht erzeugt werden",
+            "Die Demo-Daten konnten nicht erzeugt werden; es wurde nichts gespeichert.",
+        )
+        return None
+    return load_workspace(db, login)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

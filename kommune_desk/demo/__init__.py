@@ -1,0 +1,1 @@
+"""Deterministic demo data for the Kreis Groß-Gerau network."""

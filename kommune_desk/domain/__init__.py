@@ -1,0 +1,1 @@
+"""Pure business rules: records, workflow, deadlines, fees, booking. No Qt, no SQL."""

@@ -1,0 +1,40 @@
+"""German display formats: 24.11.2026, 1.234,50 €."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def utc_now_iso() -> str:
+    """The current time as stored: ISO 8601 in UTC, seconds precision."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def format_date(value: dt.date) -> str:
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """Local wall-clock time of an instant, e.g. ``24.11.2026, 09:13``."""
+    local = value.astimezone() if value.tzinfo else value
+    return f"{format_date(local)}, {local.hour:02d}:{local.minute:02d}"
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    return (value.astimezone() if value.tzinfo else value).date()
+
+
+def format_amount(cents: int) -> str:
+    """``123450`` → ``1.234,50 €``."""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} €"
+
+
+def format_count(value: int) -> str:
+    """``100000`` → ``100.000``."""
+    return f"{value:,}".replace(",", ".")

@@ -1,0 +1,1 @@
+"""Intake of FIT-Connect submission folders/ZIPs and portal exports (later issue)."""

@@ -1,0 +1,1 @@
+"""Sync server (FastAPI); imports domain/, never ui/ or client internals (later issue)."""

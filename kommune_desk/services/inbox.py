@@ -1,0 +1,58 @@
+"""Read side of the Posteingang: ordered row handles, pages of rows, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from kommune_desk.domain.formatting import parse_timestamp
+from kommune_desk.domain.records import ApplicationStatus, InboxRow
+from kommune_desk.storage import applications as repo
+from kommune_desk.storage.database import Database
+
+SORT_KEYS = tuple(repo.INBOX_ORDER)
+
+
+class InboxReader:
+    """A read connection for one thread, answering the Posteingang's questions."""
+
+    def __init__(self, db: Database, municipality_id: str) -> None:
+        self._conn = db.reader()
+        self._municipality_id = municipality_id
+
+    def ordered_handles(self, order: str = "received_at", descending: bool = True) -> list[int]:
+        """Handles of all live applications in display order (ids only: a few MB for 100,000)."""
+        if order not in repo.INBOX_ORDER:
+            raise ValueError(f"unknown sort key {order!r}")
+        return repo.inbox_rowids(self._conn, self._municipality_id, order, descending)
+
+    def first_handles(
+        self, limit: int, order: str = "received_at", descending: bool = True
+    ) -> tuple[list[int], int]:
+        """The first ``limit`` handles and the total count: enough to paint the first screen."""
+        if order not in repo.INBOX_ORDER:
+            raise ValueError(f"unknown sort key {order!r}")
+        handles = repo.inbox_rowids(self._conn, self._municipality_id, order, descending, limit)
+        return handles, repo.count_live(self._conn, self._municipality_id)
+
+    def rows(self, handles: Sequence[int]) -> dict[int, InboxRow]:
+        """The Posteingang lines for the given handles."""
+        return {
+            handle: InboxRow(
+                id=r[0],
+                aktenzeichen=r[1],
+                received_at=parse_timestamp(r[2]),
+                service_name=r[3],
+                applicant_name=r[4],
+                status=ApplicationStatus(r[5]),
+                due_date=dt.date.fromisoformat(r[6]) if r[6] else None,
+            )
+            for handle, r in repo.inbox_rows(self._conn, handles).items()
+        }
+
+    def status_counts(self) -> dict[ApplicationStatus, int]:
+        counts = repo.count_by_status(self._conn, self._municipality_id)
+        return {ApplicationStatus(k): v for k, v in counts.items()}
+
+    def close(self) -> None:
+        self._conn.close()

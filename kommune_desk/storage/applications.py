@@ -1,0 +1,135 @@
+"""Applications: insert, Aktenzeichen number ranges and the Posteingang's paged reads."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+# Sort keys the Posteingang offers, mapped to SQL that only we write.
+INBOX_ORDER = {
+    "aktenzeichen": "a.aktenzeichen",
+    "received_at": "a.received_at",
+    "service": "s.name",
+    "applicant": "a.applicant_name",
+    "status": "a.status",
+    "due_date": "a.due_date",
+}
+
+_INBOX_COLUMNS = (
+    "a.rowid, a.id, a.aktenzeichen, a.received_at, coalesce(s.name, 'Unbekannte Leistung'),"
+    " a.applicant_name, a.status, a.due_date"
+)
+_INBOX_FROM = "applications a LEFT JOIN services s ON s.id = a.service_id"
+
+APPLICATION_COLUMNS = (
+    "id",
+    "municipality_id",
+    "office_id",
+    "service_id",
+    "aktenzeichen",
+    "received_at",
+    "channel",
+    "status",
+    "applicant_name",
+    "applicant_street",
+    "applicant_postal_code",
+    "applicant_city",
+    "applicant_email",
+    "applicant_phone",
+    "form_data",
+    "assignee_id",
+    "due_date",
+    "decision",
+    "decided_at",
+    "fee_cents",
+    "kassenzeichen",
+    "payment_status",
+    "payment_method",
+    "submission_id",
+    "created_at",
+    "updated_at",
+)
+# Mirrors the schema's column defaults, because executemany binds every column.
+_DEFAULTS: dict[str, object] = {
+    "applicant_street": "",
+    "applicant_postal_code": "",
+    "applicant_city": "",
+    "applicant_email": "",
+    "applicant_phone": "",
+    "form_data": "{}",
+    "fee_cents": 0,
+    "payment_status": "offen",
+}
+INSERT_APPLICATION_SQL = (
+    f"INSERT INTO applications ({', '.join(APPLICATION_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in APPLICATION_COLUMNS)})"
+)
+
+
+def application_values(row: dict[str, Any]) -> list[Any]:
+    """Column values in INSERT order, schema defaults filled in."""
+    return [row.get(c, _DEFAULTS.get(c)) for c in APPLICATION_COLUMNS]
+
+
+def insert_application(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    conn.execute(INSERT_APPLICATION_SQL, application_values(row))
+
+
+def next_number(conn: sqlite3.Connection, office_id: str, year: int) -> int:
+    """Reserve the next running number of an office's year, in the caller's transaction."""
+    row = conn.execute(
+        "INSERT INTO number_ranges (office_id, year, last_number) VALUES (?, ?, 1)"
+        " ON CONFLICT (office_id, year) DO UPDATE SET last_number = last_number + 1"
+        " RETURNING last_number",
+        (office_id, year),
+    ).fetchone()
+    return int(row[0])
+
+
+def inbox_rowids(
+    conn: sqlite3.Connection,
+    municipality_id: str,
+    order: str = "received_at",
+    descending: bool = True,
+    limit: int = -1,
+) -> list[int]:
+    """Row ids of all live applications of a municipality in display order.
+
+    Only ids are loaded (a few MB for 100,000 rows); :func:`inbox_rows` fetches
+    the visible page's columns on demand.
+    """
+    column = INBOX_ORDER[order]
+    direction = "DESC" if descending else "ASC"
+    join = " LEFT JOIN services s ON s.id = a.service_id" if order == "service" else ""
+    sql = (
+        f"SELECT a.rowid FROM applications a{join}"
+        " WHERE a.municipality_id = ? AND a.deleted_at IS NULL"
+        f" ORDER BY {column} {direction}, a.rowid {direction} LIMIT ?"
+    )
+    return [r[0] for r in conn.execute(sql, (municipality_id, limit))]
+
+
+def count_live(conn: sqlite3.Connection, municipality_id: str) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM applications WHERE municipality_id = ? AND deleted_at IS NULL",
+        (municipality_id,),
+    ).fetchone()[0]
+
+
+def inbox_rows(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """Display columns for the given row ids, keyed by rowid."""
+    if not rowids:
+        return {}
+    marks = ",".join("?" for _ in rowids)
+    sql = f"SELECT {_INBOX_COLUMNS} FROM {_INBOX_FROM} WHERE a.rowid IN ({marks})"
+    return {row[0]: row[1:] for row in conn.execute(sql, list(rowids))}
+
+
+def count_by_status(conn: sqlite3.Connection, municipality_id: str) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT status, count(*) FROM applications WHERE municipality_id = ? AND deleted_at IS NULL"
+        " GROUP BY status",
+        (municipality_id,),
+    )
+    return dict(rows.fetchall())

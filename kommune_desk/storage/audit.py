@@ -1,0 +1,47 @@
+"""The append-only audit trail: who changed or opened what, when, old → new."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from kommune_desk.domain.ids import uuid7
+
+
+def append_audit(
+    conn: sqlite3.Connection,
+    *,
+    at: str,
+    clerk_id: str | None,
+    municipality_id: str | None,
+    entity: str,
+    entity_id: str,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Record one audit entry in the caller's transaction."""
+    conn.execute(
+        "INSERT INTO audit_log (id, at, clerk_id, municipality_id, entity, entity_id, action, changes)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            uuid7(),
+            at,
+            clerk_id,
+            municipality_id,
+            entity,
+            entity_id,
+            action,
+            json.dumps(changes or {}, ensure_ascii=False, sort_keys=True),
+        ),
+    )
+
+
+def entries_for(conn: sqlite3.Connection, entity: str, entity_id: str) -> list[sqlite3.Row]:
+    """Audit entries for one record, oldest first."""
+    cursor = conn.execute(
+        "SELECT at, clerk_id, action, changes FROM audit_log WHERE entity = ? AND entity_id = ?"
+        " ORDER BY at, id",
+        (entity, entity_id),
+    )
+    return cursor.fetchall()

@@ -1,0 +1,59 @@
+"""Numbered, forward-only schema migrations, run at start inside one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .errors import DatabaseTooNewError
+from .transaction import immediate_transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _apply_v1(conn: sqlite3.Connection) -> None:
+    from .schema_v1 import STATEMENTS  # only read when a database is created or upgraded
+
+    for statement in STATEMENTS:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "Grundschema", _apply_v1),)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Bring the schema up to the newest version; return the versions applied.
+
+    All pending migrations run in one ``BEGIN IMMEDIATE`` transaction: a failure leaves
+    the database exactly as it was. A database from a newer release is refused.
+    """
+    latest = migrations[-1].version
+    current = schema_version(conn)
+    if current > latest:
+        raise DatabaseTooNewError(
+            f"Diese Datenbank stammt von einer neueren KommuneDesk-Version (Schema {current}, "
+            f"diese Version kennt bis {latest}). Bitte installieren Sie die aktuelle Version. "
+            "Es wurde nichts verändert."
+        )
+    pending = [m for m in migrations if m.version > current]
+    if not pending:
+        return []
+    with immediate_transaction(conn):
+        # Re-read inside the lock: another process may have migrated meanwhile.
+        current = schema_version(conn)
+        pending = [m for m in migrations if m.version > current]
+        for migration in pending:
+            migration.apply(conn)
+            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+    return [m.version for m in pending]

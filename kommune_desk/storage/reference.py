@@ -1,0 +1,187 @@
+"""Municipalities, offices, clerks, services and local settings."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from kommune_desk.domain.records import (
+    Address,
+    BankAccount,
+    Clerk,
+    FeeRule,
+    Municipality,
+    MunicipalityKind,
+    Office,
+    Role,
+    Service,
+)
+
+
+def insert_municipality(conn: sqlite3.Connection, m: Municipality, at: str) -> None:
+    bank = m.bank or BankAccount("", "", "")
+    conn.execute(
+        "INSERT INTO municipalities (id, ags, name, kind, street, postal_code, city, phone, email,"
+        " website, bank_name, iban, bic, logo_sha256, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            m.id,
+            m.ags,
+            m.name,
+            m.kind.value,
+            m.address.street,
+            m.address.postal_code,
+            m.address.city,
+            m.phone,
+            m.email,
+            m.website,
+            bank.bank_name,
+            bank.iban,
+            bank.bic,
+            m.logo_sha256,
+            at,
+            at,
+        ),
+    )
+
+
+def insert_office(conn: sqlite3.Connection, o: Office, at: str) -> None:
+    conn.execute(
+        "INSERT INTO offices (id, municipality_id, name, code, street, postal_code, city,"
+        " opening_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            o.id,
+            o.municipality_id,
+            o.name,
+            o.code,
+            o.address.street,
+            o.address.postal_code,
+            o.address.city,
+            o.opening_hours,
+            at,
+            at,
+        ),
+    )
+
+
+def insert_clerk(conn: sqlite3.Connection, c: Clerk, at: str) -> None:
+    conn.execute(
+        "INSERT INTO clerks (id, municipality_id, office_id, os_login, display_name, role, email,"
+        " phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            c.id,
+            c.municipality_id,
+            c.office_id,
+            c.os_login,
+            c.display_name,
+            c.role.value,
+            c.email,
+            c.phone,
+            at,
+            at,
+        ),
+    )
+
+
+def insert_service(conn: sqlite3.Connection, s: Service, at: str) -> None:
+    conn.execute(
+        "INSERT INTO services (id, municipality_id, leika_id, name, processing_days, fee_rule,"
+        " four_eyes, legal_basis, form_fields, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            s.id,
+            s.municipality_id,
+            s.leika_id,
+            s.name,
+            s.processing_days,
+            json.dumps(s.fee_rule.to_dict()),
+            int(s.four_eyes),
+            s.legal_basis,
+            json.dumps([list(f) for f in s.form_fields], ensure_ascii=False),
+            at,
+            at,
+        ),
+    )
+
+
+def get_municipality(conn: sqlite3.Connection, municipality_id: str) -> Municipality | None:
+    row = conn.execute(
+        "SELECT id, ags, name, kind, street, postal_code, city, phone, email, website,"
+        " bank_name, iban, bic, logo_sha256 FROM municipalities WHERE id = ? AND deleted_at IS NULL",
+        (municipality_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    bank = BankAccount(row[10], row[11], row[12]) if row[11] else None
+    return Municipality(
+        row[0],
+        row[1],
+        row[2],
+        MunicipalityKind(row[3]),
+        Address(row[4], row[5], row[6]),
+        row[7],
+        row[8],
+        row[9],
+        bank,
+        row[13],
+    )
+
+
+def get_office(conn: sqlite3.Connection, office_id: str) -> Office | None:
+    row = conn.execute(
+        "SELECT id, municipality_id, name, code, street, postal_code, city, opening_hours"
+        " FROM offices WHERE id = ? AND deleted_at IS NULL",
+        (office_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    return Office(row[0], row[1], row[2], row[3], Address(row[4], row[5], row[6]), row[7])
+
+
+def find_clerk_by_login(conn: sqlite3.Connection, municipality_id: str, os_login: str) -> Clerk | None:
+    """The clerk mapped to an OS login; logins compare case-insensitively as on Windows."""
+    row = conn.execute(
+        "SELECT id, municipality_id, office_id, os_login, display_name, role, email, phone"
+        " FROM clerks WHERE municipality_id = ? AND lower(os_login) = lower(?)"
+        " AND deleted_at IS NULL",
+        (municipality_id, os_login),
+    ).fetchone()
+    if row is None:
+        return None
+    return Clerk(row[0], row[1], row[2], row[3], row[4], Role(row[5]), row[6], row[7])
+
+
+def list_services(conn: sqlite3.Connection, municipality_id: str) -> list[Service]:
+    rows = conn.execute(
+        "SELECT id, municipality_id, leika_id, name, processing_days, fee_rule, four_eyes,"
+        " legal_basis, form_fields FROM services WHERE municipality_id = ? AND deleted_at IS NULL"
+        " ORDER BY name",
+        (municipality_id,),
+    ).fetchall()
+    return [
+        Service(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            FeeRule.from_dict(json.loads(r[5])),
+            bool(r[6]),
+            r[7],
+            tuple(tuple(f) for f in json.loads(r[8])),
+        )  # type: ignore[misc]
+        for r in rows
+    ]
+
+
+def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

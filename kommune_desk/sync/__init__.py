@@ -1,0 +1,1 @@
+"""Client sync engine: push the outbox, pull changes per scope (later issue)."""

@@ -1,0 +1,116 @@
+"""First start without a database: a short set-up, or "Demo ausprobieren"."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kommune_desk.domain.records import Role
+from kommune_desk.domain.validation import SetupInput
+
+
+class FirstStartDialog(QDialog):
+    """Returns Accepted with :attr:`choice` ``"setup"`` (and :meth:`setup_input`) or ``"demo"``."""
+
+    def __init__(self, os_login: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("KommuneDesk einrichten")
+        self.choice: str | None = None
+        self._os_login = os_login
+
+        intro = QLabel(
+            "<h2>Willkommen bei KommuneDesk</h2>"
+            "<p>Auf diesem Computer gibt es noch keine Daten. Richten Sie Ihre Dienststelle ein "
+            "oder probieren Sie KommuneDesk mit Beispieldaten des Kreises Groß-Gerau aus.</p>"
+        )
+        intro.setWordWrap(True)
+        self.municipality = QLineEdit(placeholderText="z. B. Stadt Mörfelden-Walldorf")
+        self.ags = QLineEdit(placeholderText="8 Ziffern, z. B. 06433008")
+        self.ags.setMaxLength(8)
+        self.street = QLineEdit(placeholderText="z. B. Westendstraße 8")
+        self.postal_code = QLineEdit(placeholderText="z. B. 64546")
+        self.postal_code.setMaxLength(5)
+        self.city = QLineEdit(placeholderText="z. B. Mörfelden-Walldorf")
+        self.office = QLineEdit("Bürgerbüro")
+        self.office_code = QLineEdit(placeholderText="z. B. MW – steht vor jedem Aktenzeichen")
+        self.office_code.setMaxLength(6)
+        self.clerk = QLineEdit(placeholderText="Vorname Nachname")
+        self.role = QComboBox()
+        for role in Role:
+            self.role.addItem(role.label, role.value)
+        form = QFormLayout()
+        form.addRow("Gemeinde/Stadt:", self.municipality)
+        form.addRow("Amtl. Gemeindeschlüssel:", self.ags)
+        form.addRow("Straße, Nr.:", self.street)
+        form.addRow("PLZ:", self.postal_code)
+        form.addRow("Ort:", self.city)
+        form.addRow("Dienststelle:", self.office)
+        form.addRow("Kürzel der Dienststelle:", self.office_code)
+        form.addRow("Ihr Name:", self.clerk)
+        form.addRow("Ihre Rolle:", self.role)
+        form.addRow("Windows-Anmeldung:", QLabel(os_login or "(unbekannt)"))
+
+        self.errors = QLabel()
+        self.errors.setObjectName("setupErrors")
+        self.errors.setStyleSheet("color: #a40000")
+        self.errors.setWordWrap(True)
+
+        buttons = QDialogButtonBox()
+        self.setup_button = QPushButton("Einrichten")
+        self.setup_button.setDefault(True)
+        self.demo_button = QPushButton("Demo ausprobieren")
+        cancel = QPushButton("Abbrechen")
+        buttons.addButton(self.setup_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.demo_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
+        self.setup_button.clicked.connect(self._choose_setup)
+        self.demo_button.clicked.connect(self._choose_demo)
+        cancel.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.resize(560, 0)
+
+    def setup_input(self) -> SetupInput:
+        return SetupInput(
+            municipality_name=self.municipality.text(),
+            ags=self.ags.text(),
+            street=self.street.text(),
+            postal_code=self.postal_code.text(),
+            city=self.city.text(),
+            office_name=self.office.text(),
+            office_code=self.office_code.text(),
+            clerk_name=self.clerk.text(),
+            role=str(self.role.currentData()),
+            os_login=self._os_login,
+        )
+
+    def show_problems(self, messages: list[str]) -> None:
+        self.errors.setText("\n".join(f"• {m}" for m in messages))
+
+    def _choose_setup(self) -> None:
+        from kommune_desk.domain.validation import ValidationError, validate_setup
+
+        try:
+            validate_setup(self.setup_input())
+        except ValidationError as exc:
+            self.show_problems(exc.messages)
+            return
+        self.choice = "setup"
+        self.accept()
+
+    def _choose_demo(self) -> None:
+        self.choice = "demo"
+        self.accept()

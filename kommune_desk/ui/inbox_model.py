@@ -1,0 +1,235 @@
+"""Posteingang table model: row handles load in a worker, visible rows on demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from kommune_desk.domain.formatting import format_date, local_date
+from kommune_desk.domain.records import InboxRow
+from kommune_desk.services.inbox import InboxReader
+
+from .workers import start_task
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    ("Aktenzeichen", "aktenzeichen"),
+    ("Eingang", "received_at"),
+    ("Leistung", "service"),
+    ("Antragsteller/in", "applicant"),
+    ("Status", "status"),
+    ("Frist", "due_date"),
+)
+PAGE_SIZE = 200
+_CACHE_LIMIT = 4000
+_AMBER = QColor("#fff1c2")
+_RED = QColor("#f9d0cc")
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class InboxModel(QAbstractTableModel):
+    """Holds only the ordered row handles; the visible page's rows are read on demand
+    (one indexed query per 200 rows), so 100,000 applications cost a few MB."""
+
+    loaded = Signal(int)
+    load_failed = Signal(object)
+
+    def __init__(
+        self,
+        open_reader: Callable[[], InboxReader],
+        today: Callable[[], dt.date] = dt.date.today,
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._open_reader = open_reader
+        self._today = today
+        self._reader: InboxReader | None = None
+        self._handles: list[int] = []
+        self._total = 0
+        self._complete = False
+        self._rows: dict[int, InboxRow] = {}
+        self._order = ("received_at", True)
+        self._generation = 0
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        """Reload in workers: first the top page and the count (a few ms, so the first
+        screen appears at once), then all row handles for scrolling."""
+        self._generation += 1
+        generation = self._generation
+        order, descending = self._order
+        start_task(
+            _load_first_page,
+            self._open_reader,
+            order,
+            descending,
+            on_done=lambda result: self._apply_first_page(generation, *result),
+            on_error=self.load_failed.emit,
+        )
+        start_task(
+            _load_handles,
+            self._open_reader,
+            order,
+            descending,
+            on_done=lambda handles: self._apply_handles(generation, handles),
+            on_error=self.load_failed.emit,
+        )
+
+    def _apply_first_page(self, generation: int, handles: list[int], total: int) -> None:
+        if generation != self._generation or self._complete:
+            return  # outdated, or the full list was quicker
+        self.beginResetModel()
+        self._handles, self._total = handles, total
+        self._rows.clear()
+        self.endResetModel()
+        self.loaded.emit(total)
+
+    def _apply_handles(self, generation: int, handles: list[int]) -> None:
+        if generation != self._generation:
+            return  # a newer reload is on its way
+        shown = len(self._handles)
+        if shown and handles[:shown] == self._handles and len(handles) == self._total:
+            # Same rows on top: extend in place so selection and scroll position stay.
+            self._handles, self._complete = handles, True
+            if len(handles) > shown:
+                self.dataChanged.emit(self.index(shown, 0), self.index(len(handles) - 1, len(COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self._handles, self._total, self._complete = handles, len(handles), True
+        self._rows.clear()
+        self.endResetModel()
+        self.loaded.emit(len(handles))
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def application_id(self, row: int) -> str | None:
+        record = self._row(row)
+        return record.id if record else None
+
+    # -- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        requested = (COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder)
+        if requested == self._order and self._generation:
+            return  # the view re-announces its sort order on set-up; one load is enough
+        self._order = requested
+        self._complete = False
+        self.reload()
+
+    def ensure_loaded(self) -> None:
+        """Start the first load unless one is already under way."""
+        if not self._generation:
+            self.reload()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record = self._row(index.row())
+        if record is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole else None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(record, column)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._deadline_brush(record)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
+            return self._deadline_hint(record)
+        return None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _row(self, row: int) -> InboxRow | None:
+        if not 0 <= row < len(self._handles):
+            return None
+        handle = self._handles[row]
+        record = self._rows.get(handle)
+        if record is None:
+            self._fetch_page(row)
+            record = self._rows.get(handle)
+        return record
+
+    def _fetch_page(self, row: int) -> None:
+        if len(self._rows) > _CACHE_LIMIT:
+            self._rows.clear()
+        start = row - row % PAGE_SIZE
+        page = self._handles[start : start + PAGE_SIZE]
+        try:
+            if self._reader is None:
+                self._reader = self._open_reader()
+            self._rows.update(self._reader.rows(page))
+        except Exception as exc:  # shown as "…" rows plus a message, never a crash
+            log.warning("inbox page read failed: %s", type(exc).__name__)
+            self.load_failed.emit(exc)
+
+    def _deadline_brush(self, record: InboxRow) -> QBrush | None:
+        if record.due_date is None or not record.status.is_open:
+            return None
+        days = (record.due_date - self._today()).days
+        if days < 0:
+            return QBrush(_RED)
+        if days <= 3:
+            return QBrush(_AMBER)
+        return None
+
+    def _deadline_hint(self, record: InboxRow) -> str | None:
+        if record.due_date is None or not record.status.is_open:
+            return None
+        days = (record.due_date - self._today()).days
+        if days < 0:
+            return f"Frist seit {-days} Tag{'en' if days != -1 else ''} überschritten"
+        if days == 0:
+            return "Frist endet heute"
+        return f"Noch {days} Tag{'e' if days != 1 else ''}"
+
+
+def _display(record: InboxRow, column: int) -> str:
+    if column == 0:
+        return record.aktenzeichen
+    if column == 1:
+        return format_date(local_date(record.received_at))
+    if column == 2:
+        return record.service_name
+    if column == 3:
+        return record.applicant_name
+    if column == 4:
+        return record.status.label
+    return format_date(record.due_date) if record.due_date else "–"
+
+
+def _load_first_page(
+    open_reader: Callable[[], InboxReader], order: str, descending: bool
+) -> tuple[list[int], int]:
+    reader = open_reader()
+    try:
+        return reader.first_handles(PAGE_SIZE, order, descending)
+    finally:
+        reader.close()
+
+
+def _load_handles(open_reader: Callable[[], InboxReader], order: str, descending: bool) -> list[int]:
+    reader = open_reader()  # the worker thread's own connection
+    try:
+        return reader.ordered_handles(order, descending)
+    finally:
+        reader.close()

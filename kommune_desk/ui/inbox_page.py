@@ -1,0 +1,61 @@
+"""The Posteingang page: headline with counts and the application table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from kommune_desk.domain.formatting import format_count
+
+from .inbox_model import InboxModel
+
+
+class InboxPage(QWidget):
+    def __init__(self, model: InboxModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.heading = QLabel("<h2>Posteingang</h2>")
+        self.summary = QLabel("Anträge werden geladen …")
+        self.summary.setObjectName("inboxSummary")
+        self.table = QTableView()
+        self.table.setObjectName("inboxTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setVisible(False)
+        # Fixed row heights: Qt then never measures all 100,000 rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((130, 90, 240, 220, 170, 90)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName("Liste der Anträge")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        model.loaded.connect(self._show_count)
+        model.load_failed.connect(self._show_failure)
+
+    def _show_count(self, count: int) -> None:
+        if count == 0:
+            self.summary.setText("Keine Anträge vorhanden.")
+        else:
+            noun = "Antrag" if count == 1 else "Anträge"
+            self.summary.setText(
+                f"{format_count(count)} {noun} · Fristen: "
+                "<span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
+                "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
+            )
+
+    def _show_failure(self, _exc: object) -> None:
+        self.summary.setText(
+            "Die Anträge konnten nicht gelesen werden. Bitte versuchen Sie es mit F5 erneut; "
+            "Details stehen in der Protokolldatei."
+        )

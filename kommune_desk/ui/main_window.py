@@ -1,0 +1,172 @@
+"""The main window: navigation, the four sections, menus and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QSize, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QWidget,
+)
+
+from kommune_desk import APP_NAME, __version__
+from kommune_desk.services.inbox import InboxReader
+from kommune_desk.services.workspace import Workspace
+
+from .inbox_model import InboxModel
+from .inbox_page import InboxPage
+from .placeholder_page import SECTIONS_TO_COME, PlaceholderPage
+
+SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
+_ICONS = (
+    QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    QStyle.StandardPixmap.SP_DriveHDIcon,
+    QStyle.StandardPixmap.SP_FileDialogInfoView,
+    QStyle.StandardPixmap.SP_BrowserReload,
+)
+
+
+class MainWindow(QMainWindow):
+    inbox_ready = Signal(int)
+
+    def __init__(self, workspace: Workspace, settings: QSettings, log_file: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.settings = settings
+        self.log_file = log_file
+        self.setWindowTitle(f"{APP_NAME} – {workspace.municipality.name}")
+        self.setMinimumSize(QSize(900, 560))
+
+        municipality_id = workspace.municipality.id
+        self.inbox_model = InboxModel(lambda: InboxReader(workspace.db, municipality_id), parent=self)
+        self.inbox_page = InboxPage(self.inbox_model)
+        self.inbox_model.loaded.connect(self.inbox_ready.emit)
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(190)
+        self.navigation.setIconSize(QSize(22, 22))
+        self.navigation.setAccessibleName("Bereiche")
+        self.pages = QStackedWidget()
+        for index, name in enumerate(SECTIONS):
+            icon = self.style().standardIcon(_ICONS[index])
+            item = QListWidgetItem(icon, name)
+            item.setSizeHint(QSize(170, 40))
+            self.navigation.addItem(item)
+            page = self.inbox_page if index == 0 else PlaceholderPage(name, SECTIONS_TO_COME[name])
+            self.pages.addWidget(page)
+        self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_state()
+        self.inbox_model.ensure_loaded()
+
+    # -- navigation ------------------------------------------------------------------------
+    def show_section(self, index: int) -> None:
+        self.navigation.setCurrentRow(index)
+
+    def current_section(self) -> str:
+        return SECTIONS[self.pages.currentIndex()]
+
+    # -- menus -------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&Datei")
+        open_data = QAction("&Datenordner öffnen", self)
+        open_data.triggered.connect(lambda: self._open_folder(str(self.workspace.db.data_dir)))
+        file_menu.addAction(open_data)
+        file_menu.addSeparator()
+        quit_action = QAction("&Beenden", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&Ansicht")
+        for index, name in enumerate(SECTIONS):
+            action = QAction(f"&{name}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, i=index: self.show_section(i))
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        refresh = QAction("&Aktualisieren", self)
+        refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        refresh.triggered.connect(self.inbox_model.reload)
+        view_menu.addAction(refresh)
+
+        help_menu = self.menuBar().addMenu("&Hilfe")
+        show_log = QAction("&Protokolldatei öffnen", self)
+        show_log.triggered.connect(lambda: self._open_folder(self.log_file))
+        help_menu.addAction(show_log)
+        about = QAction(f"Ü&ber {APP_NAME}", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _open_folder(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"Über {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Anträge, Statistik und Geräteverleih für hessische Rathäuser – "
+            "auch ohne Netzverbindung.</p>"
+            f"<p>Datenordner: {self.workspace.db.data_dir}</p>",
+        )
+
+    # -- status bar ----------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        ws = self.workspace
+        bar = self.statusBar()
+        self.office_label = QLabel(f"{ws.municipality.name} · {ws.office.name}")
+        if ws.clerk:
+            clerk_text = f"{ws.clerk.display_name} ({ws.clerk.role.label})"
+        else:
+            clerk_text = f"Anmeldung »{ws.os_login}« ist niemandem zugeordnet – nur Lesen"
+        self.clerk_label = QLabel(clerk_text)
+        self.online_label = QLabel("● Offline – noch kein Server eingerichtet")
+        self.online_label.setToolTip("Die Synchronisation wird in einer späteren Version eingerichtet.")
+        self.last_sync_label = QLabel("Letzte Synchronisation: noch nie")
+        for label in (self.office_label, self.clerk_label, self.online_label, self.last_sync_label):
+            bar.addPermanentWidget(label)
+
+    # -- persistence -----------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = self.settings.value("main_window/state")
+        if state is not None:
+            self.restoreState(state)
+        section = int(self.settings.value("main_window/section", 0) or 0)
+        self.show_section(section if 0 <= section < len(SECTIONS) else 0)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.settings.setValue("main_window/state", self.saveState())
+        self.settings.setValue("main_window/section", self.pages.currentIndex())
+        self.settings.sync()
+        self.inbox_model.close()
+        super().closeEvent(event)
+
+
+def table_is_filled(window: MainWindow) -> bool:
+    """Whether the Posteingang shows real rows (used by smoke tests and the benchmark)."""
+    model = window.inbox_model
+    return model.rowCount() > 0 and model.data(model.index(0, 0)) not in (None, "…")

@@ -1,0 +1,72 @@
+"""Run blocking work (database, files, later PDFs and charts) off the UI thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+# Tasks in flight: without a reference here, Python could collect a task's signal
+# object before its result is delivered, and the result would silently vanish.
+_IN_FLIGHT: set[Task] = set()
+
+
+class TaskSignals(QObject):
+    finished = Signal(object)
+    failed = Signal(object)
+    progress = Signal(int, str)
+
+
+class Task(QRunnable):
+    """Calls ``fn(*args, progress=…)`` (or ``fn(*args)``) in a pool thread and reports by signal.
+
+    Results and exceptions arrive on the thread that owns ``signals`` (the UI thread).
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, with_progress: bool = False) -> None:
+        super().__init__()
+        self.signals = TaskSignals()
+        self._fn = fn
+        self._args = args
+        self._with_progress = with_progress
+
+    def run(self) -> None:
+        try:
+            if self._with_progress:
+                result = self._fn(*self._args, progress=self.signals.progress.emit)
+            else:
+                result = self._fn(*self._args)
+        except BaseException as exc:  # reported to the UI, which explains it in German
+            log.warning(
+                "background task %s failed: %s", getattr(self._fn, "__name__", "?"), type(exc).__name__
+            )
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+def start_task(
+    fn: Callable[..., Any],
+    *args: Any,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> Task:
+    """Start ``fn`` in the global thread pool and connect the callbacks."""
+    task = Task(fn, *args, with_progress=on_progress is not None)
+    _IN_FLIGHT.add(task)
+    task.signals.finished.connect(lambda _result: _IN_FLIGHT.discard(task))
+    task.signals.failed.connect(lambda _exc: _IN_FLIGHT.discard(task))
+    if on_done:
+        task.signals.finished.connect(on_done)
+    if on_error:
+        task.signals.failed.connect(on_error)
+    if on_progress:
+        task.signals.progress.connect(on_progress)
+    task.setAutoDelete(False)  # Python owns the task; Qt must not delete it under us
+    (pool or QThreadPool.globalInstance()).start(task)
+    return task
