@@ -19,8 +19,9 @@ def configure_logging(level: int = logging.INFO) -> Path:
     directory = log_dir()
     path = directory / LOG_FILE_NAME
     root = logging.getLogger("kommune_desk")
-    if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
-        return path
+    for old in [h for h in root.handlers if getattr(h, "kommune_desk_file", False)]:
+        root.removeHandler(old)
+        old.close()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
@@ -28,6 +29,7 @@ def configure_logging(level: int = logging.INFO) -> Path:
         )
     except OSError:
         handler = logging.NullHandler()  # a missing log must never stop a clerk from working
+    handler.kommune_desk_file = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)

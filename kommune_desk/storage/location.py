@@ -63,7 +63,7 @@ def _filesystem_type(path: Path, mounts: str | None) -> str | None:
             mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
-    target = _existing_ancestor(path.absolute())
+    target = str(path.resolve())  # follows symlinks as far as the path exists
     best, best_type = "", None
     for line in mounts.splitlines():
         fields = line.split()
@@ -73,13 +73,6 @@ def _filesystem_type(path: Path, mounts: str | None) -> str | None:
         if _is_within(target, mount_point) and len(mount_point) > len(best):
             best, best_type = mount_point, fields[2]
     return best_type
-
-
-def _existing_ancestor(path: Path) -> str:
-    for candidate in (path, *path.parents):
-        if candidate.exists():
-            return str(candidate.resolve())
-    return str(path)
 
 
 def _is_within(path: str, mount_point: str) -> bool:

@@ -1,0 +1,95 @@
+"""Shared fixtures: real SQLite files in temp dirs, a set-up office, a small demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from kommune_desk.demo.generator import DemoOptions
+from kommune_desk.domain.validation import SetupInput
+from kommune_desk.services.demo import build_demo
+from kommune_desk.services.setup import set_up_office
+from kommune_desk.services.workspace import Workspace, load_workspace
+from kommune_desk.storage.database import Database
+
+TODAY = dt.date(2026, 11, 24)
+LOGIN = "testerin"
+SMALL_DEMO = DemoOptions(applications=1500, events=6000, seed=7, today=TODAY, os_login=LOGIN)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logs and Qt settings go to temp dirs, never to the developer's home."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("KOMMUNE_DESK_LOG_DIR", str(home / "logs"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("KOMMUNE_DESK_DATA_DIR", raising=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "daten"
+
+
+@pytest.fixture
+def db(data_dir: Path):
+    database = Database.open(data_dir)
+    yield database
+    database.close()
+
+
+def setup_input(**overrides: str) -> SetupInput:
+    values = {
+        "municipality_name": "Gemeinde Nauheim",
+        "ags": "06433009",
+        "street": "Weingartenstraße 46",
+        "postal_code": "64569",
+        "city": "Nauheim",
+        "office_name": "Bürgerbüro",
+        "office_code": "NAU",
+        "clerk_name": "Zoë Ağaoğlu",
+        "role": "sachbearbeitung",
+        "os_login": LOGIN,
+    }
+    values.update(overrides)
+    return SetupInput(**values)
+
+
+@pytest.fixture
+def workspace(db: Database) -> Workspace:
+    set_up_office(db, setup_input())
+    ws = load_workspace(db, LOGIN)
+    assert ws is not None
+    return ws
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database built once; tests copy it."""
+    directory = tmp_path_factory.mktemp("demo-template")
+    database = Database.open(directory)
+    build_demo(database, SMALL_DEMO)
+    database.close()
+    return directory
+
+
+@pytest.fixture
+def demo_dir(demo_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(demo_template, target)
+    return target
+
+
+@pytest.fixture
+def demo_workspace(demo_dir: Path):
+    database = Database.open(demo_dir)
+    ws = load_workspace(database, LOGIN)
+    assert ws is not None
+    yield ws
+    database.close()

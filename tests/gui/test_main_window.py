@@ -1,0 +1,149 @@
+"""The main window with real widgets on a real demo database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from kommune_desk.services.workspace import Workspace
+from kommune_desk.ui.main_window import MainWindow, table_is_filled
+from kommune_desk.ui.translations import install_german
+
+from ..conftest import SMALL_DEMO
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "einstellungen.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, demo_workspace: Workspace, settings: QSettings) -> MainWindow:  # type: ignore[no-untyped-def]
+    win = MainWindow(demo_workspace, settings, "/tmp/kommune-desk.log")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: table_is_filled(win), timeout=5000)
+    return win
+
+
+def _cell(win: MainWindow, row: int, column: int) -> str:
+    model = win.inbox_model
+    return model.data(model.index(row, column))
+
+
+def test_posteingang_lists_all_applications_newest_first(
+    window: MainWindow, demo_workspace: Workspace
+) -> None:
+    model = window.inbox_model
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)] == [
+        "Aktenzeichen",
+        "Eingang",
+        "Leistung",
+        "Antragsteller/in",
+        "Status",
+        "Frist",
+    ]
+    assert model.rowCount() == SMALL_DEMO.applications
+    assert window.inbox_page.summary.text().startswith("1.500 Anträge")
+    newest = (
+        demo_workspace.db.reader()
+        .execute("SELECT aktenzeichen FROM applications ORDER BY received_at DESC LIMIT 1")
+        .fetchone()[0]
+    )
+    assert _cell(window, 0, 0) == newest
+    assert _cell(window, 0, 1).count(".") == 2  # German date 24.11.2026
+
+
+def test_rows_far_down_are_fetched_on_demand(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    last = window.inbox_model.rowCount() - 1
+    window.inbox_page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: _cell(window, last, 0) not in (None, "…"), timeout=5000)
+    assert _cell(window, last, 0).startswith("MW-20")
+
+
+def test_clicking_a_header_sorts(qtbot, window: MainWindow, demo_workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    smallest = demo_workspace.db.reader().execute("SELECT min(aktenzeichen) FROM applications").fetchone()[0]
+    window.inbox_page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: _cell(window, 0, 0) == smallest, timeout=5000)
+
+
+def test_deadline_colours_amber_and_red_for_open_cases(window: MainWindow) -> None:
+    model = window.inbox_model
+    today = dt.date.today()
+    checked = 0
+    for row in range(min(model.rowCount(), 400)):
+        record = model._row(row)
+        assert record is not None
+        brush = model.data(model.index(row, 5), Qt.ItemDataRole.BackgroundRole)
+        if not record.status.is_open or record.due_date is None:
+            assert brush is None
+            continue
+        days = (record.due_date - today).days
+        if days < 0:
+            assert brush.color().name() == "#f9d0cc"
+            checked += 1
+        elif days <= 3:
+            assert brush.color().name() == "#fff1c2"
+            checked += 1
+        else:
+            assert brush is None
+    assert checked > 0
+
+
+def test_navigation_by_click_and_shortcut(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.navigation.setCurrentRow(2)
+    assert window.current_section() == "Statistik"
+    assert (
+        "noch nicht freigeschaltet"
+        in window.pages.currentWidget().findChild(type(window.office_label)).text()
+    )
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_section() == "Geräteverleih"
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_section() == "Synchronisation"
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_section() == "Posteingang"
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&Datei", "&Ansicht", "&Hilfe"]
+
+
+def test_status_bar_names_office_clerk_and_sync_state(window: MainWindow) -> None:
+    assert window.office_label.text() == "Mörfelden-Walldorf · Bürgerbüro"
+    assert window.clerk_label.text() == "Jana Becker (Teamleitung)"
+    assert "Offline" in window.online_label.text()
+    assert window.last_sync_label.text() == "Letzte Synchronisation: noch nie"
+
+
+def test_geometry_and_section_are_remembered(qtbot, demo_workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(demo_workspace, settings, "x.log")
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(900, 640)  # the offscreen screen is 800×800; the window may be wider
+    first.show_section(3)
+    first.close()
+    second = MainWindow(demo_workspace, settings, "x.log")
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (900, 640)
+    assert second.current_section() == "Synchronisation"
+    second.close()
+
+
+def test_qt_standard_dialogs_speak_german(qapp) -> None:  # type: ignore[no-untyped-def]
+    assert install_german(qapp)
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel | QDialogButtonBox.StandardButton.Save)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Abbrechen"
+    assert box.button(QDialogButtonBox.StandardButton.Save).text() == "Speichern"
+
+
+def test_unmapped_login_is_shown_as_read_only(qtbot, demo_workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    stranger = replace(demo_workspace, clerk=None, os_login="gast")
+    win = MainWindow(stranger, settings, "x.log")
+    qtbot.addWidget(win)
+    assert "»gast«" in win.clerk_label.text() and "nur Lesen" in win.clerk_label.text()
+    win.close()
