@@ -117,6 +117,7 @@ class Context:
         return env
 
     def take_notes(self) -> list[Result]:
+        """Hand over the informational results gathered so far (e.g. demo generation time)."""
         notes, self.notes = self.notes, []
         return notes
 

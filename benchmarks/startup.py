@@ -73,8 +73,10 @@ def _read_until_exit(fd: int, deadline: float) -> tuple[float | None, int]:
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for line in lines:
-            if ready_at is None and line.startswith(b"ready "):
-                ready_at, rows = now, int(line.split()[1])
+            words = line.split()
+            if ready_at is None and words[:1] == [b"ready"]:
+                ready_at = now
+                rows = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
 
 
 def _reap(child: subprocess.Popen[bytes]) -> tuple[int, int]:
@@ -107,8 +109,10 @@ def run(ctx: Context) -> list[Result]:
     app_rss = statistics.median(launch.peak_rss_mib for launch in app)
     bare_rss = statistics.median(launch.peak_rss_mib for launch in bare)
     return [
-        Result("startup", app_seconds, "s", bare_seconds, MAX_RATIO, "ratio"),
-        Result("startup peak RSS", app_rss, "MiB", bare_rss, MAX_EXTRA_RSS_MIB, "delta"),
+        Result("startup", app_seconds, "s", reference=bare_seconds, limit=MAX_RATIO, compare="ratio"),
+        Result(
+            "startup peak RSS", app_rss, "MiB", reference=bare_rss, limit=MAX_EXTRA_RSS_MIB, compare="delta"
+        ),
     ]
 
 

@@ -10,11 +10,13 @@ import threading
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEventLoop, QLockFile, QSettings, Qt, QThreadPool, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from . import APP_NAME, ORGANIZATION
 from .locations import resolve_data_dir
 from .logging_setup import configure_logging
+from .resources import APP_ICON
 from .services.maintenance import IntegrityCheck
 from .services.workspace import Workspace, current_os_login, load_workspace, open_database
 from .storage.database import Database
@@ -48,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
+    app.setWindowIcon(QIcon(str(APP_ICON)))
     install_german(app)
     install_excepthook(log_file)
 

@@ -31,9 +31,18 @@ class InboxPage(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((130, 90, 240, 220, 170, 90)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        # Short columns get room for their content; Leistung and Antragsteller share the rest,
+        # so all six columns fit from the minimum window width up.
+        for column, sample in (
+            (0, "MW-2026-00000"),
+            (1, "00.00.0000"),
+            (4, "Entscheidung entworfen"),
+            (5, "00.00.0000"),
+        ):
+            header.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
+        for column in (2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.setAccessibleName("Liste der Anträge")
 
         layout = QVBoxLayout(self)

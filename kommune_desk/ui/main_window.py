@@ -138,10 +138,16 @@ class MainWindow(QMainWindow):
         else:
             clerk_text = f"Anmeldung »{ws.os_login}« ist niemandem zugeordnet – nur Lesen"
         self.clerk_label = QLabel(clerk_text)
-        self.online_label = QLabel("● Offline – noch kein Server eingerichtet")
+        self.online_label = QLabel(
+            "<span style='color:#b35c00'>●</span> Offline – noch kein Server eingerichtet"
+        )
         self.online_label.setToolTip("Die Synchronisation wird in einer späteren Version eingerichtet.")
         self.last_sync_label = QLabel("Letzte Synchronisation: noch nie")
-        for label in (self.office_label, self.clerk_label, self.online_label, self.last_sync_label):
+        bar.setStyleSheet("QStatusBar::item { border: none; }")
+        for index, label in enumerate(
+            (self.office_label, self.clerk_label, self.online_label, self.last_sync_label)
+        ):
+            label.setStyleSheet("padding: 0 10px;" + ("" if index == 0 else "border-left: 1px solid #bbb;"))
             bar.addPermanentWidget(label)
 
     # -- persistence -----------------------------------------------------------------------------
@@ -150,7 +156,8 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            available = self.screen().availableGeometry()
+            self.resize(min(1400, int(available.width() * 0.85)), min(900, int(available.height() * 0.85)))
         state = self.settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)

@@ -114,7 +114,7 @@ def test_navigation_by_click_and_shortcut(qtbot, window: MainWindow) -> None:  #
 def test_status_bar_names_office_clerk_and_sync_state(window: MainWindow) -> None:
     assert window.office_label.text() == "Mörfelden-Walldorf · Bürgerbüro"
     assert window.clerk_label.text() == "Jana Becker (Teamleitung)"
-    assert "Offline" in window.online_label.text()
+    assert "Offline – noch kein Server eingerichtet" in window.online_label.text()
     assert window.last_sync_label.text() == "Letzte Synchronisation: noch nie"
 
 
