@@ -116,7 +116,7 @@ def test_demo_covers_every_state_two_years_and_all_kinds_of_rows(demo_workspace:
     assert (
         conn.execute(
             "SELECT count(*) FROM applications"
-        " WHERE aktenzeichen NOT GLOB 'MW-20[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9]'"
+            " WHERE aktenzeichen NOT GLOB 'MW-20[0-9][0-9]-[0-9][0-9][0-9][0-9][0-9]'"
         ).fetchone()[0]
         == 0
     )

@@ -34,7 +34,7 @@ HISTORY_DAYS = 730
 S = ApplicationStatus
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DemoOptions:
     applications: int = 10_000
     events: int = 100_000
@@ -43,7 +43,7 @@ class DemoOptions:
     os_login: str = "demo"
 
 
-@dataclass(slots=True)
+@dataclass
 class DemoReference:
     municipalities: list[Municipality]
     offices: list[Office]

@@ -9,7 +9,7 @@ from .records import Channel
 from .validation import ValidationError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NewApplication:
     service_id: str
     applicant_name: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .records import FeeRule
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CatalogueEntry:
     leika_id: str
     name: str

@@ -102,21 +102,21 @@ class MunicipalityKind(StrEnum):
     KREIS = "kreis"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Address:
     street: str
     postal_code: str
     city: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BankAccount:
     bank_name: str
     iban: str
     bic: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Municipality:
     """A Gemeinde, Stadt or the Kreis: the tenant that owns applications."""
 
@@ -132,7 +132,7 @@ class Municipality:
     logo_sha256: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Office:
     """A Dienststelle of a municipality; its code prefixes every Aktenzeichen it issues."""
 
@@ -144,7 +144,7 @@ class Office:
     opening_hours: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Clerk:
     """A member of staff, identified by the OS login they sign in to Windows with."""
 
@@ -158,7 +158,7 @@ class Clerk:
     phone: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FeeRule:
     """A fee: a fixed amount, or an amount per unit (e.g. per dog, per day of use)."""
 
@@ -178,7 +178,7 @@ class FeeRule:
         return cls(amount_cents=int(data.get("amount_cents", 0)), per_unit=data.get("per_unit"))  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Service:
     """A Leistung a municipality offers, identified nationwide by its LeiKa key."""
 
@@ -193,7 +193,7 @@ class Service:
     form_fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InboxRow:
     """One line of the Posteingang."""
 

@@ -18,7 +18,7 @@ class ValidationError(ValueError):
         self.messages = messages
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SetupInput:
     """What the first-start set-up asks for."""
 

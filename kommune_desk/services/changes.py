@@ -10,7 +10,7 @@ from kommune_desk.storage.audit import append_audit
 from kommune_desk.storage.outbox import append_mutation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Actor:
     """Who is acting: the clerk (None for system work) and their municipality."""
 

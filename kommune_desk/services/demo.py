@@ -33,7 +33,7 @@ class DemoCancelledError(Exception):
 _CHUNK = 20_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DemoSummary:
     applications: int
     attachments: int

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from kommune_desk.domain.formatting import parse_timestamp
 from kommune_desk.domain.records import ApplicationStatus, InboxRow
 from kommune_desk.storage import applications as repo
+from kommune_desk.storage.connection import translate_error
 from kommune_desk.storage.database import Database
 
 SORT_KEYS = tuple(repo.INBOX_ORDER)
+
+
+def first_page_is_cheap(order: str) -> bool:
+    """Whether an index delivers this order, so its first page costs a few milliseconds."""
+    return order in repo.INDEXED_ORDERS
 
 
 class InboxReader:
@@ -18,25 +26,27 @@ class InboxReader:
 
     def __init__(self, db: Database, municipality_id: str) -> None:
         self._conn = db.reader()
+        self._path = db.path
         self._municipality_id = municipality_id
 
     def ordered_handles(self, order: str = "received_at", descending: bool = True) -> list[int]:
         """Handles of all live applications in display order (ids only: a few MB for 100,000)."""
         if order not in repo.INBOX_ORDER:
             raise ValueError(f"unknown sort key {order!r}")
-        return repo.inbox_rowids(self._conn, self._municipality_id, order, descending)
+        with self._translated():
+            return repo.inbox_rowids(self._conn, self._municipality_id, order, descending)
 
-    def first_handles(
-        self, limit: int, order: str = "received_at", descending: bool = True
-    ) -> tuple[list[int], int]:
-        """The first ``limit`` handles and the total count: enough to paint the first screen."""
+    def first_handles(self, limit: int, order: str = "received_at", descending: bool = True) -> list[int]:
+        """The first ``limit`` handles: enough to paint the first screen at once."""
         if order not in repo.INBOX_ORDER:
             raise ValueError(f"unknown sort key {order!r}")
-        handles = repo.inbox_rowids(self._conn, self._municipality_id, order, descending, limit)
-        return handles, repo.count_live(self._conn, self._municipality_id)
+        with self._translated():
+            return repo.inbox_rowids(self._conn, self._municipality_id, order, descending, limit)
 
     def rows(self, handles: Sequence[int]) -> dict[int, InboxRow]:
         """The Posteingang lines for the given handles."""
+        with self._translated():
+            found = repo.inbox_rows(self._conn, handles)
         return {
             handle: InboxRow(
                 id=r[0],
@@ -47,7 +57,7 @@ class InboxReader:
                 status=ApplicationStatus(r[5]),
                 due_date=dt.date.fromisoformat(r[6]) if r[6] else None,
             )
-            for handle, r in repo.inbox_rows(self._conn, handles).items()
+            for handle, r in found.items()
         }
 
     def status_counts(self) -> dict[ApplicationStatus, int]:
@@ -56,3 +66,11 @@ class InboxReader:
 
     def close(self) -> None:
         self._conn.close()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """SQLite failures become German StorageErrors; programming errors pass unchanged."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise translate_error(exc, self._path) from exc

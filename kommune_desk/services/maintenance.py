@@ -23,12 +23,15 @@ class IntegrityCheck:
             if self._stopped:
                 return None
             self._conn = self._db.reader()
+            # sqlite3_interrupt() misses a statement that has not started yet; the handler
+            # catches a stop that lands between here and the first step.
+            self._conn.set_progress_handler(lambda: int(self._stopped), 1)
         try:
             return quick_check(self._conn)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.DatabaseError as exc:
             if "interrupt" in str(exc).lower():
                 return None
-            raise
+            return [f"Die Prüfung brach ab: {type(exc).__name__}"]  # damaged beyond quick_check
         finally:
             with self._lock:
                 self._conn.close()

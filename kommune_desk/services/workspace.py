@@ -13,7 +13,7 @@ from kommune_desk.storage.database import Database
 LOCAL_OFFICE_KEY = "local_office_id"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Workspace:
     """An opened database set up for one office; ``clerk`` is None for an unmapped login."""
 

@@ -10,7 +10,7 @@ from .errors import DatabaseTooNewError
 from .transaction import immediate_transaction
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Migration:
     version: int
     name: str

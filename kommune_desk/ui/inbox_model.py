@@ -12,7 +12,9 @@ from PySide6.QtGui import QBrush, QColor
 
 from kommune_desk.domain.formatting import format_date, local_date
 from kommune_desk.domain.records import InboxRow
-from kommune_desk.services.inbox import InboxReader
+from kommune_desk.services.errors import StorageError
+from kommune_desk.services.inbox import InboxReader, first_page_is_cheap
+from kommune_desk.services.workspace import Workspace
 
 from .workers import start_task
 
@@ -38,7 +40,8 @@ class InboxModel(QAbstractTableModel):
     """Holds only the ordered row handles; the visible page's rows are read on demand
     (one indexed query per 200 rows), so 100,000 applications cost a few MB."""
 
-    loaded = Signal(int)
+    first_page_shown = Signal()
+    loaded = Signal(int)  # all handles known; the total count
     load_failed = Signal(object)
 
     def __init__(
@@ -53,56 +56,77 @@ class InboxModel(QAbstractTableModel):
         self._reader: InboxReader | None = None
         self._handles: list[int] = []
         self._total = 0
-        self._complete = False
         self._rows: dict[int, InboxRow] = {}
         self._order = ("received_at", True)
         self._generation = 0
 
+    @classmethod
+    def for_workspace(cls, workspace: Workspace, parent: Any = None) -> InboxModel:
+        """The Posteingang of the workspace's municipality."""
+        db, municipality_id = workspace.db, workspace.municipality.id
+        return cls(lambda: InboxReader(db, municipality_id), parent=parent)
+
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
-        """Reload in workers: first the top page and the count (a few ms, so the first
-        screen appears at once), then all row handles for scrolling."""
+        """Show the first page, then load all row handles for scrolling in a worker.
+
+        With an index behind the order, the first page is read right here (a bounded read
+        of 200 index entries, like any page ``data()`` fetches); otherwise in a worker.
+        """
         self._generation += 1
         generation = self._generation
         order, descending = self._order
+        if first_page_is_cheap(order):
+            try:
+                handles = self._page_reader().first_handles(PAGE_SIZE, order, descending)
+            except StorageError as exc:
+                self.load_failed.emit(exc)
+                return
+            self._apply_first_page(generation, handles)
+            return
         start_task(
             _load_first_page,
             self._open_reader,
             order,
             descending,
-            on_done=lambda result: self._apply_first_page(generation, *result),
+            on_done=lambda handles: self._apply_first_page(generation, handles),
             on_error=self.load_failed.emit,
         )
+
+    def _apply_first_page(self, generation: int, handles: list[int]) -> None:
+        if generation != self._generation:
+            return  # a newer reload is on its way
+        self.beginResetModel()
+        self._handles, self._total = handles, len(handles)
+        self._rows.clear()
+        self.endResetModel()
+        self.first_page_shown.emit()
+        # Only now the full list: building 100,000 handles holds the GIL for a while,
+        # and the first screen must not wait for it.
+        order, descending = self._order
         start_task(
             _load_handles,
             self._open_reader,
             order,
             descending,
-            on_done=lambda handles: self._apply_handles(generation, handles),
+            on_done=lambda all_handles: self._apply_handles(generation, all_handles),
             on_error=self.load_failed.emit,
         )
-
-    def _apply_first_page(self, generation: int, handles: list[int], total: int) -> None:
-        if generation != self._generation or self._complete:
-            return  # outdated, or the full list was quicker
-        self.beginResetModel()
-        self._handles, self._total = handles, total
-        self._rows.clear()
-        self.endResetModel()
-        self.loaded.emit(total)
 
     def _apply_handles(self, generation: int, handles: list[int]) -> None:
         if generation != self._generation:
             return  # a newer reload is on its way
         shown = len(self._handles)
-        if shown and handles[:shown] == self._handles and len(handles) == self._total:
-            # Same rows on top: extend in place so selection and scroll position stay.
-            self._handles, self._complete = handles, True
+        if handles[:shown] == self._handles:
+            # Same rows on top: append the rest so selection and scroll position stay.
             if len(handles) > shown:
-                self.dataChanged.emit(self.index(shown, 0), self.index(len(handles) - 1, len(COLUMNS) - 1))
+                self.beginInsertRows(QModelIndex(), shown, len(handles) - 1)
+                self._handles, self._total = handles, len(handles)
+                self.endInsertRows()
+            self.loaded.emit(len(handles))
             return
         self.beginResetModel()
-        self._handles, self._total, self._complete = handles, len(handles), True
+        self._handles, self._total = handles, len(handles)
         self._rows.clear()
         self.endResetModel()
         self.loaded.emit(len(handles))
@@ -132,11 +156,11 @@ class InboxModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         requested = (COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder)
-        if requested == self._order and self._generation:
-            return  # the view re-announces its sort order on set-up; one load is enough
+        if requested == self._order:
+            return  # the view re-announces its sort order on set-up
         self._order = requested
-        self._complete = False
-        self.reload()
+        if self._generation:  # before ensure_loaded() only the order is noted
+            self.reload()
 
     def ensure_loaded(self) -> None:
         """Start the first load unless one is already under way."""
@@ -175,12 +199,16 @@ class InboxModel(QAbstractTableModel):
         start = row - row % PAGE_SIZE
         page = self._handles[start : start + PAGE_SIZE]
         try:
-            if self._reader is None:
-                self._reader = self._open_reader()
-            self._rows.update(self._reader.rows(page))
-        except Exception as exc:  # shown as "…" rows plus a message, never a crash
+            self._rows.update(self._page_reader().rows(page))
+        except StorageError as exc:  # shown as "…" rows plus a message, never a crash
             log.warning("inbox page read failed: %s", type(exc).__name__)
             self.load_failed.emit(exc)
+
+    def _page_reader(self) -> InboxReader:
+        """The UI thread's own read connection, opened on first use."""
+        if self._reader is None:
+            self._reader = self._open_reader()
+        return self._reader
 
     def _deadline_brush(self, record: InboxRow) -> QBrush | None:
         if record.due_date is None or not record.status.is_open:
@@ -217,9 +245,7 @@ def _display(record: InboxRow, column: int) -> str:
     return format_date(record.due_date) if record.due_date else "–"
 
 
-def _load_first_page(
-    open_reader: Callable[[], InboxReader], order: str, descending: bool
-) -> tuple[list[int], int]:
+def _load_first_page(open_reader: Callable[[], InboxReader], order: str, descending: bool) -> list[int]:
     reader = open_reader()
     try:
         return reader.first_handles(PAGE_SIZE, order, descending)

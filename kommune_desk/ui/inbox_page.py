@@ -49,6 +49,7 @@ class InboxPage(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        model.first_page_shown.connect(lambda: self.summary.setText("Anträge werden gezählt …"))
         model.loaded.connect(self._show_count)
         model.load_failed.connect(self._show_failure)
 

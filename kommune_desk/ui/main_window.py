@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -12,12 +12,11 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QStyle,
     QWidget,
 )
 
 from kommune_desk import APP_NAME, __version__
-from kommune_desk.services.inbox import InboxReader
+from kommune_desk.resources import icon_path
 from kommune_desk.services.workspace import Workspace
 
 from .inbox_model import InboxModel
@@ -25,16 +24,11 @@ from .inbox_page import InboxPage
 from .placeholder_page import SECTIONS_TO_COME, PlaceholderPage
 
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
-_ICONS = (
-    QStyle.StandardPixmap.SP_FileDialogDetailedView,
-    QStyle.StandardPixmap.SP_DriveHDIcon,
-    QStyle.StandardPixmap.SP_FileDialogInfoView,
-    QStyle.StandardPixmap.SP_BrowserReload,
-)
+_ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
 
 
 class MainWindow(QMainWindow):
-    inbox_ready = Signal(int)
+    inbox_ready = Signal()  # the first rows of the Posteingang are on screen
 
     def __init__(self, workspace: Workspace, settings: QSettings, log_file: str) -> None:
         super().__init__()
@@ -44,10 +38,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} – {workspace.municipality.name}")
         self.setMinimumSize(QSize(900, 560))
 
-        municipality_id = workspace.municipality.id
-        self.inbox_model = InboxModel(lambda: InboxReader(workspace.db, municipality_id), parent=self)
+        self.inbox_model = InboxModel.for_workspace(workspace, parent=self)
         self.inbox_page = InboxPage(self.inbox_model)
-        self.inbox_model.loaded.connect(self.inbox_ready.emit)
+        self.inbox_model.first_page_shown.connect(self.inbox_ready.emit)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -56,8 +49,7 @@ class MainWindow(QMainWindow):
         self.navigation.setAccessibleName("Bereiche")
         self.pages = QStackedWidget()
         for index, name in enumerate(SECTIONS):
-            icon = self.style().standardIcon(_ICONS[index])
-            item = QListWidgetItem(icon, name)
+            item = QListWidgetItem(QIcon(icon_path(_ICONS[index])), name)
             item.setSizeHint(QSize(170, 40))
             self.navigation.addItem(item)
             page = self.inbox_page if index == 0 else PlaceholderPage(name, SECTIONS_TO_COME[name])
@@ -74,7 +66,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._restore_state()
-        self.inbox_model.ensure_loaded()
 
     # -- navigation ------------------------------------------------------------------------
     def show_section(self, index: int) -> None:
@@ -163,6 +154,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         section = int(self.settings.value("main_window/section", 0) or 0)
         self.show_section(section if 0 <= section < len(SECTIONS) else 0)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.inbox_model.ensure_loaded()  # once: later shows find it loaded
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("main_window/geometry", self.saveGeometry())

@@ -27,6 +27,8 @@ def window(qtbot, demo_workspace: Workspace, settings: QSettings) -> MainWindow:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: table_is_filled(win), timeout=5000)
+    # then the remaining handles arrive and the count is shown
+    qtbot.waitUntil(lambda: win.inbox_model.rowCount() == SMALL_DEMO.applications, timeout=5000)
     return win
 
 
@@ -147,3 +149,17 @@ def test_unmapped_login_is_shown_as_read_only(qtbot, demo_workspace: Workspace, 
     qtbot.addWidget(win)
     assert "»gast«" in win.clerk_label.text() and "nur Lesen" in win.clerk_label.text()
     win.close()
+
+
+def test_first_page_appears_before_the_full_list(qtbot, demo_workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    from kommune_desk.ui.inbox_model import PAGE_SIZE, InboxModel
+
+    model = InboxModel.for_workspace(demo_workspace)
+    order: list[str] = []
+    model.first_page_shown.connect(lambda: order.append(f"first:{model.rowCount()}"))
+    model.loaded.connect(lambda total: order.append(f"all:{total}"))
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.ensure_loaded()
+    assert order == [f"first:{PAGE_SIZE}", f"all:{SMALL_DEMO.applications}"]
+    assert model.rowCount() == SMALL_DEMO.applications
+    model.close()

@@ -1,0 +1,5 @@
+"""Errors the UI explains to a clerk (re-exported so ui/ never imports storage/)."""
+
+from kommune_desk.storage.errors import StorageError
+
+__all__ = ["StorageError"]
