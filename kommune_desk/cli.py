@@ -133,18 +133,16 @@ def _check(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _info(args: argparse.Namespace, data_dir: Path) -> int:
-    import sqlite_utils
-
     from .services.workspace import load_workspace
     from .storage.database import Database
+    from .storage.overview import table_counts
 
     db = Database.open(data_dir, create=False)
     try:
         workspace = load_workspace(db)
         conn = db.reader()
         try:
-            tables = sqlite_utils.Database(conn)
-            counts = {name: tables[name].count for name in sorted(tables.table_names())}
+            counts = table_counts(conn)
         finally:
             conn.close()
     finally:

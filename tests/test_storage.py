@@ -208,3 +208,30 @@ def test_content_addressed_store_ignores_names_and_deduplicates(tmp_path: Path) 
     assert first == second == hashlib.sha256(b"Lageplan").hexdigest()
     assert blob_path(tmp_path, first).read_bytes() == b"Lageplan"
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [first]
+
+
+def test_integrity_check_finds_a_damaged_page_and_can_be_stopped(demo_dir: Path) -> None:
+    from kommune_desk.services.maintenance import IntegrityCheck
+
+    db = Database.open(demo_dir)
+    assert IntegrityCheck(db).run() == []
+    stopped = IntegrityCheck(db)
+    stopped.interrupt()
+    assert stopped.run() is None
+    db.close()
+    path = demo_dir / DATABASE_FILE
+    raw = sqlite3.connect(path)
+    page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    pages = path.stat().st_size // page_size
+    with path.open("r+b") as handle:  # a failing disk: data page headers late in the file
+        for page in range(pages * 3 // 4, pages * 3 // 4 + 4):
+            handle.seek(page_size * page)
+            handle.write(b"\xde\xad\xbe\xef" * 4)
+    damaged = Database.open(demo_dir)
+    try:
+        problems = IntegrityCheck(damaged).run()
+        assert problems, "quick_check must notice the damaged page"
+    finally:
+        damaged.close()

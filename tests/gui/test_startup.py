@@ -126,3 +126,88 @@ def test_a_gui_session_logs_no_citizen_names(tmp_path: Path, demo_dir: Path) -> 
     names = [r[0] for r in db.reader().execute("SELECT DISTINCT applicant_name FROM applications")]
     db.close()
     assert names and not any(name in text for name in names)
+
+
+def test_first_start_set_up_creates_the_office_and_opens_the_window(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A clerk fills in the set-up form; the window opens on the new, empty Posteingang."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kommune_desk.services.workspace import current_os_login, load_workspace
+
+    def fill_in() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, FirstStartDialog):
+            QTimer.singleShot(20, fill_in)
+            return
+        dialog.municipality.setText("Gemeinde Bischofsheim")
+        dialog.ags.setText("06433002")
+        dialog.street.setText("Schulstraße 45")
+        dialog.postal_code.setText("65474")
+        dialog.city.setText("Bischofsheim")
+        dialog.office_code.setText("BIS")
+        dialog.clerk.setText("Ingrid Roß")
+        dialog.setup_button.click()
+
+    QTimer.singleShot(20, fill_in)
+    data = tmp_path / "neu"
+    assert app.main(["--data-dir", str(data), "--exit-when-ready"]) == 0
+    assert "ready 0" in capsys.readouterr().out
+    db = Database.open(data)
+    workspace = load_workspace(db, current_os_login())
+    assert workspace is not None and workspace.clerk is not None
+    assert (workspace.municipality.name, workspace.office.code, workspace.clerk.display_name) == (
+        "Gemeinde Bischofsheim",
+        "BIS",
+        "Ingrid Roß",
+    )
+    db.close()
+
+
+def test_cancelling_the_first_start_leaves_no_set_up(tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, FirstStartDialog):
+            dialog.reject()
+        else:
+            QTimer.singleShot(20, cancel)
+
+    QTimer.singleShot(20, cancel)
+    data = tmp_path / "abgebrochen"
+    assert app.main(["--data-dir", str(data), "--exit-when-ready"]) == 0
+    db = Database.open(data)
+    assert db.reader().execute("SELECT count(*) FROM municipalities").fetchone()[0] == 0
+    db.close()
+
+
+_HOLD_LOCK = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+conn.execute("BEGIN EXCLUSIVE")
+conn.execute("UPDATE settings SET value = value")
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.slow
+def test_database_locked_by_another_program_is_explained(demo_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(demo_dir / DATABASE_FILE)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with answered_message_boxes() as boxes:
+            assert app.main(["--data-dir", str(demo_dir), "--exit-when-ready"]) == 1
+        assert boxes[0][0] == "Datenbank wird verwendet"
+        assert "anderen Programm" in boxes[0][1]
+        assert "Traceback" not in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
