@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -93,3 +97,28 @@ def demo_workspace(demo_dir: Path):
     assert ws is not None
     yield ws
     database.close()
+
+
+_HOLD_LOCK = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+conn.execute("BEGIN EXCLUSIVE")
+conn.execute("INSERT INTO settings (key, value) VALUES ('lock', 'held')")
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
+@contextmanager
+def locked_by_another_process(database_file: Path) -> Iterator[None]:
+    """Another program (not KommuneDesk) holds an exclusive lock on the database file."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(database_file)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +20,8 @@ from kommune_desk.storage.errors import (
 from kommune_desk.storage.files import blob_path, store_bytes
 from kommune_desk.storage.location import location_problem
 from kommune_desk.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration, migrate, schema_version
+
+from .conftest import locked_by_another_process
 
 
 def test_every_connection_carries_the_house_pragmas(db: Database) -> None:
@@ -140,33 +140,15 @@ def test_corrupt_file_gives_a_german_message_and_stays_untouched(data_dir: Path)
     assert path.read_bytes() == before
 
 
-_HOLD_LOCK = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-conn.execute("BEGIN EXCLUSIVE")
-conn.execute("INSERT INTO settings (key, value) VALUES ('lock', 'held')")
-print("locked", flush=True)
-time.sleep(30)
-"""
-
-
 @pytest.mark.slow
 def test_database_locked_by_another_process_gives_a_german_message(data_dir: Path) -> None:
     Database.open(data_dir).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(data_dir / DATABASE_FILE)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with locked_by_another_process(data_dir / DATABASE_FILE):
         started = time.monotonic()
         with pytest.raises(DatabaseLockedError) as caught:
             Database.open(data_dir)
         assert time.monotonic() - started < 15
         assert "anderen Programm" in caught.value.message
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 MOUNTS = """\

@@ -16,7 +16,7 @@ from kommune_desk.services.errors import StorageError
 from kommune_desk.services.inbox import InboxReader, first_page_is_cheap
 from kommune_desk.services.workspace import Workspace
 
-from .workers import start_task
+from .workers import report_unexpected, start_task
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,27 @@ class InboxModel(QAbstractTableModel):
                 return
             self._apply_first_page(generation, handles)
             return
+        self._read_in_worker(generation, PAGE_SIZE, self._apply_first_page)
+
+    def _read_in_worker(
+        self, generation: int, limit: int | None, apply: Callable[[int, list[int]], None]
+    ) -> None:
+        order, descending = self._order
         start_task(
-            _load_first_page,
+            _read_handles,
             self._open_reader,
             order,
             descending,
-            on_done=lambda handles: self._apply_first_page(generation, handles),
-            on_error=self.load_failed.emit,
+            limit,
+            on_done=lambda handles: apply(generation, handles),
+            on_error=self._worker_failed,
         )
+
+    def _worker_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, StorageError):
+            self.load_failed.emit(exc)
+        else:
+            report_unexpected(exc)  # a bug, not a read failure: crash dialog and log
 
     def _apply_first_page(self, generation: int, handles: list[int]) -> None:
         if generation != self._generation:
@@ -103,15 +116,7 @@ class InboxModel(QAbstractTableModel):
         self.first_page_shown.emit()
         # Only now the full list: building 100,000 handles holds the GIL for a while,
         # and the first screen must not wait for it.
-        order, descending = self._order
-        start_task(
-            _load_handles,
-            self._open_reader,
-            order,
-            descending,
-            on_done=lambda all_handles: self._apply_handles(generation, all_handles),
-            on_error=self.load_failed.emit,
-        )
+        self._read_in_worker(generation, None, self._apply_handles)
 
     def _apply_handles(self, generation: int, handles: list[int]) -> None:
         if generation != self._generation:
@@ -245,17 +250,14 @@ def _display(record: InboxRow, column: int) -> str:
     return format_date(record.due_date) if record.due_date else "–"
 
 
-def _load_first_page(open_reader: Callable[[], InboxReader], order: str, descending: bool) -> list[int]:
+def _read_handles(
+    open_reader: Callable[[], InboxReader], order: str, descending: bool, limit: int | None
+) -> list[int]:
+    """In a worker, on the worker's own connection: the first ``limit`` handles, or all."""
     reader = open_reader()
     try:
-        return reader.first_handles(PAGE_SIZE, order, descending)
-    finally:
-        reader.close()
-
-
-def _load_handles(open_reader: Callable[[], InboxReader], order: str, descending: bool) -> list[int]:
-    reader = open_reader()  # the worker thread's own connection
-    try:
-        return reader.ordered_handles(order, descending)
+        if limit is None:
+            return reader.ordered_handles(order, descending)
+        return reader.first_handles(limit, order, descending)
     finally:
         reader.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -70,3 +71,8 @@ def start_task(
     task.setAutoDelete(False)  # Python owns the task; Qt must not delete it under us
     (pool or QThreadPool.globalInstance()).start(task)
     return task
+
+
+def report_unexpected(exc: BaseException) -> None:
+    """Hand a worker's unexpected exception to the crash handler (German dialog, log)."""
+    sys.excepthook(type(exc), exc, exc.__traceback__)

@@ -14,6 +14,7 @@ from kommune_desk.storage.database import DATABASE_FILE, Database
 from kommune_desk.ui.errors import install_excepthook
 from kommune_desk.ui.first_start import FirstStartDialog
 
+from ..conftest import locked_by_another_process
 from .conftest import answered_message_boxes
 
 
@@ -183,31 +184,10 @@ def test_cancelling_the_first_start_leaves_no_set_up(tmp_path: Path) -> None:
     db.close()
 
 
-_HOLD_LOCK = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-conn.execute("BEGIN EXCLUSIVE")
-conn.execute("UPDATE settings SET value = value")
-print("locked", flush=True)
-time.sleep(30)
-"""
-
-
 @pytest.mark.slow
 def test_database_locked_by_another_program_is_explained(demo_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(demo_dir / DATABASE_FILE)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with answered_message_boxes() as boxes:
-            assert app.main(["--data-dir", str(demo_dir), "--exit-when-ready"]) == 1
-        assert boxes[0][0] == "Datenbank wird verwendet"
-        assert "anderen Programm" in boxes[0][1]
-        assert "Traceback" not in capsys.readouterr().err
-    finally:
-        holder.kill()
-        holder.wait()
+    with locked_by_another_process(demo_dir / DATABASE_FILE), answered_message_boxes() as boxes:
+        assert app.main(["--data-dir", str(demo_dir), "--exit-when-ready"]) == 1
+    assert boxes[0][0] == "Datenbank wird verwendet"
+    assert "anderen Programm" in boxes[0][1]
+    assert "Traceback" not in capsys.readouterr().err
