@@ -126,8 +126,8 @@ def _start_integrity_check(window: QWidget, checker: IntegrityCheck) -> None:
                 window,
                 "Datenbank beschädigt",
                 "Die Prüfung der Datenbank hat Fehler gefunden. Bitte arbeiten Sie nicht weiter "
-                "und verständigen Sie Ihre IT-Betreuung; die letzte Sicherung kann "
-                "wiederhergestellt werden.",
+                "und verständigen Sie Ihre IT-Betreuung: Sie kann die letzte Sicherung "
+                "zurückspielen (kommune-desk-cli restore).",
             )
 
     start_task(

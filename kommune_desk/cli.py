@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--login", default=None, help="Anmeldename, der der Demo-Teamleitung zugeordnet wird")
 
     commands.add_parser("check", help="Datenbank prüfen (integrity_check)")
+    backup = commands.add_parser("backup", help="Geprüfte Sicherung anlegen (alte werden rotiert)")
+    backup.add_argument("--to", help="Zielordner (Standard: DATENORDNER/sicherungen)")
+    backup.add_argument("--keep", type=_positive, default=14, help="Wie viele Sicherungen bleiben")
+    backup.add_argument("--list", action="store_true", help="Vorhandene Sicherungen auflisten")
+    restore = commands.add_parser(
+        "restore", help="Sicherung zurückspielen (die jetzige Datenbank bleibt erhalten)"
+    )
+    restore.add_argument(
+        "backup", help="Ordner der Sicherung, z. B. …/sicherungen/kommune-desk-20261124-170000"
+    )
     info = commands.add_parser("info", help="Überblick über Dienststelle und Datenbestand")
     info.add_argument("--json", action="store_true", help="Ausgabe als JSON")
     return parser
@@ -166,7 +176,67 @@ def _info(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
-_COMMANDS = {"demo": _demo, "check": _check, "info": _info}
+def _backup_root(args: argparse.Namespace, data_dir: Path) -> Path:
+    from .storage.backup import DEFAULT_BACKUP_DIR
+
+    return Path(args.to).expanduser() if args.to else data_dir / DEFAULT_BACKUP_DIR
+
+
+def _backup(args: argparse.Namespace, data_dir: Path) -> int:
+    from .storage.backup import create_backup, list_backups
+    from .storage.database import Database
+
+    root = _backup_root(args, data_dir)
+    if args.list:
+        backups = list_backups(root)
+        for path in backups:
+            print(path)
+        if not backups:
+            print(f"Keine Sicherungen in {root}.")
+        return 0
+    db = Database.open(data_dir, create=False)
+    try:
+        path = create_backup(db, root, keep=args.keep)
+    finally:
+        db.close()
+    log.info("backup created")
+    print(f"Sicherung angelegt und geprüft: {path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from .storage.backup import restore_backup
+    from .storage.errors import DatabaseLockedError
+
+    if _app_is_running(data_dir):
+        raise DatabaseLockedError(
+            f"KommuneDesk ist mit {data_dir} geöffnet. Bitte schließen Sie das Programm an allen "
+            "Arbeitsplätzen, bevor Sie eine Sicherung zurückspielen. Es wurde nichts verändert."
+        )
+    kept = restore_backup(Path(args.backup).expanduser(), data_dir)
+    log.info("backup restored")
+    print(f"Sicherung zurückgespielt. Die bisherige Datenbank liegt unverändert unter {kept}.")
+    return 0
+
+
+def _app_is_running(data_dir: Path) -> bool:
+    """Whether a KommuneDesk window holds the data folder's lock file."""
+    from PySide6.QtCore import QLockFile
+
+    lock = QLockFile(str(data_dir / "kommune-desk.lock"))
+    if lock.tryLock(0):
+        lock.unlock()
+        return False
+    return True
+
+
+_COMMANDS = {
+    "demo": _demo,
+    "check": _check,
+    "info": _info,
+    "backup": _backup,
+    "restore": _restore,
+}
 
 
 if __name__ == "__main__":

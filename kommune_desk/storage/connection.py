@@ -11,8 +11,8 @@ BUSY_TIMEOUT_MS = 5000
 
 _CORRUPT_HINT = (
     "Die Datenbankdatei {path} ist beschädigt oder keine KommuneDesk-Datenbank. "
-    "Sie wurde nicht verändert. Bitte stellen Sie die letzte Sicherung wieder her "
-    "(kommune-desk-cli restore) oder wenden Sie sich an Ihre IT-Betreuung."
+    "Sie wurde nicht verändert. Bitte wenden Sie sich an Ihre IT-Betreuung: Sie kann die "
+    "letzte Sicherung zurückspielen (kommune-desk-cli restore)."
 )
 _LOCKED_HINT = (
     "Die Datenbank {path} wird gerade von einem anderen Programm gesperrt. "
