@@ -184,9 +184,9 @@ _FIELD_VALUES = {
 
 def iter_applications(
     ref: DemoReference, options: DemoOptions, rng: random.Random
-) -> Iterator[tuple[dict[str, object], list[tuple[str, str, str, int]]]]:
+) -> Iterator[tuple[dict[str, object], list[tuple[str, int, str, int]]]]:
     """Application rows in receipt order, each with its attachments
-    (id, sha256 placeholder index, display name, size)."""
+    (id, index into ``ref.attachments``, display name, size)."""
     end_ms = _ms(options.today) + 15 * 3_600_000
     start_ms = end_ms - HISTORY_DAYS * DAY_MS
     # Recent months see more online use: a gentle linear ramp.
@@ -233,7 +233,7 @@ def iter_applications(
         klaerung = status is S.KLAERUNG
         form = {key: rng.choice(_FIELD_VALUES.get(key, ("siehe Anlage",))) for key, _ in service.form_fields}
         application_id = uuid7(stamp, rng)
-        row = {
+        row: dict[str, object] = {
             "id": application_id,
             "municipality_id": local.municipality_id,
             "office_id": local.id,
@@ -358,7 +358,8 @@ def iter_devices_and_loans(
     created = _iso(base_ms)
     kreis = next(m for m in ref.municipalities if m.kind is MunicipalityKind.KREIS)
     towns = [m for m in ref.municipalities if m.kind is not MunicipalityKind.KREIS]
-    devices, loans = [], []
+    devices: list[tuple[object, ...]] = []
+    loans: list[tuple[object, ...]] = []
     number = 0
     for name, category, count in content.DEVICES:
         for _ in range(count):

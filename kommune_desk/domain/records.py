@@ -175,7 +175,10 @@ class FeeRule:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> FeeRule:
-        return cls(amount_cents=int(data.get("amount_cents", 0)), per_unit=data.get("per_unit"))  # type: ignore[arg-type]
+        per_unit = data.get("per_unit")
+        return cls(
+            amount_cents=int(str(data.get("amount_cents", 0))), per_unit=str(per_unit) if per_unit else None
+        )
 
 
 @dataclass(frozen=True)

@@ -110,9 +110,9 @@ def build_demo(
             bulk.set_number_range(conn, ref.local_office.id, year, last)
 
         stream = iter_usage_events(ref, options, rng)
-        while chunk := list(islice(stream, _CHUNK * 5)):
-            bulk.insert_usage_events(conn, chunk)
-            events += len(chunk)
+        while batch := list(islice(stream, _CHUNK * 5)):
+            bulk.insert_usage_events(conn, batch)
+            events += len(batch)
             report(
                 40 + 55 * events // max(options.events, 1),
                 f"{events:,} Nutzungsereignisse erzeugt …".replace(",", "."),

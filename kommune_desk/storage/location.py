@@ -52,7 +52,7 @@ def _windows_problem(path: Path) -> str | None:  # pragma: no cover - Windows on
         return _explain("in einem servergespeicherten (Roaming-)Profil")
     drive = path.drive + "\\"
     drive_remote = 4
-    if drive and ctypes.windll.kernel32.GetDriveTypeW(drive) == drive_remote:
+    if drive and ctypes.windll.kernel32.GetDriveTypeW(drive) == drive_remote:  # type: ignore[attr-defined]
         return _explain("auf einem Netzlaufwerk")
     return None
 
