@@ -15,8 +15,6 @@ class PlaceholderPage(QWidget):
             "<p>Dieser Bereich ist in dieser Version noch nicht freigeschaltet. "
             "Geplant sind:</p>"
             f"<ul>{items}</ul>"
-            "<p style='color:#555'>Ihre Daten sind bereits in der lokalen Datenbank vorhanden "
-            "und werden dann hier angezeigt.</p>"
         )
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
