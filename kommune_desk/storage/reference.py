@@ -138,17 +138,30 @@ def get_office(conn: sqlite3.Connection, office_id: str) -> Office | None:
     return Office(row[0], row[1], row[2], row[3], Address(row[4], row[5], row[6]), row[7])
 
 
+_CLERK_COLUMNS = "id, municipality_id, office_id, os_login, display_name, role, email, phone"
+
+
+def _clerk(row: sqlite3.Row | tuple[str, ...]) -> Clerk:
+    return Clerk(row[0], row[1], row[2], row[3], row[4], Role(row[5]), row[6], row[7])
+
+
+def list_clerks(conn: sqlite3.Connection, municipality_id: str) -> list[Clerk]:
+    rows = conn.execute(
+        f"SELECT {_CLERK_COLUMNS} FROM clerks WHERE municipality_id = ? AND deleted_at IS NULL"
+        " ORDER BY display_name",
+        (municipality_id,),
+    )
+    return [_clerk(r) for r in rows]
+
+
 def find_clerk_by_login(conn: sqlite3.Connection, municipality_id: str, os_login: str) -> Clerk | None:
     """The clerk mapped to an OS login; logins compare case-insensitively as on Windows."""
     row = conn.execute(
-        "SELECT id, municipality_id, office_id, os_login, display_name, role, email, phone"
-        " FROM clerks WHERE municipality_id = ? AND lower(os_login) = lower(?)"
+        f"SELECT {_CLERK_COLUMNS} FROM clerks WHERE municipality_id = ? AND lower(os_login) = lower(?)"
         " AND deleted_at IS NULL",
         (municipality_id, os_login),
     ).fetchone()
-    if row is None:
-        return None
-    return Clerk(row[0], row[1], row[2], row[3], row[4], Role(row[5]), row[6], row[7])
+    return None if row is None else _clerk(row)
 
 
 def list_services(conn: sqlite3.Connection, municipality_id: str) -> list[Service]:
