@@ -30,25 +30,15 @@ TABLES = (
     "devices",
     "loans",
     "number_ranges",
+    "settings",
+    "audit_log",
 )
 
 
 def _dump(directory: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(directory / DATABASE_FILE)
     try:
-        # created_at/updated_at of reference rows carry the wall clock of the run
-        dump = {}
-        for table in TABLES:
-            columns = [
-                r[1]
-                for r in conn.execute(f"PRAGMA table_info({table})")
-                if not (
-                    table in ("municipalities", "offices", "clerks", "services")
-                    and r[1] in ("created_at", "updated_at")
-                )
-            ]
-            dump[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2").fetchall()
-        return dump
+        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in TABLES}
     finally:
         conn.close()
 

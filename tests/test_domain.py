@@ -92,3 +92,38 @@ def test_setup_validation_names_every_problem_in_german() -> None:
 
 def test_valid_setup_passes() -> None:
     validate_setup(setup_input())
+
+
+def test_german_dictionary_order() -> None:
+    from kommune_desk.domain.collation import sort_key
+
+    names = [
+        "Zimmermann",
+        "Öztürk",
+        "Otto",
+        "Oswald",
+        "Łukasz",
+        "Lange",
+        "Schäfer",
+        "Schwarz",
+        "Weiß",
+        "Weise",
+        "ägidius",
+        "Braun",
+        "Böhm",
+    ]
+    assert sorted(names, key=sort_key) == [
+        "ägidius",
+        "Böhm",
+        "Braun",
+        "Lange",
+        "Łukasz",
+        "Oswald",
+        "Otto",
+        "Öztürk",
+        "Schäfer",
+        "Schwarz",
+        "Weise",
+        "Weiß",
+        "Zimmermann",
+    ]

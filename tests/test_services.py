@@ -180,3 +180,21 @@ def test_indexed_orders_need_no_sort(workspace: Workspace, order: str, descendin
     ).fetchall()
     details = " ".join(row[3] for row in plan)
     assert "USING INDEX" in details and "TEMP B-TREE" not in details, details
+
+
+def test_posteingang_sorts_names_and_services_in_german_order(workspace: Workspace) -> None:
+    for name in ("Zimmermann, Tim", "Öztürk, Ben", "Otto, Eva", "Böhm, Anna", "Braun, Udo", "ärmel, Karl"):
+        register_application(workspace, _new(workspace, applicant_name=name))
+    reader = InboxReader(workspace.db, workspace.municipality.id)
+    rows = reader.rows(handles := reader.ordered_handles("applicant", descending=False))
+    assert [rows[h].applicant_name for h in handles] == [
+        "ärmel, Karl",
+        "Böhm, Anna",
+        "Braun, Udo",
+        "Otto, Eva",
+        "Öztürk, Ben",
+        "Zimmermann, Tim",
+    ]
+    by_service = reader.ordered_handles("service", descending=False)
+    assert len(by_service) == 6
+    reader.close()

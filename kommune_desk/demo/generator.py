@@ -68,6 +68,15 @@ def _iso(unix_ms: int) -> str:
     return dt.datetime.fromtimestamp(unix_ms / 1000, dt.UTC).isoformat(timespec="seconds")
 
 
+def reference_ms(options: DemoOptions) -> int:
+    """When the demo network "was set up": the start of its history, so same options → same rows."""
+    return _ms(options.today) - HISTORY_DAYS * DAY_MS
+
+
+def reference_time(options: DemoOptions) -> str:
+    return _iso(reference_ms(options))
+
+
 def build_reference(options: DemoOptions, rng: random.Random) -> DemoReference:
     """Municipalities, offices, clerks and services of the demo network."""
     base_ms = _ms(options.today) - HISTORY_DAYS * DAY_MS
@@ -165,6 +174,8 @@ _OLD = (
     (S.IN_BEARBEITUNG, 2),
     (S.WARTET_AUF_UNTERLAGEN, 1),
 )
+# Older than half a year: every case is closed one way or another.
+_ANCIENT = ((S.ABGESCHLOSSEN, 85), (S.BESCHEID_VERSANDT, 3), (S.ZURUECKGEZOGEN, 8), (S.WEITERGELEITET, 4))
 _CHANNELS = (("fit_connect", 55), ("papier", 20), ("schalter", 15), ("email", 7), ("datei", 3))
 _ONLINE_PAYMENT = ("GIROPAY", "PAYDIRECT", "CREDITCARD", "PAYPAL", "INVOICE")
 _DECIDED = {S.FREIGEGEBEN, S.BESCHEID_VERSANDT, S.ABGESCHLOSSEN}
@@ -210,7 +221,10 @@ def iter_applications(
         channel = channels[bisect.bisect(channel_cum, rng.random() * channel_cum[-1])]
         age = (today_ms - stamp) / DAY_MS
         ratio = age / max(service.processing_days, 1)
-        table = _FRESH if ratio < 0.1 else _RUNNING if ratio < 0.6 else _LATE if ratio < 1.5 else _OLD
+        if age > 180:
+            table = _ANCIENT
+        else:
+            table = _FRESH if ratio < 0.1 else _RUNNING if ratio < 0.6 else _LATE if ratio < 1.5 else _OLD
         status = _weighted(rng, table)
         given, family = rng.choice(content.GIVEN_NAMES), rng.choice(content.FAMILY_NAMES)
         fee = service.fee_rule.fee_cents(1)

@@ -13,8 +13,10 @@ from kommune_desk.demo.generator import (
     iter_applications,
     iter_devices_and_loans,
     iter_usage_events,
+    reference_ms,
+    reference_time,
 )
-from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import bulk, reference
 from kommune_desk.storage.audit import append_audit
@@ -63,7 +65,7 @@ def build_demo(
     rng = random.Random(options.seed)
     ref = build_reference(options, rng)
     shas = [store_bytes(db.attachments_dir, data) for _, data in ref.attachments]
-    at = utc_now_iso()
+    at = reference_time(options)  # not the wall clock: same options must give the same rows
     applications = attachments = events = 0
     with db.write() as conn:
         if reference.get_setting(conn, LOCAL_OFFICE_KEY) is not None:
@@ -132,6 +134,7 @@ def build_demo(
             entity_id=ref.local_office.id,
             action="demo_erzeugt",
             changes={"seed": options.seed, "applications": applications, "events": events},
+            audit_id=uuid7(reference_ms(options), rng),
         )
         report(99, "Daten werden gespeichert …")
     report(100, "Fertig.")

@@ -6,14 +6,16 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from kommune_desk.domain.collation import sort_key
+
 # Sort keys the Posteingang offers, mapped to SQL that only we write.
-INBOX_ORDER = {
-    "aktenzeichen": "a.aktenzeichen",
-    "received_at": "a.received_at",
-    "service": "s.name",
-    "applicant": "a.applicant_name",
-    "status": "a.status, a.due_date",
-    "due_date": "a.due_date",
+INBOX_ORDER: dict[str, tuple[str, ...]] = {
+    "aktenzeichen": ("a.aktenzeichen",),
+    "received_at": ("a.received_at",),
+    "service": ("german_sort_key(coalesce(s.name, 'Unbekannte Leistung'))",),
+    "applicant": ("a.applicant_sort",),
+    "status": ("a.status", "a.due_date"),
+    "due_date": ("a.due_date",),
 }
 # Orders an index delivers without sorting (tests check the query plans): their first
 # page is a bounded read of a few hundred index entries.
@@ -35,6 +37,7 @@ APPLICATION_COLUMNS = (
     "channel",
     "status",
     "applicant_name",
+    "applicant_sort",
     "applicant_street",
     "applicant_postal_code",
     "applicant_city",
@@ -71,8 +74,9 @@ INSERT_APPLICATION_SQL = (
 
 
 def application_values(row: dict[str, Any]) -> list[Any]:
-    """Column values in INSERT order, schema defaults filled in."""
-    return [row.get(c, _DEFAULTS.get(c)) for c in APPLICATION_COLUMNS]
+    """Column values in INSERT order, schema defaults and the German sort key filled in."""
+    values = {**_DEFAULTS, **row, "applicant_sort": sort_key(str(row["applicant_name"]))}
+    return [values.get(c) for c in APPLICATION_COLUMNS]
 
 
 def insert_application(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
@@ -103,7 +107,7 @@ def inbox_rowids(
     the visible page's columns on demand.
     """
     direction = "DESC" if descending else "ASC"
-    columns = ", ".join(f"{column} {direction}" for column in INBOX_ORDER[order].split(", "))
+    columns = ", ".join(f"{column} {direction}" for column in INBOX_ORDER[order])
     join = " LEFT JOIN services s ON s.id = a.service_id" if order == "service" else ""
     sql = (
         f"SELECT a.rowid FROM applications a{join}"

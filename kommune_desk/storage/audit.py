@@ -19,13 +19,14 @@ def append_audit(
     entity_id: str,
     action: str,
     changes: dict[str, Any] | None = None,
+    audit_id: str | None = None,
 ) -> None:
-    """Record one audit entry in the caller's transaction."""
+    """Record one audit entry in the caller's transaction (``audit_id`` only for the demo)."""
     conn.execute(
         "INSERT INTO audit_log (id, at, clerk_id, municipality_id, entity, entity_id, action, changes)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            uuid7(),
+            audit_id or uuid7(),
             at,
             clerk_id,
             municipality_id,

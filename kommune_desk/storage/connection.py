@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from kommune_desk.domain.collation import sort_key
+
 from .errors import DatabaseCorruptError, DatabaseLockedError, StorageError
 
 BUSY_TIMEOUT_MS = 5000
@@ -54,6 +56,8 @@ def _apply_pragmas(conn: sqlite3.Connection, *, read_only: bool) -> None:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA secure_delete=ON")
+    # German dictionary order for sorts that no stored key covers (e.g. by service name).
+    conn.create_function("german_sort_key", 1, sort_key, deterministic=True)
     if read_only:
         conn.execute("PRAGMA query_only=ON")
 

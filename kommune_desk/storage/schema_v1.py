@@ -95,6 +95,7 @@ STATEMENTS: tuple[str, ...] = (
         channel TEXT NOT NULL,
         status TEXT NOT NULL,
         applicant_name TEXT NOT NULL,
+        applicant_sort TEXT NOT NULL,
         applicant_street TEXT NOT NULL DEFAULT '',
         applicant_postal_code TEXT NOT NULL DEFAULT '',
         applicant_city TEXT NOT NULL DEFAULT '',
@@ -119,7 +120,7 @@ STATEMENTS: tuple[str, ...] = (
     # One partial index per Posteingang sort order, so a sorted list never needs a temp sort.
     "CREATE INDEX applications_received ON applications (municipality_id, received_at)"
     " WHERE deleted_at IS NULL",
-    "CREATE INDEX applications_applicant ON applications (municipality_id, applicant_name)"
+    "CREATE INDEX applications_applicant ON applications (municipality_id, applicant_sort)"
     " WHERE deleted_at IS NULL",
     "CREATE INDEX applications_status ON applications (municipality_id, status, due_date)"
     " WHERE deleted_at IS NULL",
