@@ -1,4 +1,7 @@
-"""``kommune-desk-cli``: the headless entry point for admins, scripts and tests."""
+"""``kommune-desk-cli``: the headless entry point for admins, scripts and tests.
+
+Exit codes: 0 done, 1 the command failed (German message on stderr), 2 wrong call.
+"""
 
 from __future__ import annotations
 
@@ -6,86 +9,278 @@ import argparse
 import datetime as dt
 import json
 import logging
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
+from .domain.formatting import format_count
+from .domain.records import Role
 from .locations import resolve_data_dir
 from .logging_setup import configure_logging
 
+if TYPE_CHECKING:
+    from .services.workspace import Workspace
+
 log = logging.getLogger(__name__)
 
+PROG = "kommune-desk-cli"
 
-def _positive(text: str) -> int:
-    value = int(text)
+# argparse's English message fragments (Python 3.11+) and their German wording.
+_ARGPARSE_GERMAN = (
+    ("the following arguments are required: ", "Es fehlen die Angaben: "),
+    ("one of the arguments ", "eine der Angaben "),
+    (" is required", " ist erforderlich"),
+    ("unrecognized arguments: ", "unbekannte Angaben: "),
+    ("invalid choice: ", "unbekannte Auswahl: "),
+    ("(choose from ", "(möglich: "),
+    ("expected one argument", "erwartet einen Wert"),
+    ("expected at most one argument", "erwartet höchstens einen Wert"),
+    ("expected at least one argument", "erwartet mindestens einen Wert"),
+    ("ignored explicit argument ", "unerwarteter Wert "),
+    ("not allowed with argument ", "nicht zusammen mit Angabe "),
+    ("ambiguous option: ", "mehrdeutige Angabe: "),
+    (" could match ", " passt zu "),
+    ("argument ", "Angabe "),
+)
+_INVALID_VALUE = re.compile(r"invalid \S+ value: ")
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def german_argparse_message(message: str) -> str:
+    """argparse's English error text in German, on one line."""
+    for english, german in _ARGPARSE_GERMAN:
+        message = message.replace(english, german)
+    message = _INVALID_VALUE.sub("ungültiger Wert: ", message)
+    return _QUOTED.sub(r"»\1«", " ".join(message.split()))
+
+
+class _GermanHelpFormatter(argparse.HelpFormatter):
+    """Help text with a German usage prefix."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
+
+
+class GermanArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are German; subcommand parsers inherit it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        add_help = kwargs.pop("add_help", True)
+        kwargs.setdefault("formatter_class", _GermanHelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = "Angaben"
+        self._optionals.title = "Optionen"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="diese Hilfe anzeigen und beenden")
+
+    def error(self, message: str) -> Any:
+        """One German line on stderr, exit code 2."""
+        text = german_argparse_message(message).rstrip(".")
+        self.exit(2, f"Aufruf fehlerhaft: {text}. Hilfe: {self.prog} --help\n")
+
+
+class _CliError(Exception):
+    """A runtime failure whose German message goes to stderr (exit code 1)."""
+
+
+def _non_negative(text: str) -> int:
+    """A whole number ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
     if value < 0:
-        raise argparse.ArgumentTypeError("muss 0 oder größer sein")
+        raise argparse.ArgumentTypeError(f"ganze Zahl ≥ 0 erwartet, nicht »{text}«")
     return value
 
 
-def _date(text: str) -> dt.date:
+def _whole_number(text: str) -> int:
+    """Any whole number."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ganze Zahl erwartet, nicht »{text}«") from None
+
+
+def _iso_date(text: str) -> dt.date:
+    """A date as JJJJ-MM-TT."""
     try:
         return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("Datum im Format JJJJ-MM-TT erwartet") from exc
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"Datum im Format JJJJ-MM-TT erwartet, nicht »{text}«") from None
+
+
+def _folder(text: str) -> str:
+    """A folder path that is not empty (an empty one must never mean 'the default')."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "der Datenordner darf nicht leer sein; lassen Sie --data-dir weg, um den Standardordner zu nutzen"
+        )
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kommune-desk-cli",
-        description="KommuneDesk ohne Oberfläche: Demo-Daten, Prüfung, Auskunft.",
+    """The German argument parser with all commands."""
+    parser = GermanArgumentParser(
+        prog=PROG,
+        description="KommuneDesk ohne Oberfläche: Demo-Daten, Prüfung, Auskunft, Sicherung, Zuordnung.",
+        epilog="Rückgabewert: 0 erledigt, 1 Fehler (Meldung auf stderr), 2 fehlerhafter Aufruf.",
     )
-    parser.add_argument("--version", action="version", version=f"KommuneDesk {__version__}")
     parser.add_argument(
-        "--data-dir", help="Datenordner (Standard: $KOMMUNE_DESK_DATA_DIR oder lokaler App-Ordner)"
+        "--version",
+        action="version",
+        version=f"KommuneDesk {__version__}",
+        help="Programmversion anzeigen und beenden",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL")
+    parser.add_argument(
+        "--data-dir",
+        type=_folder,
+        metavar="ORDNER",
+        help="Datenordner (Standard: $KOMMUNE_DESK_DATA_DIR oder lokaler App-Ordner)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="BEFEHL", title="Befehle")
+    _add_demo_parser(commands)
+    _add_command(commands, "check", _check, "Datenbank prüfen (integrity_check)")
+    _add_backup_parsers(commands)
+    info = _add_command(commands, "info", _info, "Überblick über Dienststelle und Datenbestand")
+    info.add_argument("--json", action="store_true", help="Ausgabe als JSON")
+    _add_clerk_parsers(commands)
+    return parser
 
-    demo = commands.add_parser("demo", help="Demo-Datenbank des Kreises Groß-Gerau erzeugen")
-    demo.add_argument("--applications", type=_positive, default=10_000, help="Anzahl Anträge")
-    demo.add_argument("--events", type=_positive, default=100_000, help="Anzahl Nutzungsereignisse")
-    demo.add_argument("--seed", type=int, default=1, help="Startwert des Zufallsgenerators")
-    demo.add_argument("--today", type=_date, default=None, help="Stichtag (JJJJ-MM-TT), Standard heute")
-    demo.add_argument("--login", default=None, help="Anmeldename, der der Demo-Teamleitung zugeordnet wird")
 
-    commands.add_parser("check", help="Datenbank prüfen (integrity_check)")
-    backup = commands.add_parser("backup", help="Geprüfte Sicherung anlegen (alte werden rotiert)")
-    backup.add_argument("--to", help="Zielordner (Standard: DATENORDNER/sicherungen)")
-    backup.add_argument("--keep", type=_positive, default=14, help="Wie viele Sicherungen bleiben")
+Handler = Callable[[argparse.Namespace, Path], int]
+
+
+def _add_command(commands: Any, name: str, handler: Handler, text: str) -> argparse.ArgumentParser:
+    """A subcommand whose help and description are ``text``; it runs ``handler``."""
+    command: argparse.ArgumentParser = commands.add_parser(name, help=text, description=text)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _add_demo_parser(commands: Any) -> None:
+    demo = _add_command(commands, "demo", _demo, "Demo-Datenbank des Kreises Groß-Gerau erzeugen")
+    demo.add_argument(
+        "--applications", type=_non_negative, default=10_000, metavar="ANZAHL", help="Anzahl Anträge"
+    )
+    demo.add_argument(
+        "--events", type=_non_negative, default=100_000, metavar="ANZAHL", help="Anzahl Nutzungsereignisse"
+    )
+    demo.add_argument(
+        "--seed", type=_whole_number, default=1, metavar="ZAHL", help="Startwert des Zufallsgenerators"
+    )
+    demo.add_argument(
+        "--today", type=_iso_date, default=None, metavar="JJJJ-MM-TT", help="Stichtag, Standard heute"
+    )
+    demo.add_argument(
+        "--login", default=None, metavar="NAME", help="Anmeldename, der der Demo-Teamleitung zugeordnet wird"
+    )
+
+
+def _add_backup_parsers(commands: Any) -> None:
+    backup = _add_command(commands, "backup", _backup, "Geprüfte Sicherung anlegen (alte werden rotiert)")
+    backup.add_argument("--to", metavar="ORDNER", help="Zielordner (Standard: DATENORDNER/sicherungen)")
+    backup.add_argument(
+        "--keep", type=_non_negative, default=14, metavar="ANZAHL", help="Wie viele Sicherungen bleiben"
+    )
     backup.add_argument("--list", action="store_true", help="Vorhandene Sicherungen auflisten")
-    restore = commands.add_parser(
-        "restore", help="Sicherung zurückspielen (die jetzige Datenbank bleibt erhalten)"
+    restore = _add_command(
+        commands, "restore", _restore, "Sicherung zurückspielen (die jetzige Datenbank bleibt erhalten)"
     )
     restore.add_argument(
-        "backup", help="Ordner der Sicherung, z. B. …/sicherungen/kommune-desk-20261124-170000"
+        "backup",
+        metavar="SICHERUNG",
+        help="Ordner der Sicherung, z. B. …/sicherungen/kommune-desk-20261124-170000",
     )
-    info = commands.add_parser("info", help="Überblick über Dienststelle und Datenbestand")
-    info.add_argument("--json", action="store_true", help="Ausgabe als JSON")
-    return parser
+
+
+def _add_clerk_parsers(commands: Any) -> None:
+    clerk = commands.add_parser(
+        "clerk",
+        help="Windows-Anmeldungen den Mitarbeitenden zuordnen",
+        description="Nur zugeordnete Anmeldungen sehen in KommuneDesk Daten von Bürgerinnen und Bürgern.",
+    )
+    actions = clerk.add_subparsers(dest="clerk_command", required=True, metavar="AKTION", title="Befehle")
+    add = _add_command(actions, "add", _clerk_add, "Anmeldung einer Person mit Rolle zuordnen")
+    add.add_argument("login", metavar="ANMELDUNG", help="Windows-Anmeldename, z. B. a.schmidt")
+    add.add_argument("name", metavar="NAME", help="Vor- und Nachname, z. B. »Anna Schmidt«")
+    add.add_argument(
+        "--role",
+        choices=[role.value for role in Role],
+        default=Role.SACHBEARBEITUNG.value,
+        metavar="ROLLE",
+        help="sachbearbeitung (Standard), teamleitung oder administration",
+    )
+    listing = _add_command(actions, "list", _clerk_list, "Zugeordnete Anmeldungen auflisten")
+    listing.add_argument("--json", action="store_true", help="Ausgabe als JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
     data_dir = resolve_data_dir(args.data_dir)
+    from .domain.validation import ValidationError
     from .storage.errors import StorageError
 
     try:
-        return _COMMANDS[args.command](args, data_dir)
+        return int(args.handler(args, data_dir))
     except StorageError as exc:
         log.warning("command %s failed: %s", args.command, type(exc).__name__)
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
-        return 1
+    except ValidationError as exc:
+        log.info("command %s refused: invalid input", args.command)
+        print("\n".join(exc.messages), file=sys.stderr)
+    except _CliError as exc:
+        log.info("command %s refused", args.command)
+        print(exc, file=sys.stderr)
     except KeyboardInterrupt:
         print("Abgebrochen. Es wurde nichts gespeichert.", file=sys.stderr)
         return 130
+    return 1
+
+
+# --- output helpers ---------------------------------------------------------------
+
+
+def _amount(value: int, singular: str, plural: str) -> str:
+    """``1 Antrag``, ``2.000 Anträge``."""
+    return f"{format_count(value)} {singular if value == 1 else plural}"
+
+
+def _decimal(value: float, digits: int = 1) -> str:
+    """``0.25`` → ``0,3`` (German decimal comma)."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+class _ProgressLine:
+    """Progress as one line that overwrites itself, shown only on a terminal."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stdout
+        self._shown = False
+
+    def __call__(self, percent: int, text: str) -> None:
+        if self._stream.isatty():
+            print(f"\r{percent:3d} % {text:<50}", end="", flush=True, file=self._stream)
+            self._shown = True
+
+    def end(self) -> None:
+        """Finish the line, if one was started."""
+        if self._shown:
+            print(file=self._stream)
+            self._shown = False
+
+
+# --- commands ---------------------------------------------------------------------
 
 
 def _demo(args: argparse.Namespace, data_dir: Path) -> int:
     from .demo.generator import DemoOptions
-    from .domain.formatting import format_count
     from .domain.validation import ValidationError
     from .services.demo import build_demo
     from .services.workspace import current_os_login, open_database
@@ -98,29 +293,29 @@ def _demo(args: argparse.Namespace, data_dir: Path) -> int:
         os_login=args.login or current_os_login() or "demo",
     )
     db = open_database(data_dir)
+    progress = _ProgressLine()
     started = time.perf_counter()
     try:
-        summary = build_demo(db, options, _print_progress)
-    except ValidationError as exc:
-        print("\n".join(exc.messages), file=sys.stderr)
-        return 1
+        summary = build_demo(db, options, progress)
+    except ValidationError as exc:  # build_demo refuses only a folder that is already set up
+        raise _CliError(
+            f"Im Datenordner {data_dir} gibt es schon eingerichtete Daten; die Demo wird nur in einen "
+            "leeren Ordner geschrieben. Bitte geben Sie mit --data-dir einen neuen Ordner an."
+        ) from exc
     finally:
+        progress.end()
         db.close()
     seconds = time.perf_counter() - started
     print(
-        f"\nDemo erzeugt in {seconds:.1f} s: {format_count(summary.applications)} Anträge, "
-        f"{format_count(summary.attachments)} Anlagen, {format_count(summary.events)} "
-        f"Nutzungsereignisse, {summary.devices} Geräte, {format_count(summary.loans)} Ausleihen."
+        f"Demo erzeugt in {_decimal(seconds)} s: {_amount(summary.applications, 'Antrag', 'Anträge')}, "
+        f"{_amount(summary.attachments, 'Anlage', 'Anlagen')}, "
+        f"{_amount(summary.events, 'Nutzungsereignis', 'Nutzungsereignisse')}, "
+        f"{_amount(summary.devices, 'Gerät', 'Geräte')}, {_amount(summary.loans, 'Ausleihe', 'Ausleihen')}."
     )
     log.info(
         "demo built: %d applications, %d events in %.1f s", summary.applications, summary.events, seconds
     )
     return 0
-
-
-def _print_progress(percent: int, text: str) -> None:
-    if sys.stdout.isatty():
-        print(f"\r{percent:3d} % {text:<50}", end="", flush=True)
 
 
 def _check(args: argparse.Namespace, data_dir: Path) -> int:
@@ -142,6 +337,49 @@ def _check(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+_TABLE_LABELS = {
+    "municipalities": "Gemeinden",
+    "offices": "Dienststellen",
+    "clerks": "Sachbearbeitung/Mitarbeitende",
+    "services": "Leistungen",
+    "applications": "Anträge",
+    "attachments": "Anlagen",
+    "usage_events": "Nutzungsereignisse",
+    "devices": "Geräte",
+    "loans": "Ausleihen",
+    "outbox": "Ausstehende Änderungen (Outbox)",
+    "audit_log": "Protokolleinträge",
+    "settings": "Einstellungen",
+    "number_ranges": "Nummernkreise",
+}
+
+
+def _user_tables(counts: dict[str, int]) -> dict[str, int]:
+    """Row counts without SQLite's internal tables, known tables first."""
+    known = [name for name in _TABLE_LABELS if name in counts]
+    others = sorted(name for name in counts if name not in _TABLE_LABELS and not name.startswith("sqlite_"))
+    return {name: counts[name] for name in known + others}
+
+
+def _info_report(data_dir: Path, workspace: Workspace | None, counts: dict[str, int]) -> dict[str, Any]:
+    """What ``info`` shows, with stable machine-friendly keys."""
+    clerk = workspace.clerk if workspace else None
+    return {
+        "datenordner": str(data_dir),
+        "gemeinde": workspace.municipality.name if workspace else None,
+        "ags": workspace.municipality.ags if workspace else None,
+        "dienststelle": workspace.office.name if workspace else None,
+        "kuerzel": workspace.office.code if workspace else None,
+        "anmeldung": workspace.os_login if workspace else None,
+        "angemeldet": (
+            {"name": clerk.display_name, "rolle": clerk.role.value, "anmeldung": clerk.os_login}
+            if clerk
+            else None
+        ),
+        "tabellen": _user_tables(counts),
+    }
+
+
 def _info(args: argparse.Namespace, data_dir: Path) -> int:
     from .services.workspace import load_workspace
     from .storage.database import Database
@@ -157,22 +395,88 @@ def _info(args: argparse.Namespace, data_dir: Path) -> int:
             conn.close()
     finally:
         db.close()
-    report = {
-        "datenordner": str(data_dir),
-        "gemeinde": workspace.municipality.name if workspace else None,
-        "dienststelle": workspace.office.name if workspace else None,
-        "sachbearbeitung": workspace.clerk.display_name if workspace and workspace.clerk else None,
-        "tabellen": counts,
-    }
+    report = _info_report(data_dir, workspace, counts)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(f"Datenordner:  {report['datenordner']}")
-        print(f"Gemeinde:     {report['gemeinde'] or '(nicht eingerichtet)'}")
-        print(f"Dienststelle: {report['dienststelle'] or '-'}")
-        print(f"Angemeldet:   {report['sachbearbeitung'] or '(Anmeldung nicht zugeordnet)'}")
-        for name, count in counts.items():
-            print(f"  {name:<16} {count:>10,}".replace(",", "."))
+        _print_info(report)
+    return 0
+
+
+def _print_info(report: dict[str, Any]) -> None:
+    print(f"Datenordner:  {report['datenordner']}")
+    if report["gemeinde"] is None:
+        print("Gemeinde:     (nicht eingerichtet)")
+    else:
+        print(f"Gemeinde:     {report['gemeinde']} (AGS {report['ags']})")
+        print(f"Dienststelle: {report['dienststelle']} (Kürzel {report['kuerzel']})")
+        print(f"Angemeldet:   {_signed_in_text(report)}")
+    tables = report["tabellen"]
+    width = max((len(_TABLE_LABELS.get(name, name)) for name in tables), default=0)
+    print("Datenbestand:")
+    for name, count in tables.items():
+        print(f"  {_TABLE_LABELS.get(name, name):<{width}} {format_count(count):>10}")
+
+
+def _signed_in_text(report: dict[str, Any]) -> str:
+    clerk = report["angemeldet"]
+    if clerk is None:
+        login = report["anmeldung"] or "(unbekannt)"
+        return f"niemand – die Anmeldung »{login}« ist keiner Person zugeordnet"
+    return f"{clerk['name']}, {Role(clerk['rolle']).label} (Anmeldung »{clerk['anmeldung']}«)"
+
+
+@contextmanager
+def _set_up_workspace(data_dir: Path) -> Iterator[Workspace]:
+    """The workspace of an existing, set-up database; _CliError if there is none."""
+    from .services.workspace import load_workspace
+    from .storage.database import Database
+    from .storage.location import location_problem
+
+    if not Database.exists(data_dir) and location_problem(data_dir) is None:
+        raise _CliError(_not_set_up(data_dir))
+    db = Database.open(data_dir, create=False)
+    try:
+        workspace = load_workspace(db)
+        if workspace is None:
+            raise _CliError(_not_set_up(data_dir))
+        yield workspace
+    finally:
+        db.close()
+
+
+def _not_set_up(data_dir: Path) -> str:
+    return (
+        f"Der Datenordner {data_dir} ist noch nicht eingerichtet. Starten Sie KommuneDesk einmal, "
+        "um die Dienststelle einzurichten, oder erzeugen Sie eine Demo."
+    )
+
+
+def _clerk_add(args: argparse.Namespace, data_dir: Path) -> int:
+    from .services.clerks import add_clerk
+
+    with _set_up_workspace(data_dir) as workspace:
+        clerk = add_clerk(workspace, args.login, args.name, Role(args.role))
+    log.info("clerk mapped (role %s)", clerk.role.value)
+    print(f"Anmeldung »{clerk.os_login}« ist jetzt {clerk.display_name} ({clerk.role.label}) zugeordnet.")
+    return 0
+
+
+def _clerk_list(args: argparse.Namespace, data_dir: Path) -> int:
+    from .services.clerks import list_clerks
+
+    with _set_up_workspace(data_dir) as workspace:
+        clerks = list_clerks(workspace)
+    if args.json:
+        rows = [{"anmeldung": c.os_login, "name": c.display_name, "rolle": c.role.value} for c in clerks]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not clerks:
+        print("Keine Anmeldung ist einer Person zugeordnet.")
+    login_width = max((len(c.os_login) for c in clerks), default=0)
+    name_width = max((len(c.display_name) for c in clerks), default=0)
+    for c in clerks:
+        print(f"{c.os_login:<{login_width}}  {c.display_name:<{name_width}}  {c.role.label}")
     return 0
 
 
@@ -228,15 +532,6 @@ def _app_is_running(data_dir: Path) -> bool:
         lock.unlock()
         return False
     return True
-
-
-_COMMANDS = {
-    "demo": _demo,
-    "check": _check,
-    "info": _info,
-    "backup": _backup,
-    "restore": _restore,
-}
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,7 +21,7 @@ from kommune_desk.services.workspace import Workspace
 
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
-from .placeholder_page import SECTIONS_TO_COME, PlaceholderPage
+from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
 
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
@@ -52,7 +52,10 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(QIcon(icon_path(_ICONS[index])), name)
             item.setSizeHint(QSize(170, 40))
             self.navigation.addItem(item)
-            page = self.inbox_page if index == 0 else PlaceholderPage(name, SECTIONS_TO_COME[name])
+            if index == 0:
+                page = self.inbox_page if workspace.clerk else NoAccessPage(workspace.os_login)
+            else:
+                page = PlaceholderPage(name, SECTIONS_TO_COME[name])
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
 
@@ -127,7 +130,7 @@ class MainWindow(QMainWindow):
         if ws.clerk:
             clerk_text = f"{ws.clerk.display_name} ({ws.clerk.role.label})"
         else:
-            clerk_text = f"Anmeldung »{ws.os_login}« ist niemandem zugeordnet – nur Lesen"
+            clerk_text = f"Anmeldung »{ws.os_login}« ist niemandem zugeordnet"
         self.clerk_label = QLabel(clerk_text)
         self.online_label = QLabel(
             "<span style='color:#b35c00'>●</span> Offline – noch kein Server eingerichtet"
@@ -157,6 +160,10 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self.workspace.clerk is None:
+            # No citizens' data for a login nobody has mapped; the page explains why.
+            QTimer.singleShot(0, self.inbox_ready.emit)
+            return
         self.inbox_model.ensure_loaded()  # once: later shows find it loaded
 
     def closeEvent(self, event: QCloseEvent) -> None:

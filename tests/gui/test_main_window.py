@@ -141,13 +141,22 @@ def test_qt_standard_dialogs_speak_german(qapp) -> None:  # type: ignore[no-unty
     assert box.button(QDialogButtonBox.StandardButton.Save).text() == "Speichern"
 
 
-def test_unmapped_login_is_shown_as_read_only(qtbot, demo_workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+def test_unmapped_login_sees_no_citizen_data(qtbot, demo_workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    stranger = replace(demo_workspace, clerk=None, os_login="gast")
+    from PySide6.QtWidgets import QLabel
+
+    stranger = replace(demo_workspace, clerk=None, os_login="h.fremd")
     win = MainWindow(stranger, settings, "x.log")
     qtbot.addWidget(win)
-    assert "»gast«" in win.clerk_label.text() and "nur Lesen" in win.clerk_label.text()
+    with qtbot.waitSignal(win.inbox_ready, timeout=3000):
+        win.show()
+    assert "»h.fremd« ist niemandem zugeordnet" in win.clerk_label.text()
+    notice = win.pages.widget(0).findChild(QLabel, "noAccess")
+    assert notice is not None and "keine Anträge angezeigt" in notice.text()
+    assert "clerk add h.fremd" in notice.text()
+    assert win.inbox_model.rowCount() == 0
+    assert win.pages.widget(0) is not win.inbox_page
     win.close()
 
 
