@@ -9,7 +9,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
-from .domain.formatting import format_count
+from .cli_args import GermanArgumentParser, folder, iso_date, non_negative, whole_number
+from .domain.formatting import count_noun, format_count, format_decimal
 from .domain.records import Role
 from .locations import resolve_data_dir
 from .logging_setup import configure_logging
@@ -30,98 +30,9 @@ log = logging.getLogger(__name__)
 
 PROG = "kommune-desk-cli"
 
-# argparse's English message fragments (Python 3.11+) and their German wording.
-_ARGPARSE_GERMAN = (
-    ("the following arguments are required: ", "Es fehlen die Angaben: "),
-    ("one of the arguments ", "eine der Angaben "),
-    (" is required", " ist erforderlich"),
-    ("unrecognized arguments: ", "unbekannte Angaben: "),
-    ("invalid choice: ", "unbekannte Auswahl: "),
-    ("(choose from ", "(möglich: "),
-    ("expected one argument", "erwartet einen Wert"),
-    ("expected at most one argument", "erwartet höchstens einen Wert"),
-    ("expected at least one argument", "erwartet mindestens einen Wert"),
-    ("ignored explicit argument ", "unerwarteter Wert "),
-    ("not allowed with argument ", "nicht zusammen mit Angabe "),
-    ("ambiguous option: ", "mehrdeutige Angabe: "),
-    (" could match ", " passt zu "),
-    ("argument ", "Angabe "),
-)
-_INVALID_VALUE = re.compile(r"invalid \S+ value: ")
-_QUOTED = re.compile(r"'([^']*)'")
-
-
-def german_argparse_message(message: str) -> str:
-    """argparse's English error text in German, on one line."""
-    for english, german in _ARGPARSE_GERMAN:
-        message = message.replace(english, german)
-    message = _INVALID_VALUE.sub("ungültiger Wert: ", message)
-    return _QUOTED.sub(r"»\1«", " ".join(message.split()))
-
-
-class _GermanHelpFormatter(argparse.HelpFormatter):
-    """Help text with a German usage prefix."""
-
-    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
-
-
-class GermanArgumentParser(argparse.ArgumentParser):
-    """An ArgumentParser whose help and errors are German; subcommand parsers inherit it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        add_help = kwargs.pop("add_help", True)
-        kwargs.setdefault("formatter_class", _GermanHelpFormatter)
-        super().__init__(add_help=False, **kwargs)
-        self._positionals.title = "Angaben"
-        self._optionals.title = "Optionen"
-        if add_help:
-            self.add_argument("-h", "--help", action="help", help="diese Hilfe anzeigen und beenden")
-
-    def error(self, message: str) -> Any:
-        """One German line on stderr, exit code 2."""
-        text = german_argparse_message(message).rstrip(".")
-        self.exit(2, f"Aufruf fehlerhaft: {text}. Hilfe: {self.prog} --help\n")
-
 
 class _CliError(Exception):
     """A runtime failure whose German message goes to stderr (exit code 1)."""
-
-
-def _non_negative(text: str) -> int:
-    """A whole number ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"ganze Zahl ≥ 0 erwartet, nicht »{text}«")
-    return value
-
-
-def _whole_number(text: str) -> int:
-    """Any whole number."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ganze Zahl erwartet, nicht »{text}«") from None
-
-
-def _iso_date(text: str) -> dt.date:
-    """A date as JJJJ-MM-TT."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"Datum im Format JJJJ-MM-TT erwartet, nicht »{text}«") from None
-
-
-def _folder(text: str) -> str:
-    """A folder path that is not empty (an empty one must never mean 'the default')."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(
-            "der Datenordner darf nicht leer sein; lassen Sie --data-dir weg, um den Standardordner zu nutzen"
-        )
-    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--data-dir",
-        type=_folder,
+        type=folder,
         metavar="ORDNER",
         help="Datenordner (Standard: $KOMMUNE_DESK_DATA_DIR oder lokaler App-Ordner)",
     )
@@ -166,16 +77,16 @@ def _add_command(commands: Any, name: str, handler: Handler, text: str) -> argpa
 def _add_demo_parser(commands: Any) -> None:
     demo = _add_command(commands, "demo", _demo, "Demo-Datenbank des Kreises Groß-Gerau erzeugen")
     demo.add_argument(
-        "--applications", type=_non_negative, default=10_000, metavar="ANZAHL", help="Anzahl Anträge"
+        "--applications", type=non_negative, default=10_000, metavar="ANZAHL", help="Anzahl Anträge"
     )
     demo.add_argument(
-        "--events", type=_non_negative, default=100_000, metavar="ANZAHL", help="Anzahl Nutzungsereignisse"
+        "--events", type=non_negative, default=100_000, metavar="ANZAHL", help="Anzahl Nutzungsereignisse"
     )
     demo.add_argument(
-        "--seed", type=_whole_number, default=1, metavar="ZAHL", help="Startwert des Zufallsgenerators"
+        "--seed", type=whole_number, default=1, metavar="ZAHL", help="Startwert des Zufallsgenerators"
     )
     demo.add_argument(
-        "--today", type=_iso_date, default=None, metavar="JJJJ-MM-TT", help="Stichtag, Standard heute"
+        "--today", type=iso_date, default=None, metavar="JJJJ-MM-TT", help="Stichtag, Standard heute"
     )
     demo.add_argument(
         "--login", default=None, metavar="NAME", help="Anmeldename, der der Demo-Teamleitung zugeordnet wird"
@@ -186,7 +97,7 @@ def _add_backup_parsers(commands: Any) -> None:
     backup = _add_command(commands, "backup", _backup, "Geprüfte Sicherung anlegen (alte werden rotiert)")
     backup.add_argument("--to", metavar="ORDNER", help="Zielordner (Standard: DATENORDNER/sicherungen)")
     backup.add_argument(
-        "--keep", type=_non_negative, default=14, metavar="ANZAHL", help="Wie viele Sicherungen bleiben"
+        "--keep", type=non_negative, default=14, metavar="ANZAHL", help="Wie viele Sicherungen bleiben"
     )
     backup.add_argument("--list", action="store_true", help="Vorhandene Sicherungen auflisten")
     restore = _add_command(
@@ -247,16 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- output helpers ---------------------------------------------------------------
 
 
-def _amount(value: int, singular: str, plural: str) -> str:
-    """``1 Antrag``, ``2.000 Anträge``."""
-    return f"{format_count(value)} {singular if value == 1 else plural}"
-
-
-def _decimal(value: float, digits: int = 1) -> str:
-    """``0.25`` → ``0,3`` (German decimal comma)."""
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
 class _ProgressLine:
     """Progress as one line that overwrites itself, shown only on a terminal."""
 
@@ -307,10 +208,12 @@ def _demo(args: argparse.Namespace, data_dir: Path) -> int:
         db.close()
     seconds = time.perf_counter() - started
     print(
-        f"Demo erzeugt in {_decimal(seconds)} s: {_amount(summary.applications, 'Antrag', 'Anträge')}, "
-        f"{_amount(summary.attachments, 'Anlage', 'Anlagen')}, "
-        f"{_amount(summary.events, 'Nutzungsereignis', 'Nutzungsereignisse')}, "
-        f"{_amount(summary.devices, 'Gerät', 'Geräte')}, {_amount(summary.loans, 'Ausleihe', 'Ausleihen')}."
+        f"Demo erzeugt in {format_decimal(seconds)} s: "
+        f"{count_noun(summary.applications, 'Antrag', 'Anträge')}, "
+        f"{count_noun(summary.attachments, 'Anlage', 'Anlagen')}, "
+        f"{count_noun(summary.events, 'Nutzungsereignis', 'Nutzungsereignisse')}, "
+        f"{count_noun(summary.devices, 'Gerät', 'Geräte')}, "
+        f"{count_noun(summary.loans, 'Ausleihe', 'Ausleihen')}."
     )
     log.info(
         "demo built: %d applications, %d events in %.1f s", summary.applications, summary.events, seconds

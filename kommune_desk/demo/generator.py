@@ -221,6 +221,7 @@ def iter_applications(
         channel = channels[bisect.bisect(channel_cum, rng.random() * channel_cum[-1])]
         age = (today_ms - stamp) / DAY_MS
         ratio = age / max(service.processing_days, 1)
+        table: tuple[tuple[S, int], ...]
         if age > 180:
             table = _ANCIENT
         else:

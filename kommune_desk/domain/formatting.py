@@ -38,3 +38,13 @@ def format_amount(cents: int) -> str:
 def format_count(value: int) -> str:
     """``100000`` → ``100.000``."""
     return f"{value:,}".replace(",", ".")
+
+
+def count_noun(value: int, singular: str, plural: str) -> str:
+    """``1 Antrag``, ``2.000 Anträge``."""
+    return f"{format_count(value)} {singular if value == 1 else plural}"
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """``0.25`` → ``0,3`` (German decimal comma)."""
+    return f"{value:.{digits}f}".replace(".", ",")
