@@ -21,9 +21,11 @@ def default_data_dir() -> Path:
 def resolve_data_dir(cli_value: str | None) -> Path:
     """``--data-dir`` wins, then $KOMMUNE_DESK_DATA_DIR, then the default."""
     if cli_value:
-        return Path(cli_value).expanduser()
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env).expanduser() if env else default_data_dir()
+        chosen = Path(cli_value).expanduser()
+    else:
+        env = os.environ.get(DATA_DIR_ENV)
+        chosen = Path(env).expanduser() if env else default_data_dir()
+    return chosen.absolute()  # messages, the about box and "open folder" need the full path
 
 
 def log_dir() -> Path:

@@ -217,3 +217,25 @@ def test_integrity_check_finds_a_damaged_page_and_can_be_stopped(demo_dir: Path)
         assert problems, "quick_check must notice the damaged page"
     finally:
         damaged.close()
+
+
+def test_a_file_instead_of_a_folder_is_explained_in_german(tmp_path: Path) -> None:
+    from kommune_desk.storage.errors import StorageError
+
+    blocker = tmp_path / "daten"
+    blocker.write_text("keine Datenbank")
+    with pytest.raises(StorageError, match="ist eine Datei, kein Ordner"):
+        Database.open(blocker)
+    with pytest.raises(StorageError, match="ein Teil des Pfads ist eine Datei") as caught:
+        Database.open(blocker / "unterordner")
+    assert "Directory" not in caught.value.message  # no English OS text
+    assert blocker.read_text() == "keine Datenbank"
+
+
+def test_data_dir_is_always_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kommune_desk.locations import resolve_data_dir
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_data_dir("demo-data") == tmp_path / "demo-data"
+    monkeypatch.setenv("KOMMUNE_DESK_DATA_DIR", "aus-umgebung")
+    assert resolve_data_dir(None) == tmp_path / "aus-umgebung"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .connection import connect
 from .database import ATTACHMENTS_DIR, DATABASE_FILE, Database
-from .errors import StorageError
+from .errors import StorageError, describe_os_error
 
 BACKUP_PREFIX = "kommune-desk-"
 DEFAULT_BACKUP_DIR = "sicherungen"
@@ -48,8 +48,8 @@ def create_backup(db: Database, target_root: Path, keep: int = 14, now: dt.datet
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)
         raise BackupError(
-            f"Die Sicherung nach {target_root} ist fehlgeschlagen ({exc.strerror or exc}). "
-            "Ist das Laufwerk voll oder nicht beschreibbar? Ihre Daten sind unverändert."
+            f"Die Sicherung nach {target_root} ist fehlgeschlagen: {describe_os_error(exc)}. "
+            "Ihre Daten sind unverändert."
         ) from exc
     _rotate(target_root, keep)
     return final

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .connection import connect, translate_error
-from .errors import StorageError, UnsafeLocationError
+from .errors import StorageError, UnsafeLocationError, describe_os_error
 from .location import location_problem
 from .migrations import migrate
 from .transaction import immediate_transaction
@@ -43,14 +43,16 @@ class Database:
         if problem:
             raise UnsafeLocationError(problem)
         path = data_dir / DATABASE_FILE
+        if data_dir.exists() and not data_dir.is_dir():
+            raise StorageError(f"{data_dir} ist eine Datei, kein Ordner. Bitte geben Sie einen Ordner an.")
         if not path.exists() and not create:
             raise StorageError(f"Im Ordner {data_dir} gibt es noch keine KommuneDesk-Datenbank.")
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(
-                f"Der Datenordner {data_dir} kann nicht angelegt werden ({exc.strerror}). "
-                "Bitte prüfen Sie die Schreibrechte."
+                f"Der Datenordner {data_dir} kann nicht angelegt werden: {describe_os_error(exc)}. "
+                "Bitte wählen Sie einen anderen Ordner oder wenden Sie sich an Ihre IT-Betreuung."
             ) from exc
         writer = connect(path)
         try:

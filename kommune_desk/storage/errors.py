@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class StorageError(Exception):
     """A problem with the local database; ``title`` and ``message`` are German."""
@@ -27,3 +29,20 @@ class DatabaseLockedError(StorageError):
 
 class DatabaseTooNewError(StorageError):
     title = "Neuere Datenbankversion"
+
+
+_OS_ERRORS = {
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.ENOSPC: "das Laufwerk ist voll",
+    errno.EROFS: "das Laufwerk ist schreibgeschützt",
+    errno.ENOENT: "der Pfad existiert nicht",
+    errno.EEXIST: "dort liegt eine Datei statt eines Ordners",
+    errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
+    errno.EISDIR: "dort liegt ein Ordner statt einer Datei",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A short German reason for a file-system error (the OS's own text is often English)."""
+    return _OS_ERRORS.get(exc.errno or 0, f"Systemfehler {exc.errno}" if exc.errno else "Systemfehler")

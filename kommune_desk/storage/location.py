@@ -23,24 +23,24 @@ def location_problem(path: Path, mounts: str | None = None) -> str | None:
     """
     raw = str(path)
     if raw.startswith(("\\\\", "//")) or PureWindowsPath(raw).drive.startswith("\\\\"):
-        return _explain("auf einer Netzwerkfreigabe")
+        return _explain(raw, "auf einer Netzwerkfreigabe")
     lowered = [part.lower() for part in Path(raw).parts]
     if any(name in part for part in lowered for name in _SYNCED_FOLDER_NAMES):
-        return _explain("in einem synchronisierten Cloud-Ordner (z. B. OneDrive)")
+        return _explain(raw, "in einem synchronisierten Cloud-Ordner (z. B. OneDrive)")
     if sys.platform == "win32":
         return _windows_problem(Path(raw))
     fs_type = _filesystem_type(Path(raw), mounts)
     if fs_type in _NETWORK_FILESYSTEMS:
-        return _explain(f"auf einem Netzlaufwerk ({fs_type})")
+        return _explain(raw, f"auf einem Netzlaufwerk ({fs_type})")
     return None
 
 
-def _explain(where: str) -> str:
+def _explain(path: str, where: str) -> str:
     return (
-        f"Der Datenordner liegt {where}. Dort kann die Datenbank beschädigt werden, "
+        f"Der Datenordner {path} liegt {where}. Dort kann die Datenbank beschädigt werden, "
         "wenn die Verbindung abbricht oder zwei Rechner gleichzeitig schreiben. "
-        "Bitte wählen Sie einen Ordner auf der lokalen Festplatte, z. B. den vorgeschlagenen "
-        "Standardordner. Es wurde nichts verändert."
+        "Bitte wählen Sie einen Ordner auf der lokalen Festplatte, am besten den Standardordner "
+        "(KommuneDesk ohne --data-dir starten). Es wurde nichts verändert."
     )
 
 
@@ -49,11 +49,11 @@ def _windows_problem(path: Path) -> str | None:  # pragma: no cover - Windows on
 
     roaming = os.environ.get("APPDATA")
     if roaming and str(path).lower().startswith(roaming.lower()):
-        return _explain("in einem servergespeicherten (Roaming-)Profil")
+        return _explain(str(path), "in einem servergespeicherten (Roaming-)Profil")
     drive = path.drive + "\\"
     drive_remote = 4
     if drive and ctypes.windll.kernel32.GetDriveTypeW(drive) == drive_remote:  # type: ignore[attr-defined]
-        return _explain("auf einem Netzlaufwerk")
+        return _explain(str(path), "auf einem Netzlaufwerk")
     return None
 
 

@@ -110,7 +110,12 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def _open_folder(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+            QMessageBox.information(
+                self,
+                "Öffnen nicht möglich",
+                f"Der Ordner oder die Datei konnte nicht geöffnet werden. Sie liegt hier:\n{path}",
+            )
 
     def _about(self) -> None:
         QMessageBox.about(
