@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QLockFile, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressBar, QProgressDialog, QWidget
 
 from . import APP_NAME, ORGANIZATION
 from .locations import resolve_data_dir
@@ -145,7 +145,7 @@ def _first_start(db: Database, *, demo: bool) -> Workspace | None:
     login = current_os_login()
     if demo:
         return _build_demo(db, login)
-    dialog = FirstStartDialog(login)
+    dialog = FirstStartDialog(login, str(db.data_dir))
     while dialog.exec() == FirstStartDialog.DialogCode.Accepted:
         if dialog.choice == "demo":
             workspace = _build_demo(db, login)
@@ -174,6 +174,9 @@ def _build_demo(db: Database, login: str) -> Workspace | None:
     dialog.setWindowTitle("Demo ausprobieren")
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(0)
+    bar = QProgressBar(dialog)
+    bar.setFormat("%p\u00a0%")  # German: a space before the percent sign
+    dialog.setBar(bar)
     dialog.canceled.connect(cancel.set)
     loop = QEventLoop()
     outcome: dict[str, object] = {}

@@ -50,10 +50,10 @@ def validate_setup(data: SetupInput) -> None:
     if not data.city.strip():
         problems.append("Bitte geben Sie den Ort an.")
     if not data.office_name.strip():
-        problems.append("Bitte geben Sie den Namen der Dienststelle an, z. B. Bürgerbüro.")
+        problems.append("Bitte geben Sie den Namen der Dienststelle an, z.\u00a0B. Bürgerbüro.")
     if not _OFFICE_CODE.match(data.office_code.strip().upper()):
         problems.append(
-            "Das Kürzel der Dienststelle hat 1 bis 6 Buchstaben oder Ziffern, z. B. MW. "
+            "Das Kürzel der Dienststelle hat 1 bis 6 Buchstaben oder Ziffern, z.\u00a0B. MW. "
             "Es steht vor jedem Aktenzeichen."
         )
     if not data.clerk_name.strip():

@@ -21,7 +21,7 @@ from kommune_desk.domain.validation import SetupInput
 class FirstStartDialog(QDialog):
     """Returns Accepted with :attr:`choice` ``"setup"`` (and :meth:`setup_input`) or ``"demo"``."""
 
-    def __init__(self, os_login: str, parent: QWidget | None = None) -> None:
+    def __init__(self, os_login: str, data_dir: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("KommuneDesk einrichten")
         self.choice: str | None = None
@@ -41,7 +41,7 @@ class FirstStartDialog(QDialog):
         self.postal_code.setMaxLength(5)
         self.city = QLineEdit(placeholderText="z. B. Mörfelden-Walldorf")
         self.office = QLineEdit("Bürgerbüro")
-        self.office_code = QLineEdit(placeholderText="z. B. MW – steht vor jedem Aktenzeichen")
+        self.office_code = QLineEdit(placeholderText="z.\u00a0B. MW")
         self.office_code.setMaxLength(6)
         self.clerk = QLineEdit(placeholderText="Vorname Nachname")
         self.role = QComboBox()
@@ -55,9 +55,16 @@ class FirstStartDialog(QDialog):
         form.addRow("Ort:", self.city)
         form.addRow("Dienststelle:", self.office)
         form.addRow("Kürzel der Dienststelle:", self.office_code)
+        code_hint = QLabel("Steht vor jedem Aktenzeichen, z.\u00a0B. MW-2026-00042; im Kreis eindeutig.")
+        code_hint.setStyleSheet("color: #555")
+        form.addRow("", code_hint)
         form.addRow("Ihr Name:", self.clerk)
         form.addRow("Ihre Rolle:", self.role)
-        form.addRow("Windows-Anmeldung:", QLabel(os_login or "(unbekannt)"))
+        form.addRow("Ihr Anmeldename:", QLabel(os_login or "(unbekannt)"))
+        if data_dir:
+            folder = QLabel(data_dir)
+            folder.setWordWrap(True)
+            form.addRow("Datenordner:", folder)
 
         self.errors = QLabel()
         self.errors.setObjectName("setupErrors")
@@ -81,7 +88,18 @@ class FirstStartDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.resize(560, 0)
+        for field in (
+            self.municipality,
+            self.ags,
+            self.street,
+            self.postal_code,
+            self.city,
+            self.office,
+            self.office_code,
+            self.clerk,
+        ):
+            field.textEdited.connect(lambda _text: self.errors.clear())  # stale hints confuse
+        self.resize(600, 0)
 
     def setup_input(self) -> SetupInput:
         return SetupInput(
@@ -99,6 +117,7 @@ class FirstStartDialog(QDialog):
 
     def show_problems(self, messages: list[str]) -> None:
         self.errors.setText("\n".join(f"• {m}" for m in messages))
+        self.adjustSize()  # room for every message, fields keep their height
 
     def _choose_setup(self) -> None:
         from kommune_desk.domain.validation import ValidationError, validate_setup

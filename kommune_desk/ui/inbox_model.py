@@ -137,9 +137,27 @@ class InboxModel(QAbstractTableModel):
         self.loaded.emit(len(handles))
 
     def close(self) -> None:
+        """Release the connection; results of loads still in flight are then ignored."""
+        self._generation += 1
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+    def handle_at(self, row: int) -> int | None:
+        """The stable handle of a row (survives reloads and re-sorting)."""
+        return self._handles[row] if 0 <= row < len(self._handles) else None
+
+    def row_of(self, handle: int) -> int | None:
+        """The row currently showing ``handle``, if it is loaded."""
+        try:
+            return self._handles.index(handle)
+        except ValueError:
+            return None
+
+    def sort_order(self) -> tuple[int, bool]:
+        """(column, descending) of the current order."""
+        key, descending = self._order
+        return next(i for i, (_, k) in enumerate(COLUMNS) if k == key), descending
 
     def application_id(self, row: int) -> str | None:
         record = self._row(row)
@@ -158,6 +176,11 @@ class InboxModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][0]
         return None
+
+    def set_initial_order(self, column: int, descending: bool) -> None:
+        """Restore a remembered order before the first load."""
+        if 0 <= column < len(COLUMNS) and not self._generation:
+            self._order = (COLUMNS[column][1], descending)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         requested = (COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder)
@@ -183,8 +206,9 @@ class InboxModel(QAbstractTableModel):
             return _display(record, column)
         if role == Qt.ItemDataRole.BackgroundRole:
             return self._deadline_brush(record)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
-            return self._deadline_hint(record)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Columns may be narrower than their text; the tooltip always has all of it.
+            return self._deadline_hint(record) if column == 5 else _display(record, column)
         return None
 
     # -- helpers ---------------------------------------------------------------------------

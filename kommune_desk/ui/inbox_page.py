@@ -24,7 +24,9 @@ class InboxPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        column, descending = model.sort_order()
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(column, order)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().setVisible(False)
         # Fixed row heights: Qt then never measures all 100,000 rows.
@@ -51,6 +53,9 @@ class InboxPage(QWidget):
         layout.addWidget(self.table, 1)
         model.first_page_shown.connect(lambda: self.summary.setText("Anträge werden gezählt …"))
         model.loaded.connect(self._show_count)
+        model.loaded.connect(self._restore_selection)
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        self._selected_handle: int | None = None
         model.load_failed.connect(self._show_failure)
 
     def _show_count(self, count: int) -> None:
@@ -63,6 +68,19 @@ class InboxPage(QWidget):
                 "<span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
                 "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
             )
+
+    def _remember_selection(self) -> None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        self._selected_handle = self.model.handle_at(rows[0].row()) if rows else None
+
+    def _restore_selection(self, _count: int) -> None:
+        """After F5 or a re-sort the clerk still has the same application selected."""
+        if self._selected_handle is None:
+            return
+        row = self.model.row_of(self._selected_handle)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
 
     def _show_failure(self, _exc: object) -> None:
         self.summary.setText(

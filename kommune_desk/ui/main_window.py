@@ -24,6 +24,7 @@ from .inbox_page import InboxPage
 from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
 
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
+_MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "S&ynchronisation")  # unique Alt keys
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
 
 
@@ -36,9 +37,13 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.log_file = log_file
         self.setWindowTitle(f"{APP_NAME} – {workspace.municipality.name}")
-        self.setMinimumSize(QSize(900, 560))
+        self.setMinimumSize(QSize(1000, 560))
 
         self.inbox_model = InboxModel.for_workspace(workspace, parent=self)
+        self.inbox_model.set_initial_order(
+            int(settings.value("posteingang/sort_column", 1) or 1),
+            str(settings.value("posteingang/sort_descending", "true")).lower() == "true",
+        )
         self.inbox_page = InboxPage(self.inbox_model)
         self.inbox_model.first_page_shown.connect(self.inbox_ready.emit)
 
@@ -90,8 +95,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&Ansicht")
-        for index, name in enumerate(SECTIONS):
-            action = QAction(f"&{name}", self)
+        for index, text in enumerate(_MENU_TEXTS):
+            action = QAction(text, self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _checked=False, i=index: self.show_section(i))
             view_menu.addAction(action)
@@ -137,9 +142,7 @@ class MainWindow(QMainWindow):
         else:
             clerk_text = f"Anmeldung »{ws.os_login}« ist niemandem zugeordnet"
         self.clerk_label = QLabel(clerk_text)
-        self.online_label = QLabel(
-            "<span style='color:#b35c00'>●</span> Offline – noch kein Server eingerichtet"
-        )
+        self.online_label = QLabel("<span style='color:#b35c00'>●</span> Offline (kein Server eingerichtet)")
         self.online_label.setToolTip("Die Synchronisation wird in einer späteren Version eingerichtet.")
         self.last_sync_label = QLabel("Letzte Synchronisation: noch nie")
         bar.setStyleSheet("QStatusBar::item { border: none; }")
@@ -175,6 +178,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/state", self.saveState())
         self.settings.setValue("main_window/section", self.pages.currentIndex())
+        column, descending = self.inbox_model.sort_order()
+        self.settings.setValue("posteingang/sort_column", column)
+        self.settings.setValue("posteingang/sort_descending", "true" if descending else "false")
         self.settings.sync()
         self.inbox_model.close()
         super().closeEvent(event)

@@ -116,7 +116,7 @@ def test_navigation_by_click_and_shortcut(qtbot, window: MainWindow) -> None:  #
 def test_status_bar_names_office_clerk_and_sync_state(window: MainWindow) -> None:
     assert window.office_label.text() == "Mörfelden-Walldorf · Bürgerbüro"
     assert window.clerk_label.text() == "Jana Becker (Teamleitung)"
-    assert "Offline – noch kein Server eingerichtet" in window.online_label.text()
+    assert "Offline (kein Server eingerichtet)" in window.online_label.text()
     assert window.last_sync_label.text() == "Letzte Synchronisation: noch nie"
 
 
@@ -124,12 +124,12 @@ def test_geometry_and_section_are_remembered(qtbot, demo_workspace: Workspace, s
     first = MainWindow(demo_workspace, settings, "x.log")
     qtbot.addWidget(first)
     first.show()
-    first.resize(900, 640)  # the offscreen screen is 800×800; the window may be wider
+    first.resize(1000, 640)  # the offscreen screen is 800×800; the window may be wider
     first.show_section(3)
     first.close()
     second = MainWindow(demo_workspace, settings, "x.log")
     qtbot.addWidget(second)
-    assert (second.width(), second.height()) == (900, 640)
+    assert (second.width(), second.height()) == (1000, 640)
     assert second.current_section() == "Synchronisation"
     second.close()
 
@@ -172,3 +172,33 @@ def test_first_page_appears_before_the_full_list(qtbot, demo_workspace: Workspac
     assert order == [f"first:{PAGE_SIZE}", f"all:{SMALL_DEMO.applications}"]
     assert model.rowCount() == SMALL_DEMO.applications
     model.close()
+
+
+def test_f5_keeps_the_selected_application(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    table = window.inbox_page.table
+    table.selectRow(7)
+    chosen = _cell(window, 7, 0)
+    window.inbox_model.reload()
+    qtbot.waitUntil(lambda: bool(table.selectionModel().selectedRows()), timeout=5000)
+    row = table.selectionModel().selectedRows()[0].row()
+    assert _cell(window, row, 0) == chosen
+
+
+def test_sort_order_is_remembered(qtbot, demo_workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(demo_workspace, settings, "x.log")
+    qtbot.addWidget(first)
+    first.show()
+    first.inbox_page.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    first.close()
+    second = MainWindow(demo_workspace, settings, "x.log")
+    qtbot.addWidget(second)
+    assert second.inbox_model.sort_order() == (3, False)
+    header = second.inbox_page.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (3, Qt.SortOrder.AscendingOrder)
+    second.close()
+
+
+def test_clipped_cells_show_their_full_text_as_tooltip(window: MainWindow) -> None:
+    model = window.inbox_model
+    assert model.data(model.index(0, 3), Qt.ItemDataRole.ToolTipRole) == _cell(window, 0, 3)
+    assert model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == _cell(window, 0, 2)
