@@ -24,6 +24,11 @@ from kommune_desk.storage.database import Database
 
 TODAY = dt.date(2026, 11, 24)
 LOGIN = "testerin"
+# Every table of the current schema that holds data (the outbox is empty after a demo).
+DATA_TABLES = (
+    "municipalities", "offices", "clerks", "services", "applications", "attachments",
+    "usage_events", "devices", "loans", "number_ranges", "settings", "audit_log",
+)  # fmt: skip
 SMALL_DEMO = DemoOptions(applications=1500, events=6000, seed=7, today=TODAY, os_login=LOGIN)
 
 

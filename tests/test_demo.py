@@ -17,28 +17,15 @@ from kommune_desk.services.workspace import Workspace
 from kommune_desk.storage.database import DATABASE_FILE, Database
 from kommune_desk.storage.files import blob_path
 
-from .conftest import SMALL_DEMO
-
-TABLES = (
-    "municipalities",
-    "offices",
-    "clerks",
-    "services",
-    "applications",
-    "attachments",
-    "usage_events",
-    "devices",
-    "loans",
-    "number_ranges",
-    "settings",
-    "audit_log",
-)
+from .conftest import DATA_TABLES, SMALL_DEMO
 
 
 def _dump(directory: Path) -> dict[str, list[tuple[object, ...]]]:
     conn = sqlite3.connect(directory / DATABASE_FILE)
     try:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in TABLES}
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in DATA_TABLES
+        }
     finally:
         conn.close()
 

@@ -21,7 +21,7 @@ from kommune_desk.storage.files import blob_path, store_bytes
 from kommune_desk.storage.location import location_problem
 from kommune_desk.storage.migrations import LATEST_VERSION, MIGRATIONS, Migration, migrate, schema_version
 
-from .conftest import locked_by_another_process
+from .conftest import DATA_TABLES, locked_by_another_process
 
 
 def test_every_connection_carries_the_house_pragmas(db: Database) -> None:
@@ -38,20 +38,7 @@ def test_new_database_is_migrated_to_the_latest_schema(db: Database) -> None:
     conn = db.reader()
     assert schema_version(conn) == LATEST_VERSION
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {
-        "municipalities",
-        "offices",
-        "clerks",
-        "services",
-        "applications",
-        "attachments",
-        "usage_events",
-        "devices",
-        "loans",
-        "outbox",
-        "audit_log",
-        "settings",
-    } <= tables
+    assert {*DATA_TABLES, "outbox"} <= tables
     assert quick_check(conn) == []
 
 
