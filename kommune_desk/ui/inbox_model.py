@@ -59,6 +59,7 @@ class InboxModel(QAbstractTableModel):
         self._rows: dict[int, InboxRow] = {}
         self._order = ("received_at", True)
         self._generation = 0
+        self._read_failed = False
 
     @classmethod
     def for_workspace(cls, workspace: Workspace, parent: Any = None) -> InboxModel:
@@ -74,6 +75,7 @@ class InboxModel(QAbstractTableModel):
         of 200 index entries, like any page ``data()`` fetches); otherwise in a worker.
         """
         self._generation += 1
+        self._read_failed = False
         generation = self._generation
         order, descending = self._order
         if first_page_is_cheap(order):
@@ -223,6 +225,8 @@ class InboxModel(QAbstractTableModel):
         return record
 
     def _fetch_page(self, row: int) -> None:
+        if self._read_failed:
+            return  # every repaint would retry and report again; F5 tries anew
         if len(self._rows) > _CACHE_LIMIT:
             self._rows.clear()
         start = row - row % PAGE_SIZE
@@ -231,6 +235,7 @@ class InboxModel(QAbstractTableModel):
             self._rows.update(self._page_reader().rows(page))
         except StorageError as exc:  # shown as "…" rows plus a message, never a crash
             log.warning("inbox page read failed: %s", type(exc).__name__)
+            self._read_failed = True
             self.load_failed.emit(exc)
 
     def _page_reader(self) -> InboxReader:
