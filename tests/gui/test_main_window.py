@@ -202,3 +202,31 @@ def test_clipped_cells_show_their_full_text_as_tooltip(window: MainWindow) -> No
     model = window.inbox_model
     assert model.data(model.index(0, 3), Qt.ItemDataRole.ToolTipRole) == _cell(window, 0, 3)
     assert model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole) == _cell(window, 0, 2)
+
+
+def test_a_failing_disk_is_reported_once_not_on_every_repaint(qtbot, demo_dir) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from kommune_desk.services.errors import StorageError
+    from kommune_desk.services.workspace import load_workspace
+    from kommune_desk.storage.database import DATABASE_FILE, Database
+    from kommune_desk.ui.inbox_model import InboxModel
+
+    from ..conftest import LOGIN
+
+    db = Database.open(demo_dir)
+    workspace = load_workspace(db, LOGIN)
+    assert workspace is not None
+    model = InboxModel.for_workspace(workspace)
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.ensure_loaded()
+    failures: list[object] = []
+    model.load_failed.connect(failures.append)
+    os.truncate(demo_dir / DATABASE_FILE, 8 * 4096)  # the disk loses most of the file
+    first = model.data(model.index(0, 0))
+    second = model.data(model.index(1, 3))
+    assert first == second == "…"
+    assert len(failures) == 1
+    assert isinstance(failures[0], StorageError) and "Datenbank" in failures[0].message
+    model.close()
+    db.close()
