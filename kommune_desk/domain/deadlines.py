@@ -32,3 +32,18 @@ def legal_deadline(received: dt.date, processing_days: int) -> dt.date:
     Sunday or Hessian public holiday ends on the next working day (§ 193 BGB).
     """
     return next_working_day(received + dt.timedelta(days=processing_days))
+
+
+def remaining_days(due: dt.date, paused_on: dt.date) -> int:
+    """Days left of a period when the clock stops (negative when already overdue)."""
+    return (due - paused_on).days
+
+
+def resumed_deadline(remaining: int, resumed_on: dt.date) -> dt.date:
+    """The new end of a period that resumes on ``resumed_on`` with ``remaining`` days left.
+
+    The days spent waiting for documents do not count; the end again moves off weekends and
+    Hessian holidays (§ 193 BGB). A case that was already overdue stays overdue.
+    """
+    end = resumed_on + dt.timedelta(days=remaining)
+    return end if remaining < 0 else next_working_day(end)
