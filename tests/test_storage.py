@@ -226,3 +226,30 @@ def test_data_dir_is_always_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert resolve_data_dir("demo-data") == tmp_path / "demo-data"
     monkeypatch.setenv("KOMMUNE_DESK_DATA_DIR", "aus-umgebung")
     assert resolve_data_dir(None) == tmp_path / "aus-umgebung"
+
+
+RELEASE_FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("fixture", sorted(RELEASE_FIXTURES.glob("release-*.sqlite3")), ids=lambda p: p.stem)
+def test_a_database_of_an_earlier_release_upgrades_with_all_its_data(fixture: Path, tmp_path: Path) -> None:
+    """Databases written by released versions (kept in tests/fixtures) open in this one."""
+    import shutil
+
+    data_dir = tmp_path / "alt"
+    data_dir.mkdir()
+    shutil.copy(fixture, data_dir / DATABASE_FILE)
+    before = sqlite3.connect(fixture)
+    counts = {t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES}
+    old_version = before.execute("PRAGMA user_version").fetchone()[0]
+    before.close()
+    assert old_version < LATEST_VERSION
+    db = Database.open(data_dir)
+    try:
+        conn = db.reader()
+        assert schema_version(conn) == LATEST_VERSION
+        assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES} == counts
+        assert quick_check(conn) == []
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

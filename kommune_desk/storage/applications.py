@@ -133,3 +133,35 @@ def count_by_status(conn: sqlite3.Connection, municipality_id: str) -> dict[str,
         (municipality_id,),
     )
     return dict(rows.fetchall())
+
+
+_CASE_FIELDS = (
+    "status", "assignee_id", "decision", "drafted_by", "decided_at", "due_date",
+    "paused_remaining_days", "follow_up_on", "follow_up_note",
+)  # fmt: skip
+
+
+def load_case(conn: sqlite3.Connection, application_id: str, municipality_id: str) -> dict[str, Any] | None:
+    """The workflow fields of one live application of ``municipality_id`` (+ its 4-eyes rule)."""
+    columns = ", ".join(f"a.{c}" for c in _CASE_FIELDS)
+    row = conn.execute(
+        f"SELECT {columns}, coalesce(s.four_eyes, 0) FROM applications a"
+        " LEFT JOIN services s ON s.id = a.service_id"
+        " WHERE a.id = ? AND a.municipality_id = ? AND a.deleted_at IS NULL",
+        (application_id, municipality_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return {**dict(zip(_CASE_FIELDS, row[:-1], strict=True)), "four_eyes": bool(row[-1])}
+
+
+def update_case(conn: sqlite3.Connection, application_id: str, changes: dict[str, Any], at: str) -> None:
+    """Write changed workflow fields (only those; the names come from this module)."""
+    unknown = set(changes) - set(_CASE_FIELDS)
+    if unknown:
+        raise ValueError(f"not a workflow field: {sorted(unknown)}")
+    assignments = ", ".join(f"{c} = ?" for c in changes)
+    conn.execute(
+        f"UPDATE applications SET {assignments}, updated_at = ? WHERE id = ?",
+        (*changes.values(), at, application_id),
+    )

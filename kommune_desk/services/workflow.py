@@ -1,0 +1,150 @@
+"""Move an application through its workflow: each step is one transaction with the row
+change, its outbox mutation and its audit entry (old → new)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from kommune_desk.domain import workflow
+from kommune_desk.domain.deadlines import remaining_days, resumed_deadline
+from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.records import ApplicationStatus
+from kommune_desk.domain.workflow import Case, Decision, Step, WorkflowError
+from kommune_desk.storage import applications as repo
+from kommune_desk.storage.outbox import municipality_scope
+
+from .changes import Actor, record_change
+from .workspace import Workspace
+
+Fields = dict[str, Any]
+
+
+def take_step(
+    ws: Workspace,
+    application_id: str,
+    step: Step,
+    decision: Decision | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Take a workflow step; raises WorkflowError (German) when it is not allowed now.
+
+    Waiting for documents stops the deadline clock; when they arrive it resumes with the days
+    that were left.
+    """
+    day = today or dt.date.today()
+
+    def compute(case: Case, row: Fields) -> Fields:
+        after = workflow.advance(case, step, _actor(ws), decision)
+        fields: Fields = {
+            "status": after.status.value,
+            "assignee_id": after.assignee_id,
+            "decision": after.decision.value if after.decision else None,
+            "drafted_by": after.drafted_by,
+        }
+        if step is Step.UNTERLAGEN_ANFORDERN and row["due_date"]:
+            fields["paused_remaining_days"] = remaining_days(dt.date.fromisoformat(row["due_date"]), day)
+        if step is Step.UNTERLAGEN_EINGEGANGEN and row["paused_remaining_days"] is not None:
+            fields["due_date"] = resumed_deadline(row["paused_remaining_days"], day).isoformat()
+            fields["paused_remaining_days"] = None
+        if step is Step.FREIGEBEN:
+            fields["decided_at"] = utc_now_iso()
+        return fields
+
+    _change(ws, application_id, compute, mutation="take_step", action=step.value, extra={"step": step.value})
+
+
+def claim_case(ws: Workspace, application_id: str) -> None:
+    """Take an unassigned case."""
+    _change(
+        ws,
+        application_id,
+        lambda case, _row: {"assignee_id": workflow.claim(case, _actor(ws)).assignee_id},
+        mutation="assign",
+        action="uebernommen",
+    )
+
+
+def assign_case(ws: Workspace, application_id: str, to_clerk_id: str) -> None:
+    """Hand a case to a colleague."""
+    _change(
+        ws,
+        application_id,
+        lambda case, _row: {"assignee_id": workflow.assign(case, _actor(ws), to_clerk_id).assignee_id},
+        mutation="assign",
+        action="zugewiesen",
+    )
+
+
+def release_case(ws: Workspace, application_id: str) -> None:
+    """Give a case back to the team."""
+    _change(
+        ws,
+        application_id,
+        lambda case, _row: {"assignee_id": workflow.release(case, _actor(ws)).assignee_id},
+        mutation="assign",
+        action="abgegeben",
+    )
+
+
+def set_follow_up(ws: Workspace, application_id: str, on: dt.date | None, note: str = "") -> None:
+    """Set (or with ``on=None`` clear) the Wiedervorlage of a case."""
+    _actor(ws)
+    _change(
+        ws,
+        application_id,
+        lambda _case, _row: {"follow_up_on": on.isoformat() if on else None, "follow_up_note": note.strip()},
+        mutation="set_follow_up",
+        action="wiedervorlage",
+    )
+
+
+def _actor(ws: Workspace) -> workflow.Actor:
+    if ws.clerk is None:
+        raise WorkflowError(
+            f"Ihre Anmeldung »{ws.os_login}« ist keiner Person zugeordnet; "
+            "bitte wenden Sie sich an die Administration."
+        )
+    return workflow.Actor(ws.clerk.id, ws.clerk.role)
+
+
+def _change(
+    ws: Workspace,
+    application_id: str,
+    compute: Callable[[Case, Fields], Fields],
+    *,
+    mutation: str,
+    action: str,
+    extra: Fields | None = None,
+) -> None:
+    at = utc_now_iso()
+    municipality_id = ws.municipality.id
+    with ws.db.write() as conn:
+        row = repo.load_case(conn, application_id, municipality_id)
+        if row is None:
+            raise WorkflowError("Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr).")
+        case = Case(
+            status=ApplicationStatus(row["status"]),
+            assignee_id=row["assignee_id"],
+            four_eyes=row["four_eyes"],
+            decision=Decision(row["decision"]) if row["decision"] else None,
+            drafted_by=row["drafted_by"],
+        )
+        wanted = compute(case, row)
+        changed = {k: v for k, v in wanted.items() if row.get(k) != v}
+        if not changed:
+            return  # a no-op: nothing to store, push or audit
+        repo.update_case(conn, application_id, changed, at)
+        record_change(
+            conn,
+            Actor(ws.clerk.id if ws.clerk else None, municipality_id),
+            at=at,
+            mutation=mutation,
+            scope=municipality_scope(municipality_id),
+            args={"id": application_id, **(extra or {}), **changed},
+            entity="application",
+            entity_id=application_id,
+            action=action,
+            changes={k: [row.get(k), v] for k, v in changed.items()},
+        )
