@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from kommune_desk.domain.formatting import parse_timestamp
 from kommune_desk.domain.records import ApplicationStatus, InboxRow
 from kommune_desk.storage import applications as repo
+from kommune_desk.storage import search
 from kommune_desk.storage.connection import translate_error
 from kommune_desk.storage.database import Database
 
@@ -42,6 +43,13 @@ class InboxReader:
             raise ValueError(f"unknown sort key {order!r}")
         with self._translated():
             return repo.inbox_rowids(self._conn, self._municipality_id, order, descending, limit)
+
+    def search_handles(self, text: str, order: str = "received_at", descending: bool = True) -> list[int]:
+        """Handles of applications matching every typed word (prefixes, umlauts folded)."""
+        if order not in repo.INBOX_ORDER:
+            raise ValueError(f"unknown sort key {order!r}")
+        with self._translated():
+            return search.search_rowids(self._conn, self._municipality_id, text, order, descending)
 
     def rows(self, handles: Sequence[int]) -> dict[int, InboxRow]:
         """The Posteingang lines for the given handles."""

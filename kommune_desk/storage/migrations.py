@@ -31,9 +31,17 @@ def _apply_v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _apply_v3(conn: sqlite3.Connection) -> None:
+    from .schema_v3 import STATEMENTS
+
+    for statement in STATEMENTS:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "Grundschema", _apply_v1),
     Migration(2, "Bearbeitungsstand: Entwurf, Fristpause, Wiedervorlage", _apply_v2),
+    Migration(3, "Volltextsuche", _apply_v3),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -1,0 +1,159 @@
+"""Full-text search: finds by parts of names, never breaks on what a clerk types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kommune_desk.domain.applications import NewApplication
+from kommune_desk.domain.records import Channel
+from kommune_desk.services.applications import register_application
+from kommune_desk.services.inbox import InboxReader
+from kommune_desk.services.workflow import set_follow_up
+from kommune_desk.services.workspace import Workspace
+from kommune_desk.storage import applications as repo
+from kommune_desk.storage.reference import list_services
+from kommune_desk.storage.search import fts_query
+
+RECEIVED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def filled(workspace: Workspace) -> tuple[Workspace, dict[str, str]]:
+    conn = workspace.db.reader()
+    service = next(
+        s for s in list_services(conn, workspace.municipality.id) if s.name == "Baumfällgenehmigung"
+    )
+    conn.close()
+    people = {
+        "agaoglu": ("Ağaoğlu, Zoë", "Langgasse 12", {"baumart": "Linde"}),
+        "oeztuerk": ("Öztürk, Ben", "Waldstraße 3", {"baumart": "Walnuss"}),
+        "mueller": ("Müller-Lüdenscheidt, Hans", "Am Zollhaus 1", {"baumart": "Birke"}),
+    }
+    ids = {
+        key: register_application(
+            workspace,
+            NewApplication(
+                service.id,
+                name,
+                Channel.PAPIER,
+                RECEIVED,
+                applicant_street=street,
+                applicant_postal_code="64569",
+                applicant_city="Nauheim",
+                form_data=form,
+            ),
+        )
+        for key, (name, street, form) in people.items()
+    }
+    return workspace, ids
+
+
+def _found(ws: Workspace, text: str) -> set[str]:
+    reader = InboxReader(ws.db, ws.municipality.id)
+    try:
+        handles = reader.search_handles(text)
+        return {row.id for row in reader.rows(handles).values()}
+    finally:
+        reader.close()
+
+
+def test_finds_by_parts_of_name_address_form_and_aktenzeichen(
+    filled: tuple[Workspace, dict[str, str]],
+) -> None:
+    ws, ids = filled
+    assert _found(ws, "Ağa") == {ids["agaoglu"]}
+    assert _found(ws, "ozturk") == {ids["oeztuerk"]}  # umlauts folded
+    assert _found(ws, "müll lüden") == {ids["mueller"]}  # every word, as prefix
+    assert _found(ws, "langg") == {ids["agaoglu"]}
+    assert _found(ws, "walnu") == {ids["oeztuerk"]}  # form values
+    assert _found(ws, "NAU-2026-00002") == {ids["oeztuerk"]}
+    assert _found(ws, "64569") == set(ids.values())
+    assert _found(ws, "Zimmermann") == set()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '"',
+        '""',
+        'Öztürk"',
+        "AND",
+        "OR NOT",
+        "applicant:Ben",
+        "NEAR(a b)",
+        "*",
+        "^Ben",
+        "((",
+        "a OR",
+        "-",
+        "' OR 1=1 --",
+        "\u202eknatS",
+        "\x00",
+        "🙂",
+        "ß" * 5000,
+        "a " * 500,
+    ],
+)
+def test_hostile_input_is_just_text(filled: tuple[Workspace, dict[str, str]], hostile: str) -> None:
+    ws, _ids = filled
+    assert isinstance(_found(ws, hostile), set)
+
+
+_FTS = sqlite3.connect(":memory:")
+_FTS.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')")
+_FTS.execute("INSERT INTO t VALUES ('Öztürk Langgasse 12 NAU-2026-00001')")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_is_a_valid_fts5_query(text: str) -> None:
+    """Whatever is typed, the query SQLite receives parses and runs."""
+    query = fts_query(text)
+    if query is not None:
+        assert _FTS.execute("SELECT count(*) FROM t WHERE t MATCH ?", (query,)).fetchone()[0] in (0, 1)
+
+
+def test_the_index_follows_changes_and_deletions(filled: tuple[Workspace, dict[str, str]]) -> None:
+    ws, ids = filled
+    set_follow_up(ws, ids["mueller"], dt.date(2026, 12, 1), "Rückruf wegen Ersatzpflanzung")
+    assert _found(ws, "ersatzpfl") == {ids["mueller"]}
+    with ws.db.write() as conn:
+        conn.execute(
+            "UPDATE applications SET deleted_at = '2026-11-25T10:00:00+00:00' WHERE id = ?", (ids["mueller"],)
+        )
+    assert _found(ws, "müller") == set()
+
+
+def test_another_municipality_is_never_found(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    nauheim, office = conn.execute(
+        "SELECT m.id, o.id FROM municipalities m JOIN offices o ON o.municipality_id = m.id"
+        " WHERE m.ags = '06433009'"
+    ).fetchone()
+    conn.close()
+    with demo_workspace.db.write() as conn:
+        repo.insert_application(
+            conn,
+            {
+                "id": "0190f0aa-0000-7000-8000-00000000abcd",
+                "municipality_id": nauheim,
+                "office_id": office,
+                "service_id": None,
+                "aktenzeichen": "NAU-2026-00001",
+                "received_at": "2026-11-20T08:00:00+00:00",
+                "channel": "papier",
+                "status": "eingegangen",
+                "applicant_name": "Quastenflosser, Quentin",
+                "created_at": "2026-11-20T08:00:00+00:00",
+                "updated_at": "2026-11-20T08:00:00+00:00",
+            },
+        )
+    assert _found(demo_workspace, "Quastenflosser") == set()
+    reader = InboxReader(demo_workspace.db, nauheim)
+    assert len(reader.search_handles("Quastenflosser")) == 1
+    reader.close()
