@@ -157,3 +157,20 @@ def test_another_municipality_is_never_found(demo_workspace: Workspace) -> None:
     reader = InboxReader(demo_workspace.db, nauheim)
     assert len(reader.search_handles("Quastenflosser")) == 1
     reader.close()
+
+
+def test_the_text_match_is_computed_once_not_per_row(filled: tuple[Workspace, dict[str, str]]) -> None:
+    """Regression: a join let SQLite run MATCH for every application (85 s for one letter)."""
+    from kommune_desk.storage.search import search_sql
+
+    ws, _ids = filled
+    conn = ws.db.reader()
+    for order in repo.INBOX_ORDER:
+        plan = " ".join(
+            row[3]
+            for row in conn.execute(
+                "EXPLAIN QUERY PLAN " + search_sql(order, True), (fts_query("Öz"), ws.municipality.id)
+            )
+        )
+        assert "LIST SUBQUERY" in plan and "CORRELATED" not in plan, plan
+    conn.close()

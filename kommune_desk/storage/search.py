@@ -31,12 +31,20 @@ def search_rowids(
     query = fts_query(text)
     if query is None:
         return []
+    sql = search_sql(order, descending)
+    return [r[0] for r in conn.execute(sql, (query, municipality_id))]
+
+
+def search_sql(order: str, descending: bool) -> str:
+    """The search statement (parameters: FTS query, municipality id) for an order."""
     direction = "DESC" if descending else "ASC"
     columns = ", ".join(f"{column} {direction}" for column in INBOX_ORDER[order])
     join = " LEFT JOIN services s ON s.id = a.service_id" if order == "service" else ""
-    sql = (
-        "SELECT a.rowid FROM applications_fts f JOIN applications a ON a.rowid = f.rowid"
-        f"{join} WHERE applications_fts MATCH ? AND a.municipality_id = ? AND a.deleted_at IS NULL"
+    # The full-text match is computed once as a set; a join would let SQLite walk the
+    # applications in display order and run MATCH per row (85 s for one letter on 100,000).
+    return (
+        f"SELECT a.rowid FROM applications a{join}"
+        " WHERE a.rowid IN (SELECT rowid FROM applications_fts WHERE applications_fts MATCH ?)"
+        " AND a.municipality_id = ? AND a.deleted_at IS NULL"
         f" ORDER BY {columns}, a.rowid {direction}"
     )
-    return [r[0] for r in conn.execute(sql, (query, municipality_id))]
