@@ -57,34 +57,28 @@ def take_step(
 
 def claim_case(ws: Workspace, application_id: str) -> None:
     """Take an unassigned case."""
-    _change(
-        ws,
-        application_id,
-        lambda case, _row: {"assignee_id": workflow.claim(case, _actor(ws)).assignee_id},
-        mutation="assign",
-        action="uebernommen",
-    )
+    _reassign(ws, application_id, workflow.claim, "uebernommen")
 
 
 def assign_case(ws: Workspace, application_id: str, to_clerk_id: str) -> None:
     """Hand a case to a colleague."""
-    _change(
-        ws,
-        application_id,
-        lambda case, _row: {"assignee_id": workflow.assign(case, _actor(ws), to_clerk_id).assignee_id},
-        mutation="assign",
-        action="zugewiesen",
-    )
+    _reassign(ws, application_id, lambda case, actor: workflow.assign(case, actor, to_clerk_id), "zugewiesen")
 
 
 def release_case(ws: Workspace, application_id: str) -> None:
     """Give a case back to the team."""
+    _reassign(ws, application_id, workflow.release, "abgegeben")
+
+
+def _reassign(
+    ws: Workspace, application_id: str, decide: Callable[[Case, workflow.Actor], Case], action: str
+) -> None:
     _change(
         ws,
         application_id,
-        lambda case, _row: {"assignee_id": workflow.release(case, _actor(ws)).assignee_id},
+        lambda case, _row: {"assignee_id": decide(case, _actor(ws)).assignee_id},
         mutation="assign",
-        action="abgegeben",
+        action=action,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,31 +18,20 @@ class Migration:
     apply: Callable[[sqlite3.Connection], None]
 
 
-def _apply_v1(conn: sqlite3.Connection) -> None:
-    from .schema_v1 import STATEMENTS  # only read when a database is created or upgraded
+def _statements(module: str) -> Callable[[sqlite3.Connection], None]:
+    """A migration that runs the STATEMENTS of ``storage/<module>.py`` (read only when needed)."""
 
-    for statement in STATEMENTS:
-        conn.execute(statement)
+    def apply(conn: sqlite3.Connection) -> None:
+        for statement in importlib.import_module(f"{__package__}.{module}").STATEMENTS:
+            conn.execute(statement)
 
-
-def _apply_v2(conn: sqlite3.Connection) -> None:
-    from .schema_v2 import STATEMENTS
-
-    for statement in STATEMENTS:
-        conn.execute(statement)
-
-
-def _apply_v3(conn: sqlite3.Connection) -> None:
-    from .schema_v3 import STATEMENTS
-
-    for statement in STATEMENTS:
-        conn.execute(statement)
+    return apply
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "Grundschema", _apply_v1),
-    Migration(2, "Bearbeitungsstand: Entwurf, Fristpause, Wiedervorlage", _apply_v2),
-    Migration(3, "Volltextsuche", _apply_v3),
+    Migration(1, "Grundschema", _statements("schema_v1")),
+    Migration(2, "Bearbeitungsstand: Entwurf, Fristpause, Wiedervorlage", _statements("schema_v2")),
+    Migration(3, "Volltextsuche", _statements("schema_v3")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
