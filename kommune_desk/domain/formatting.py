@@ -18,12 +18,6 @@ def format_date(value: dt.date) -> str:
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
 
 
-def format_datetime(value: dt.datetime) -> str:
-    """Local wall-clock time of an instant, e.g. ``24.11.2026, 09:13``."""
-    local = value.astimezone() if value.tzinfo else value
-    return f"{format_date(local)}, {local.hour:02d}:{local.minute:02d}"
-
-
 def local_date(value: dt.datetime) -> dt.date:
     return (value.astimezone() if value.tzinfo else value).date()
 

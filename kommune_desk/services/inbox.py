@@ -14,8 +14,6 @@ from kommune_desk.storage import search
 from kommune_desk.storage.connection import translate_error
 from kommune_desk.storage.database import Database
 
-SORT_KEYS = tuple(repo.INBOX_ORDER)
-
 
 def first_page_is_cheap(order: str) -> bool:
     """Whether an index delivers this order, so its first page costs a few milliseconds."""
@@ -67,10 +65,6 @@ class InboxReader:
             )
             for handle, r in found.items()
         }
-
-    def status_counts(self) -> dict[ApplicationStatus, int]:
-        counts = repo.count_by_status(self._conn, self._municipality_id)
-        return {ApplicationStatus(k): v for k, v in counts.items()}
 
     def close(self) -> None:
         self._conn.close()

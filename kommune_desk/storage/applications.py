@@ -126,15 +126,6 @@ def inbox_rows(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, tup
     return {row[0]: row[1:] for row in conn.execute(sql, list(rowids))}
 
 
-def count_by_status(conn: sqlite3.Connection, municipality_id: str) -> dict[str, int]:
-    rows = conn.execute(
-        "SELECT status, count(*) FROM applications WHERE municipality_id = ? AND deleted_at IS NULL"
-        " GROUP BY status",
-        (municipality_id,),
-    )
-    return dict(rows.fetchall())
-
-
 _CASE_FIELDS = (
     "status", "assignee_id", "decision", "drafted_by", "decided_at", "due_date",
     "paused_remaining_days", "follow_up_on", "follow_up_note",

@@ -36,13 +36,3 @@ def append_audit(
             json.dumps(changes or {}, ensure_ascii=False, sort_keys=True),
         ),
     )
-
-
-def entries_for(conn: sqlite3.Connection, entity: str, entity_id: str) -> list[sqlite3.Row]:
-    """Audit entries for one record, oldest first."""
-    cursor = conn.execute(
-        "SELECT at, clerk_id, action, changes FROM audit_log WHERE entity = ? AND entity_id = ?"
-        " ORDER BY at, id",
-        (entity, entity_id),
-    )
-    return cursor.fetchall()

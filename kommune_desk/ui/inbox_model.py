@@ -161,10 +161,6 @@ class InboxModel(QAbstractTableModel):
         key, descending = self._order
         return next(i for i, (_, k) in enumerate(COLUMNS) if k == key), descending
 
-    def application_id(self, row: int) -> str | None:
-        record = self._row(row)
-        return record.id if record else None
-
     # -- Qt model API --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._total
