@@ -10,12 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kommune_desk.domain.applications import NewApplication
+from kommune_desk.domain.inbox_views import InboxFilter
 from kommune_desk.domain.records import Channel
 from kommune_desk.services.applications import register_application
 from kommune_desk.services.inbox import InboxReader
 from kommune_desk.services.workflow import set_follow_up
 from kommune_desk.services.workspace import Workspace
 from kommune_desk.storage import applications as repo
+from kommune_desk.storage.inbox_query import filter_clause
 from kommune_desk.storage.reference import list_services
 from kommune_desk.storage.search import fts_query
 
@@ -56,7 +58,7 @@ def filled(workspace: Workspace) -> tuple[Workspace, dict[str, str]]:
 def _found(ws: Workspace, text: str) -> set[str]:
     reader = InboxReader(ws.db, ws.municipality.id)
     try:
-        handles = reader.search_handles(text)
+        handles = reader.handles(InboxFilter(text=text))
         return {row.id for row in reader.rows(handles).values()}
     finally:
         reader.close()
@@ -155,22 +157,19 @@ def test_another_municipality_is_never_found(demo_workspace: Workspace) -> None:
         )
     assert _found(demo_workspace, "Quastenflosser") == set()
     reader = InboxReader(demo_workspace.db, nauheim)
-    assert len(reader.search_handles("Quastenflosser")) == 1
+    assert len(reader.handles(InboxFilter(text="Quastenflosser"))) == 1
     reader.close()
 
 
 def test_the_text_match_is_computed_once_not_per_row(filled: tuple[Workspace, dict[str, str]]) -> None:
     """Regression: a join let SQLite run MATCH for every application (85 s for one letter)."""
-    from kommune_desk.storage.search import search_sql
-
     ws, _ids = filled
     conn = ws.db.reader()
+    where = filter_clause(InboxFilter(text="Öz"), None, dt.date(2026, 11, 25))
+    assert where is not None
     for order in repo.INBOX_ORDER:
-        plan = " ".join(
-            row[3]
-            for row in conn.execute(
-                "EXPLAIN QUERY PLAN " + search_sql(order, True), (fts_query("Öz"), ws.municipality.id)
-            )
-        )
+        sql = repo.inbox_select(order, True, where[0])
+        params = (ws.municipality.id, *where[1], 200)
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
         assert "LIST SUBQUERY" in plan and "CORRELATED" not in plan, plan
     conn.close()

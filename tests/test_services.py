@@ -153,14 +153,14 @@ def test_inbox_reader_pages_in_display_order(workspace: Workspace) -> None:
             ),
         )
     reader = InboxReader(workspace.db, workspace.municipality.id)
-    handles = reader.ordered_handles("received_at", descending=True)
+    handles = reader.handles(order="received_at", descending=True)
     rows = reader.rows(handles)
     assert [rows[h].applicant_name for h in handles] == [f"Person {i}" for i in range(4, -1, -1)]
-    assert reader.first_handles(2) == handles[:2]
-    by_name = reader.ordered_handles("applicant", descending=False)
+    assert reader.handles(limit=2) == handles[:2]
+    by_name = reader.handles(order="applicant", descending=False)
     assert rows[by_name[0]].applicant_name == "Person 0"
     with pytest.raises(ValueError):
-        reader.ordered_handles("1; DROP TABLE applications")
+        reader.handles(order="1; DROP TABLE applications")
     reader.close()
 
 
@@ -186,7 +186,7 @@ def test_posteingang_sorts_names_and_services_in_german_order(workspace: Workspa
     for name in ("Zimmermann, Tim", "Öztürk, Ben", "Otto, Eva", "Böhm, Anna", "Braun, Udo", "ärmel, Karl"):
         register_application(workspace, _new(workspace, applicant_name=name))
     reader = InboxReader(workspace.db, workspace.municipality.id)
-    rows = reader.rows(handles := reader.ordered_handles("applicant", descending=False))
+    rows = reader.rows(handles := reader.handles(order="applicant", descending=False))
     assert [rows[h].applicant_name for h in handles] == [
         "ärmel, Karl",
         "Böhm, Anna",
@@ -195,6 +195,6 @@ def test_posteingang_sorts_names_and_services_in_german_order(workspace: Workspa
         "Öztürk, Ben",
         "Zimmermann, Tim",
     ]
-    by_service = reader.ordered_handles("service", descending=False)
+    by_service = reader.handles(order="service", descending=False)
     assert len(by_service) == 6
     reader.close()

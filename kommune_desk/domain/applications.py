@@ -19,6 +19,7 @@ class NewApplication:
     applicant_postal_code: str = ""
     applicant_city: str = ""
     applicant_email: str = ""
+    applicant_phone: str = ""
     form_data: dict[str, str] = field(default_factory=dict)
     fee_units: int = 1
 

@@ -42,3 +42,9 @@ def count_noun(value: int, singular: str, plural: str) -> str:
 def format_decimal(value: float, digits: int = 1) -> str:
     """``0.25`` → ``0,3`` (German decimal comma)."""
     return f"{value:.{digits}f}".replace(".", ",")
+
+
+def local_day_start_utc(day: dt.date) -> str:
+    """Midnight at the start of a local calendar day, as a stored UTC timestamp."""
+    local_midnight = dt.datetime(day.year, day.month, day.day).astimezone()
+    return local_midnight.astimezone(dt.UTC).isoformat(timespec="seconds")

@@ -207,3 +207,6 @@ class InboxRow:
     applicant_name: str
     status: ApplicationStatus
     due_date: dt.date | None
+    paused_days: int | None = None  # days left while the clock rests (waiting for documents)
+    assignee_name: str = ""
+    follow_up_on: dt.date | None = None

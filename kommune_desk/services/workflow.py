@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from kommune_desk.domain import workflow
-from kommune_desk.domain.deadlines import remaining_days, resumed_deadline
-from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.deadlines import legal_deadline, remaining_days, resumed_deadline
+from kommune_desk.domain.formatting import local_date, parse_timestamp, utc_now_iso
+from kommune_desk.domain.payments import PaymentStatus, initial_payment_status, kassenzeichen
 from kommune_desk.domain.records import ApplicationStatus
 from kommune_desk.domain.workflow import Case, Decision, Step, WorkflowError
 from kommune_desk.storage import applications as repo
+from kommune_desk.storage import reference
 from kommune_desk.storage.outbox import municipality_scope
 
 from .changes import Actor, record_change
@@ -34,9 +36,11 @@ def take_step(
     that were left.
     """
     day = today or dt.date.today()
+    if step is Step.LEISTUNG_ZUORDNEN:
+        raise WorkflowError("Bitte wählen Sie die Leistung aus, die der Antrag betrifft.")
 
     def compute(case: Case, row: Fields) -> Fields:
-        after = workflow.advance(case, step, _actor(ws), decision)
+        after = workflow.advance(case, step, current_actor(ws), decision)
         fields: Fields = {
             "status": after.status.value,
             "assignee_id": after.assignee_id,
@@ -52,7 +56,42 @@ def take_step(
             fields["decided_at"] = utc_now_iso()
         return fields
 
-    _change(ws, application_id, compute, mutation="take_step", action=step.value, extra={"step": step.value})
+    change_case(
+        ws, application_id, compute, mutation="take_step", action=step.value, extra={"step": step.value}
+    )
+
+
+def assign_service(ws: Workspace, application_id: str, service_id: str) -> None:
+    """Settle a case in Klärung: give it its service, and with it the legal period (from receipt),
+    the fee and a Kassenzeichen."""
+    conn = ws.db.reader()
+    try:
+        service = next(
+            (s for s in reference.list_services(conn, ws.municipality.id) if s.id == service_id), None
+        )
+    finally:
+        conn.close()
+    if service is None:
+        raise WorkflowError("Die gewählte Leistung gibt es in dieser Gemeinde nicht.")
+
+    def compute(case: Case, row: Fields) -> Fields:
+        after = workflow.advance(case, Step.LEISTUNG_ZUORDNEN, current_actor(ws))
+        received = local_date(parse_timestamp(row["received_at"]))
+        fee = service.fee_rule.fee_cents(1)
+        fields: Fields = {
+            "status": after.status.value,
+            "service_id": service.id,
+            "clarification_reason": "",
+            "due_date": legal_deadline(received, service.processing_days).isoformat(),
+            "fee_cents": fee,
+        }
+        if row["payment_status"] in (PaymentStatus.OFFEN, PaymentStatus.KEINE_GEBUEHR):
+            fields["payment_status"] = initial_payment_status(fee).value
+        if fee and not row["kassenzeichen"]:
+            fields["kassenzeichen"] = kassenzeichen(row["aktenzeichen"])
+        return fields
+
+    change_case(ws, application_id, compute, mutation="assign_service", action="leistung_zugeordnet")
 
 
 def claim_case(ws: Workspace, application_id: str) -> None:
@@ -73,10 +112,10 @@ def release_case(ws: Workspace, application_id: str) -> None:
 def _reassign(
     ws: Workspace, application_id: str, decide: Callable[[Case, workflow.Actor], Case], action: str
 ) -> None:
-    _change(
+    change_case(
         ws,
         application_id,
-        lambda case, _row: {"assignee_id": decide(case, _actor(ws)).assignee_id},
+        lambda case, _row: {"assignee_id": decide(case, current_actor(ws)).assignee_id},
         mutation="assign",
         action=action,
     )
@@ -84,8 +123,8 @@ def _reassign(
 
 def set_follow_up(ws: Workspace, application_id: str, on: dt.date | None, note: str = "") -> None:
     """Set (or with ``on=None`` clear) the Wiedervorlage of a case."""
-    _actor(ws)
-    _change(
+    current_actor(ws)
+    change_case(
         ws,
         application_id,
         lambda _case, _row: {"follow_up_on": on.isoformat() if on else None, "follow_up_note": note.strip()},
@@ -94,7 +133,8 @@ def set_follow_up(ws: Workspace, application_id: str, on: dt.date | None, note: 
     )
 
 
-def _actor(ws: Workspace) -> workflow.Actor:
+def current_actor(ws: Workspace) -> workflow.Actor:
+    """The clerk at the keyboard; a login nobody has mapped may not change anything."""
     if ws.clerk is None:
         raise WorkflowError(
             f"Ihre Anmeldung »{ws.os_login}« ist keiner Person zugeordnet; "
@@ -103,7 +143,7 @@ def _actor(ws: Workspace) -> workflow.Actor:
     return workflow.Actor(ws.clerk.id, ws.clerk.role)
 
 
-def _change(
+def change_case(
     ws: Workspace,
     application_id: str,
     compute: Callable[[Case, Fields], Fields],
@@ -112,6 +152,8 @@ def _change(
     action: str,
     extra: Fields | None = None,
 ) -> None:
+    """Apply ``compute(case, row)``'s field values in one transaction with outbox and audit
+    (old → new); a computation that changes nothing writes nothing."""
     at = utc_now_iso()
     municipality_id = ws.municipality.id
     with ws.db.write() as conn:

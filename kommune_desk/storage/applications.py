@@ -16,16 +16,24 @@ INBOX_ORDER: dict[str, tuple[str, ...]] = {
     "applicant": ("a.applicant_sort",),
     "status": ("a.status", "a.due_date"),
     "due_date": ("a.due_date",),
+    "assignee": ("german_sort_key(coalesce(c.display_name, ''))",),
+}
+_ORDER_JOINS = {
+    "service": " LEFT JOIN services s ON s.id = a.service_id",
+    "assignee": " LEFT JOIN clerks c ON c.id = a.assignee_id",
 }
 # Orders an index delivers without sorting (tests check the query plans): their first
 # page is a bounded read of a few hundred index entries.
-INDEXED_ORDERS = frozenset(INBOX_ORDER) - {"service"}
+INDEXED_ORDERS = frozenset(INBOX_ORDER) - set(_ORDER_JOINS)
 
 _INBOX_COLUMNS = (
     "a.rowid, a.id, a.aktenzeichen, a.received_at, coalesce(s.name, 'Unbekannte Leistung'),"
-    " a.applicant_name, a.status, a.due_date"
+    " a.applicant_name, a.status, a.due_date, a.paused_remaining_days, coalesce(c.display_name, ''),"
+    " a.follow_up_on"
 )
-_INBOX_FROM = "applications a LEFT JOIN services s ON s.id = a.service_id"
+_INBOX_FROM = (
+    "applications a LEFT JOIN services s ON s.id = a.service_id LEFT JOIN clerks c ON c.id = a.assignee_id"
+)
 
 APPLICATION_COLUMNS = (
     "id",
@@ -53,6 +61,12 @@ APPLICATION_COLUMNS = (
     "payment_status",
     "payment_method",
     "submission_id",
+    "clarification_reason",
+    "sender_reference",
+    "reply_email",
+    "paid_cents",
+    "paid_at",
+    "payment_transaction",
     "created_at",
     "updated_at",
 )
@@ -66,6 +80,10 @@ _DEFAULTS: dict[str, object] = {
     "form_data": "{}",
     "fee_cents": 0,
     "payment_status": "offen",
+    "clarification_reason": "",
+    "sender_reference": "",
+    "reply_email": "",
+    "payment_transaction": "",
 }
 INSERT_APPLICATION_SQL = (
     f"INSERT INTO applications ({', '.join(APPLICATION_COLUMNS)})"
@@ -100,21 +118,28 @@ def inbox_rowids(
     order: str = "received_at",
     descending: bool = True,
     limit: int = -1,
+    where: tuple[str, Sequence[Any]] = ("1", ()),
 ) -> list[int]:
-    """Row ids of all live applications of a municipality in display order.
+    """Row ids of the municipality's live applications matching ``where`` (a condition on alias
+    ``a`` from :mod:`inbox_query`), in display order.
 
     Only ids are loaded (a few MB for 100,000 rows); :func:`inbox_rows` fetches
     the visible page's columns on demand.
     """
+    condition, params = where
+    sql = inbox_select(order, descending, condition)
+    return [r[0] for r in conn.execute(sql, (municipality_id, *params, limit))]
+
+
+def inbox_select(order: str, descending: bool, condition: str = "1") -> str:
+    """The ordered handle query (parameters: municipality id, the condition's, limit)."""
     direction = "DESC" if descending else "ASC"
     columns = ", ".join(f"{column} {direction}" for column in INBOX_ORDER[order])
-    join = " LEFT JOIN services s ON s.id = a.service_id" if order == "service" else ""
-    sql = (
-        f"SELECT a.rowid FROM applications a{join}"
-        " WHERE a.municipality_id = ? AND a.deleted_at IS NULL"
+    return (
+        f"SELECT a.rowid FROM applications a{_ORDER_JOINS.get(order, '')}"
+        f" WHERE a.municipality_id = ? AND a.deleted_at IS NULL AND {condition}"
         f" ORDER BY {columns}, a.rowid {direction} LIMIT ?"
     )
-    return [r[0] for r in conn.execute(sql, (municipality_id, limit))]
 
 
 def inbox_rows(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
@@ -126,31 +151,40 @@ def inbox_rows(conn: sqlite3.Connection, rowids: Sequence[int]) -> dict[int, tup
     return {row[0]: row[1:] for row in conn.execute(sql, list(rowids))}
 
 
+# Fields a service may change after intake (workflow, Klärung, payment).
 _CASE_FIELDS = (
     "status", "assignee_id", "decision", "drafted_by", "decided_at", "due_date",
-    "paused_remaining_days", "follow_up_on", "follow_up_note",
+    "paused_remaining_days", "follow_up_on", "follow_up_note", "service_id", "clarification_reason",
+    "fee_cents", "kassenzeichen", "payment_status", "payment_method", "paid_cents", "paid_at",
+    "payment_transaction",
 )  # fmt: skip
 
 
 def load_case(conn: sqlite3.Connection, application_id: str, municipality_id: str) -> dict[str, Any] | None:
-    """The workflow fields of one live application of ``municipality_id`` (+ its 4-eyes rule)."""
+    """The changeable fields of one live application of ``municipality_id`` (+ its 4-eyes rule and
+    what the Kassenzeichen is made of)."""
     columns = ", ".join(f"a.{c}" for c in _CASE_FIELDS)
     row = conn.execute(
-        f"SELECT {columns}, coalesce(s.four_eyes, 0) FROM applications a"
+        f"SELECT {columns}, coalesce(s.four_eyes, 0), a.aktenzeichen, a.received_at FROM applications a"
         " LEFT JOIN services s ON s.id = a.service_id"
         " WHERE a.id = ? AND a.municipality_id = ? AND a.deleted_at IS NULL",
         (application_id, municipality_id),
     ).fetchone()
     if row is None:
         return None
-    return {**dict(zip(_CASE_FIELDS, row[:-1], strict=True)), "four_eyes": bool(row[-1])}
+    return {
+        **dict(zip(_CASE_FIELDS, row[:-3], strict=True)),
+        "four_eyes": bool(row[-3]),
+        "aktenzeichen": row[-2],
+        "received_at": row[-1],
+    }
 
 
 def update_case(conn: sqlite3.Connection, application_id: str, changes: dict[str, Any], at: str) -> None:
-    """Write changed workflow fields (only those; the names come from this module)."""
+    """Write changed case fields (only those; the names come from this module)."""
     unknown = set(changes) - set(_CASE_FIELDS)
     if unknown:
-        raise ValueError(f"not a workflow field: {sorted(unknown)}")
+        raise ValueError(f"not a changeable field: {sorted(unknown)}")
     assignments = ", ".join(f"{c} = ?" for c in changes)
     conn.execute(
         f"UPDATE applications SET {assignments}, updated_at = ? WHERE id = ?",

@@ -33,3 +33,27 @@ def store_bytes(root: Path, data: bytes) -> str:
         Path(tmp).unlink(missing_ok=True)
         raise
     return digest
+
+
+def store_file(root: Path, source: Path, chunk_size: int = 1024 * 1024) -> tuple[str, int]:
+    """Copy a file durably into the store while hashing it, so a large scan never sits in
+    memory whole; return (SHA-256, size)."""
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        target = blob_path(root, digest.hexdigest())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), size

@@ -32,6 +32,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "Grundschema", _statements("schema_v1")),
     Migration(2, "Bearbeitungsstand: Entwurf, Fristpause, Wiedervorlage", _statements("schema_v2")),
     Migration(3, "Volltextsuche", _statements("schema_v3")),
+    Migration(4, "Eingang, Notizen, Zahlungen, gespeicherte Ansichten", _statements("schema_v4")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from kommune_desk.domain.formatting import format_date, local_date
+from kommune_desk.domain.inbox_views import InboxFilter, InboxView, deadline_state
 from kommune_desk.domain.records import InboxRow
 from kommune_desk.services.errors import StorageError
 from kommune_desk.services.inbox import InboxReader, first_page_is_cheap
@@ -27,7 +28,9 @@ COLUMNS = (
     ("Antragsteller/in", "applicant"),
     ("Status", "status"),
     ("Frist", "due_date"),
+    ("Bearbeitung", "assignee"),
 )
+DEADLINE_COLUMN = 5
 PAGE_SIZE = 200
 _CACHE_LIMIT = 4000
 _AMBER = QColor("#fff1c2")
@@ -43,6 +46,7 @@ class InboxModel(QAbstractTableModel):
     first_page_shown = Signal()
     loaded = Signal(int)  # all handles known; the total count
     load_failed = Signal(object)
+    counts_changed = Signal(object)  # dict[InboxView, int]
 
     def __init__(
         self,
@@ -58,6 +62,7 @@ class InboxModel(QAbstractTableModel):
         self._total = 0
         self._rows: dict[int, InboxRow] = {}
         self._order = ("received_at", True)
+        self._filter = InboxFilter()
         self._generation = 0
         self._read_failed = False
 
@@ -65,22 +70,31 @@ class InboxModel(QAbstractTableModel):
     def for_workspace(cls, workspace: Workspace, parent: Any = None) -> InboxModel:
         """The Posteingang of the workspace's municipality."""
         db, municipality_id = workspace.db, workspace.municipality.id
-        return cls(lambda: InboxReader(db, municipality_id), parent=parent)
+        clerk_id = workspace.clerk.id if workspace.clerk else None
+        return cls(lambda: InboxReader(db, municipality_id, clerk_id), parent=parent)
 
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
-        """Show the first page, then load all row handles for scrolling in a worker.
+        """Show the first page, then load all row handles for scrolling in a worker; count the
+        views alongside.
 
-        With an index behind the order, the first page is read right here (a bounded read
-        of 200 index entries, like any page ``data()`` fetches); otherwise in a worker.
+        With an index behind the order and no filter, the first page is read right here (a
+        bounded read of 200 index entries, like any page ``data()`` fetches); otherwise in a worker.
         """
         self._generation += 1
         self._read_failed = False
         generation = self._generation
         order, descending = self._order
-        if first_page_is_cheap(order):
+        start_task(
+            _count_views,
+            self._open_reader,
+            self._today(),
+            on_done=lambda counts: self._apply_counts(generation, counts),
+            on_error=self._worker_failed,
+        )
+        if first_page_is_cheap(self._filter, order):
             try:
-                handles = self._page_reader().first_handles(PAGE_SIZE, order, descending)
+                handles = self._page_reader().handles(limit=PAGE_SIZE, order=order, descending=descending)
             except StorageError as exc:
                 self.load_failed.emit(exc)
                 return
@@ -95,9 +109,11 @@ class InboxModel(QAbstractTableModel):
         start_task(
             _read_handles,
             self._open_reader,
+            self._filter,
             order,
             descending,
             limit,
+            self._today(),
             on_done=lambda handles: apply(generation, handles),
             on_error=self._worker_failed,
         )
@@ -107,6 +123,10 @@ class InboxModel(QAbstractTableModel):
             self.load_failed.emit(exc)
         else:
             report_unexpected(exc)  # a bug, not a read failure: crash dialog and log
+
+    def _apply_counts(self, generation: int, counts: dict[InboxView, int]) -> None:
+        if generation == self._generation:
+            self.counts_changed.emit(counts)
 
     def _apply_first_page(self, generation: int, handles: list[int]) -> None:
         if generation != self._generation:
@@ -155,6 +175,17 @@ class InboxModel(QAbstractTableModel):
             return self._handles.index(handle)
         except ValueError:
             return None
+
+    def current_filter(self) -> InboxFilter:
+        return self._filter
+
+    def set_filter(self, query: InboxFilter) -> None:
+        """Show another view, filter or search result (loads at once if already loaded)."""
+        if query == self._filter:
+            return
+        self._filter = query
+        if self._generation:
+            self.reload()
 
     def sort_order(self) -> tuple[int, bool]:
         """(column, descending) of the current order."""
@@ -206,7 +237,7 @@ class InboxModel(QAbstractTableModel):
             return self._deadline_brush(record)
         if role == Qt.ItemDataRole.ToolTipRole:
             # Columns may be narrower than their text; the tooltip always has all of it.
-            return self._deadline_hint(record) if column == 5 else _display(record, column)
+            return self._deadline_hint(record) if column == DEADLINE_COLUMN else _display(record, column)
         return None
 
     # -- helpers ---------------------------------------------------------------------------
@@ -241,16 +272,16 @@ class InboxModel(QAbstractTableModel):
         return self._reader
 
     def _deadline_brush(self, record: InboxRow) -> QBrush | None:
-        if record.due_date is None or not record.status.is_open:
-            return None
-        days = (record.due_date - self._today()).days
-        if days < 0:
+        state = deadline_state(record.status, record.due_date, self._today())
+        if state == "ueberfaellig":
             return QBrush(_RED)
-        if days <= 3:
+        if state == "bald":
             return QBrush(_AMBER)
         return None
 
     def _deadline_hint(self, record: InboxRow) -> str | None:
+        if record.paused_days is not None and record.status.is_open:
+            return f"Die Frist ruht, solange Unterlagen fehlen; danach bleiben {_days(record.paused_days)}."
         if record.due_date is None or not record.status.is_open:
             return None
         days = (record.due_date - self._today()).days
@@ -272,17 +303,36 @@ def _display(record: InboxRow, column: int) -> str:
         return record.applicant_name
     if column == 4:
         return record.status.label
+    if column == 6:
+        return record.assignee_name or "–"
+    if record.paused_days is not None and record.status.is_open:
+        return "ruht"
     return format_date(record.due_date) if record.due_date else "–"
 
 
+def _days(count: int) -> str:
+    return f"{count} Tag" if count == 1 else f"{count} Tage"
+
+
 def _read_handles(
-    open_reader: Callable[[], InboxReader], order: str, descending: bool, limit: int | None
+    open_reader: Callable[[], InboxReader],
+    query: InboxFilter,
+    order: str,
+    descending: bool,
+    limit: int | None,
+    today: dt.date,
 ) -> list[int]:
     """In a worker, on the worker's own connection: the first ``limit`` handles, or all."""
     reader = open_reader()
     try:
-        if limit is None:
-            return reader.ordered_handles(order, descending)
-        return reader.first_handles(limit, order, descending)
+        return reader.handles(query, order, descending, limit, today)
+    finally:
+        reader.close()
+
+
+def _count_views(open_reader: Callable[[], InboxReader], today: dt.date) -> dict[InboxView, int]:
+    reader = open_reader()
+    try:
+        return reader.counts(today)
     finally:
         reader.close()

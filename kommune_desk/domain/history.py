@@ -1,0 +1,108 @@
+"""The history of a case in words a clerk reads: what happened and what changed (old → new)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .formatting import format_amount, format_date
+from .payments import PaymentMethod, PaymentStatus
+from .records import ApplicationStatus, Channel
+from .workflow import Decision, Step
+
+_ACTIONS = {
+    "angelegt": "Antrag erfasst",
+    "importiert": "Antrag aus Online-Einreichung übernommen",
+    "geoeffnet": "Vorgang geöffnet",
+    "uebernommen": "Übernommen",
+    "zugewiesen": "Zugewiesen",
+    "abgegeben": "An das Team zurückgegeben",
+    "wiedervorlage": "Wiedervorlage geändert",
+    "notiz": "Notiz hinzugefügt",
+    "zahlung": "Zahlung erfasst",
+    "eingangsbestaetigung": "Eingangsbestätigung versandt",
+    "leistung_zugeordnet": "Leistung zugeordnet",
+    **{step.value: step.label for step in Step},
+}
+_FIELDS = {
+    "status": "Status",
+    "assignee_id": "Bearbeitung",
+    "decision": "Entscheidung",
+    "drafted_by": "Entwurf von",
+    "decided_at": "Entschieden am",
+    "due_date": "Frist",
+    "paused_remaining_days": "Resttage (Frist ruht)",
+    "follow_up_on": "Wiedervorlage",
+    "follow_up_note": "Notiz zur Wiedervorlage",
+    "aktenzeichen": "Aktenzeichen",
+    "service_id": "Leistung",
+    "payment_status": "Zahlungsstatus",
+    "payment_method": "Zahlart",
+    "paid_cents": "Bezahlter Betrag",
+    "paid_at": "Bezahlt am",
+    "kassenzeichen": "Kassenzeichen",
+    "channel": "Eingangsweg",
+    "via": "Versandweg",
+}
+
+
+def action_label(action: str) -> str:
+    return _ACTIONS.get(action, action.replace("_", " ").capitalize())
+
+
+def describe_changes(changes: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """One line per changed field, e.g. ``Status: Eingegangen → In Bearbeitung``.
+
+    ``names`` maps clerk and service ids to display names.
+    """
+    lines = []
+    for key, value in changes.items():
+        label = _FIELDS.get(key)
+        if label is None:
+            continue  # internal bookkeeping (ids, hashes) is not history a clerk needs
+        if isinstance(value, list) and len(value) == 2:
+            old, new = (_value(key, v, names) for v in value)
+            lines.append(f"{label}: {old} → {new}" if old != "–" else f"{label}: {new}")
+        else:
+            lines.append(f"{label}: {_value(key, value, names)}")
+    return lines
+
+
+def _value(key: str, value: Any, names: Mapping[str, str]) -> str:
+    if value is None or value == "":
+        return "–"
+    formatter = _FORMATTERS.get(key)
+    try:
+        return formatter(value, names) if formatter else str(value)
+    except (ValueError, KeyError, TypeError):
+        return str(value)  # an unknown value from a newer version: show it as it is
+
+
+def _enum_label(enum: Callable[[Any], Any]) -> Callable[[Any, Mapping[str, str]], str]:
+    return lambda value, _names: str(enum(value).label)
+
+
+def _day(value: Any, _names: Mapping[str, str]) -> str:
+    return format_date(dt.date.fromisoformat(str(value)[:10]))
+
+
+def _name(value: Any, names: Mapping[str, str]) -> str:
+    return names.get(str(value), "unbekannt")
+
+
+_FORMATTERS: dict[str, Callable[[Any, Mapping[str, str]], str]] = {
+    "status": _enum_label(ApplicationStatus),
+    "decision": _enum_label(Decision),
+    "payment_status": _enum_label(PaymentStatus),
+    "payment_method": _enum_label(PaymentMethod),
+    "channel": _enum_label(Channel),
+    "assignee_id": _name,
+    "drafted_by": _name,
+    "service_id": _name,
+    "due_date": _day,
+    "follow_up_on": _day,
+    "decided_at": _day,
+    "paid_at": _day,
+    "paid_cents": lambda value, _names: format_amount(int(value)),
+}
