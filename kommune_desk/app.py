@@ -111,7 +111,8 @@ def _run(app: QApplication, db: Database, args: argparse.Namespace, log_file: st
 
 def _report_ready(window: MainWindow) -> None:
     """For benchmarks and smoke tests: paint the rows, say so, and close."""
-    window.inbox_page.table.viewport().repaint()  # measured once the rows are really drawn
+    if window.inbox_page is not None:
+        window.inbox_page.table.viewport().repaint()  # measured once the rows are really drawn
     print(f"ready {window.inbox_model.rowCount()}", flush=True)
     QTimer.singleShot(0, window.close)
 

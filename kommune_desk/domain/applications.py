@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from .records import Channel
 from .validation import ValidationError
+
+_POSTAL_CODE = re.compile(r"^\d{5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,10 @@ class NewApplication:
         problems = []
         if not self.applicant_name.strip():
             problems.append("Bitte geben Sie den Namen der Antragstellerin/des Antragstellers an.")
+        if self.applicant_postal_code.strip() and not _POSTAL_CODE.match(self.applicant_postal_code.strip()):
+            problems.append("Die Postleitzahl hat fünf Ziffern.")
+        if self.applicant_email.strip() and not _EMAIL.match(self.applicant_email.strip()):
+            problems.append("Die E-Mail-Adresse ist unvollständig (Beispiel: name@beispiel.de).")
         if self.received_at.tzinfo is None:
             problems.append("Der Eingangszeitpunkt braucht eine Zeitzone.")
         if problems:

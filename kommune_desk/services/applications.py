@@ -162,3 +162,12 @@ def _store_scan(ws: Workspace, path: Path) -> StoredFile:
         raise ValidationError([f"»{path.name}« konnte nicht gelesen werden."]) from exc
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return StoredFile(sha256, size, path.name, media_type, purpose="scan")
+
+
+def services_offered(ws: Workspace) -> list[Service]:
+    """The services of the workspace's municipality, by name."""
+    conn = ws.db.reader()
+    try:
+        return sorted(reference.list_services(conn, ws.municipality.id), key=lambda s: s.name)
+    finally:
+        conn.close()

@@ -169,6 +169,11 @@ class InboxModel(QAbstractTableModel):
         """The stable handle of a row (survives reloads and re-sorting)."""
         return self._handles[row] if 0 <= row < len(self._handles) else None
 
+    def application_id_at(self, row: int) -> str | None:
+        """The application shown in ``row`` (None while its page is not read yet)."""
+        record = self._row(row)
+        return record.id if record else None
+
     def row_of(self, handle: int) -> int | None:
         """The row currently showing ``handle``, if it is loaded."""
         try:

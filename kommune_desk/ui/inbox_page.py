@@ -1,73 +1,310 @@
-"""The Posteingang page: headline with counts and the application table."""
+"""The Posteingang page: views with counts, search as you type, filters, the application table,
+and the case view that opens from it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from dataclasses import replace
 
-from kommune_desk.domain.formatting import format_count
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from kommune_desk.domain.formatting import count_noun, format_count
+from kommune_desk.domain.inbox_views import InboxFilter, InboxView
+from kommune_desk.services.applications import services_offered
+from kommune_desk.services.clerks import list_clerks
+from kommune_desk.services.saved_views import SavedView, delete_view, list_views, save_view
+from kommune_desk.services.workspace import Workspace
+
+from .case_view import CaseView
+from .inbox_filters import FilterBar
 from .inbox_model import InboxModel
+from .run import run_service
+
+SEARCH_DELAY_MS = 150  # wait for a pause in typing; every keystroke would start a query
+_LEGEND = (
+    " · Fristen: <span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
+    "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
+)
 
 
 class InboxPage(QWidget):
-    def __init__(self, model: InboxModel, parent: QWidget | None = None) -> None:
+    new_application_requested = Signal()
+    import_requested = Signal()
+
+    def __init__(self, model: InboxModel, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.heading = QLabel("<h2>Posteingang</h2>")
+        self.workspace = workspace
+        self._saved: list[SavedView] = []
+        self._counts: dict[InboxView, int] = {}
+
+        self.views = QListWidget()
+        self.views.setObjectName("inboxViews")
+        self.views.setAccessibleName("Ansichten des Posteingangs")
+        self.views.setFixedWidth(210)
+        self.views.setSpacing(3)
+        self.views.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.views.customContextMenuRequested.connect(self._view_menu)
+        self.views.currentItemChanged.connect(self._view_chosen)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("inboxSearch")
+        self.search.setPlaceholderText("Suchen: Aktenzeichen, Name, Anschrift, Angaben, Notizen …  (Strg+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Suche im Posteingang")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_query)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
+
+        self.filter_button = QPushButton("Filter")
+        self.filter_button.setCheckable(True)
+        self.filter_bar = FilterBar()
+        self.filter_bar.setVisible(False)
+        self.filter_button.toggled.connect(self.filter_bar.setVisible)
+        self.filter_bar.changed.connect(self._apply_query)
+        save = QPushButton("Ansicht speichern …")
+        save.clicked.connect(self._save_view)
+        new = QPushButton("Neuer Antrag …")
+        new.setObjectName("newApplication")
+        new.clicked.connect(self.new_application_requested.emit)
+        importing = QPushButton("Importieren …")
+        importing.clicked.connect(self.import_requested.emit)
+        toolbar = QHBoxLayout()
+        toolbar.addWidget(self.search, 1)
+        for button in (self.filter_button, save, new, importing):
+            toolbar.addWidget(button)
+
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
         self.summary = QLabel("Anträge werden geladen …")
         self.summary.setObjectName("inboxSummary")
-        self.table = QTableView()
-        self.table.setObjectName("inboxTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        self.table = self._build_table(model)
+
+        list_panel = QWidget()
+        right = QVBoxLayout()
+        right.addLayout(toolbar)
+        right.addWidget(self.filter_bar)
+        right.addWidget(self.heading)
+        right.addWidget(self.summary)
+        right.addWidget(self.table, 1)
+        panel_layout = QHBoxLayout(list_panel)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.addWidget(self.views)
+        panel_layout.addLayout(right, 1)
+
+        self.case_view = CaseView(workspace)
+        self.case_view.back_requested.connect(self.show_list)
+        self.case_view.changed.connect(model.reload)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(list_panel)
+        self.stack.addWidget(self.case_view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        model.first_page_shown.connect(self._first_page_shown)
+        model.loaded.connect(self._show_count)
+        model.loaded.connect(self._restore_selection)
+        model.modelAboutToBeReset.connect(self._remember_selection)
+        model.load_failed.connect(self._show_failure)
+        model.counts_changed.connect(self._show_counts)
+        self._selected_handle: int | None = None
+        self._fill_views()
+        self._fill_filter_choices()
+
+    def _build_table(self, model: InboxModel) -> QTableView:
+        table = QTableView()
+        table.setObjectName("inboxTable")
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
         column, descending = model.sort_order()
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-        self.table.horizontalHeader().setSortIndicator(column, order)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSortIndicator(column, order)
+        table.setSortingEnabled(True)
+        table.verticalHeader().setVisible(False)
         # Fixed row heights: Qt then never measures all 100,000 rows.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(26)
+        header = table.horizontalHeader()
         header.setMinimumSectionSize(60)
-        # Short columns get room for their content; Leistung and Antragsteller share the rest,
-        # so all six columns fit from the minimum window width up.
+        # Short columns get room for their content; Leistung and Antragsteller share the rest.
         for column, sample in (
             (0, "MW-2026-00000"),
             (1, "00.00.0000"),
             (4, "Entscheidung entworfen"),
             (5, "00.00.0000"),
+            (6, "Bearbeitung"),
         ):
             header.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
         for column in (2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Liste der Anträge")
+        table.setAccessibleName("Liste der Anträge")
+        table.activated.connect(self._open_row)  # double click or Enter
+        return table
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        model.first_page_shown.connect(lambda: self.summary.setText("Anträge werden gezählt …"))
-        model.loaded.connect(self._show_count)
-        model.loaded.connect(self._restore_selection)
-        model.modelAboutToBeReset.connect(self._remember_selection)
-        self._selected_handle: int | None = None
-        model.load_failed.connect(self._show_failure)
+    # -- views ---------------------------------------------------------------------------------
+    def _fill_views(self) -> None:
+        self.views.blockSignals(True)
+        current = self.model.current_filter()
+        self.views.clear()
+        for view in (
+            InboxView.NEU, InboxView.MEINE, InboxView.TEAM, InboxView.WARTET, InboxView.WIEDERVORLAGE,
+            InboxView.FRIST_BALD, InboxView.UEBERFAELLIG, InboxView.ABGESCHLOSSEN, InboxView.ALLE,
+        ):  # fmt: skip
+            item = QListWidgetItem(self._view_text(view))
+            item.setData(Qt.ItemDataRole.UserRole, view.value)  # Qt would turn the StrEnum into a str
+            item.setToolTip(view.hint)
+            self.views.addItem(item)
+            if view is current.view:
+                self.views.setCurrentItem(item)
+        if self._saved:
+            header = QListWidgetItem("Gespeicherte Ansichten")
+            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            font = header.font()
+            font.setBold(True)
+            header.setFont(font)
+            self.views.addItem(header)
+            for saved in self._saved:
+                item = QListWidgetItem(saved.name)
+                item.setData(Qt.ItemDataRole.UserRole, saved)
+                item.setToolTip("Gespeicherte Ansicht – Rechtsklick zum Löschen")
+                self.views.addItem(item)
+        self.views.blockSignals(False)
+        self._update_heading()
+
+    def reload_saved_views(self) -> None:
+        self._saved = list_views(self.workspace)
+        self._fill_views()
+
+    def _fill_filter_choices(self) -> None:
+        self._saved = list_views(self.workspace)
+        self.filter_bar.set_choices(services_offered(self.workspace), list_clerks(self.workspace))
+        self._fill_views()
+
+    def _view_text(self, view: InboxView) -> str:
+        count = self._counts.get(view)
+        return view.label if count is None else f"{view.label}  ({format_count(count)})"
+
+    def _show_counts(self, counts: dict[InboxView, int]) -> None:
+        self._counts = counts
+        for row in range(self.views.count()):
+            item = self.views.item(row)
+            view = _choice(item)
+            if isinstance(view, InboxView):
+                item.setText(self._view_text(view))
+
+    def _view_chosen(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        choice = _choice(item)
+        if isinstance(choice, SavedView):
+            self.search.blockSignals(True)
+            self.search.setText(choice.query.text)
+            self.search.blockSignals(False)
+            self.filter_bar.show_query(choice.query)
+            self.filter_button.setChecked(self.filter_bar.is_active())
+            self._set_filter(choice.query)
+        elif isinstance(choice, InboxView):
+            self._apply_query()
+
+    def select_view(self, view: InboxView) -> None:
+        for row in range(self.views.count()):
+            if _choice(self.views.item(row)) is view:
+                self.views.setCurrentRow(row)
+                return
+
+    def _current_view(self) -> InboxView:
+        choice = _choice(self.views.currentItem())
+        if isinstance(choice, SavedView):
+            return choice.query.view
+        return choice if isinstance(choice, InboxView) else InboxView.ALLE
+
+    def _apply_query(self) -> None:
+        query = self.filter_bar.apply_to(InboxFilter(view=self._current_view(), text=self.search.text()))
+        self._set_filter(query)
+
+    def _set_filter(self, query: InboxFilter) -> None:
+        self._search_timer.stop()
+        self.model.set_filter(query)
+        self._update_heading()
+
+    def _update_heading(self) -> None:
+        choice = _choice(self.views.currentItem())
+        self.heading.setText(choice.name if isinstance(choice, SavedView) else self._current_view().label)
+
+    def _save_view(self) -> None:
+        name, ok = QInputDialog.getText(self, "Ansicht speichern", "Name der Ansicht:")
+        if ok and name.strip():
+            query = replace(self.model.current_filter())
+            run_service(
+                self, save_view, self.workspace, name, query, on_done=lambda _v: self.reload_saved_views()
+            )
+
+    def _view_menu(self, position: object) -> None:
+        saved = _choice(self.views.itemAt(position))  # type: ignore[arg-type]
+        if not isinstance(saved, SavedView):
+            return
+        menu = QMenu(self)
+        remove = menu.addAction(f"Ansicht »{saved.name}« löschen")
+        if menu.exec(self.views.viewport().mapToGlobal(position)) is remove:  # type: ignore[arg-type]
+            run_service(
+                self, delete_view, self.workspace, saved.id, on_done=lambda _r: self.reload_saved_views()
+            )
+
+    # -- the case view -------------------------------------------------------------------------------
+    def _open_row(self, index: QModelIndex) -> None:
+        application_id = self.model.application_id_at(index.row())
+        if application_id:
+            self.open_case(application_id)
+
+    def open_case(self, application_id: str) -> None:
+        self.stack.setCurrentWidget(self.case_view)
+        self.case_view.open(application_id)
+
+    def show_list(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.table.setFocus()
+
+    # -- status line ---------------------------------------------------------------------------------
+    def _first_page_shown(self) -> None:
+        if self.model.rowCount() < 200:
+            self._show_count(self.model.rowCount())
+        else:
+            self.summary.setText("Anträge werden gezählt …")
 
     def _show_count(self, count: int) -> None:
+        query = self.model.current_filter()
         if count == 0:
-            self.summary.setText("Keine Anträge vorhanden.")
-        else:
-            noun = "Antrag" if count == 1 else "Anträge"
             self.summary.setText(
-                f"{format_count(count)} {noun} · Fristen: "
-                "<span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
-                "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
+                "Keine Treffer. Prüfen Sie die Schreibweise oder setzen Sie die Filter zurück."
+                if query.text.strip() or self.filter_bar.is_active()
+                else "Keine Anträge in dieser Ansicht."
             )
+            return
+        self.summary.setText(count_noun(count, "Antrag", "Anträge") + _LEGEND)
 
     def _remember_selection(self) -> None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -87,3 +324,11 @@ class InboxPage(QWidget):
             "Die Anträge konnten nicht gelesen werden. Bitte versuchen Sie es mit F5 erneut; "
             "Details stehen in der Protokolldatei."
         )
+
+
+def _choice(item: QListWidgetItem | None) -> InboxView | SavedView | None:
+    """What a line of the view list stands for (None for the saved views' heading)."""
+    data = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+    if isinstance(data, SavedView):
+        return data
+    return InboxView(data) if data in {v.value for v in InboxView} else None

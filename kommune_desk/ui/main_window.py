@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, QTimer, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,6 +21,7 @@ from kommune_desk.services.workspace import Workspace
 
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
+from .new_application_dialog import NewApplicationDialog
 from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
 
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
@@ -44,8 +45,10 @@ class MainWindow(QMainWindow):
             int(settings.value("posteingang/sort_column", 1) or 1),
             str(settings.value("posteingang/sort_descending", "true")).lower() == "true",
         )
-        self.inbox_page = InboxPage(self.inbox_model)
+        self.inbox_page = InboxPage(self.inbox_model, workspace) if workspace.clerk else None
         self.inbox_model.first_page_shown.connect(self.inbox_ready.emit)
+        if self.inbox_page is not None:
+            self.inbox_page.new_application_requested.connect(self.new_application)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -58,7 +61,7 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(170, 40))
             self.navigation.addItem(item)
             if index == 0:
-                page = self.inbox_page if workspace.clerk else NoAccessPage(workspace.os_login)
+                page = self.inbox_page or NoAccessPage(workspace.os_login)
             else:
                 page = PlaceholderPage(name, SECTIONS_TO_COME[name])
             self.pages.addWidget(page)
@@ -85,6 +88,12 @@ class MainWindow(QMainWindow):
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&Datei")
+        if self.inbox_page is not None:
+            new = QAction("&Neuer Antrag …", self)
+            new.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+            new.triggered.connect(self.new_application)
+            file_menu.addAction(new)
+            file_menu.addSeparator()
         open_data = QAction("&Datenordner öffnen", self)
         open_data.triggered.connect(lambda: self._open_folder(str(self.workspace.db.data_dir)))
         file_menu.addAction(open_data)
@@ -113,6 +122,21 @@ class MainWindow(QMainWindow):
         about = QAction(f"Ü&ber {APP_NAME}", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def new_application(self) -> NewApplicationDialog:
+        """Open the manual entry dialog (non-modal, so the clerk can look things up meanwhile)."""
+        dialog = NewApplicationDialog(self.workspace, self)
+        dialog.registered.connect(self._registered)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _registered(self, application_id: str) -> None:
+        self.inbox_model.reload()
+        self.statusBar().showMessage("Der Antrag wurde erfasst.", 5000)
+        if self.inbox_page is not None:
+            self.show_section(0)
+            self.inbox_page.open_case(application_id)
 
     def _open_folder(self, path: str) -> None:
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):

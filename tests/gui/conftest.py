@@ -28,3 +28,33 @@ def answered_message_boxes() -> Iterator[list[tuple[str, str]]]:
         yield seen
     finally:
         timer.stop()
+
+
+@contextmanager
+def answered_dialogs(*answers: str) -> Iterator[list[str]]:
+    """Answer input dialogs in order with ``answers`` (an item's text) and say "Ja" to questions;
+    other message boxes are closed. Records the titles seen."""
+    from PySide6.QtWidgets import QInputDialog
+
+    pending = list(answers)
+    seen: list[str] = []
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, QInputDialog) and pending:
+            seen.append(widget.windowTitle())
+            widget.setTextValue(pending.pop(0))
+            widget.accept()
+        elif isinstance(widget, QMessageBox):
+            seen.append(widget.windowTitle())
+            yes = widget.button(QMessageBox.StandardButton.Yes)
+            (yes or widget).click() if yes else widget.done(0)
+
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(poll)
+    timer.start()
+    try:
+        yield seen
+    finally:
+        timer.stop()

@@ -1,0 +1,419 @@
+"""The case view: one application with everything about it, and the steps the clerk may take.
+
+All reads and writes run in workers. Citizens' text is shown as plain text only (a name like
+``<img src=…>`` must never become markup).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kommune_desk.domain.formatting import format_amount, format_date, local_date
+from kommune_desk.domain.workflow import Decision, Step
+from kommune_desk.services import cases, workflow
+from kommune_desk.services.applications import services_offered
+from kommune_desk.services.cases import CaseDetail
+from kommune_desk.services.clerks import list_clerks
+from kommune_desk.services.workspace import Workspace
+
+from .case_dialogs import FollowUpDialog, PaymentDialog, ask_text, choose
+from .run import run_service
+
+# Steps that cannot be undone by the clerk: ask before taking them.
+_CONFIRM = {
+    Step.ZURUECKZIEHEN: "Der Antrag wird als zurückgezogen abgeschlossen.",
+    Step.WEITERLEITEN: "Der Antrag wird an die zuständige Stelle weitergeleitet und hier abgeschlossen.",
+    Step.BESCHEID_VERSENDEN: "Der Bescheid wird als versandt vermerkt; damit ist er bekanntgegeben.",
+    Step.ABSCHLIESSEN: "Der Vorgang wird abgeschlossen.",
+}
+
+
+def _plain(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _days(count: int) -> str:
+    return f"{count} Tag" if abs(count) == 1 else f"{count} Tage"
+
+
+class CaseView(QWidget):
+    """Shows one case; ``changed`` fires after every successful change (the list then reloads)."""
+
+    back_requested = Signal()
+    changed = Signal()
+    loaded = Signal(object)  # CaseDetail, after every (re-)read
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.detail: CaseDetail | None = None
+        self._busy = False
+
+        back = QPushButton("← Zurück zur Liste")
+        back.setToolTip("Zurück zum Posteingang (Esc)")
+        back.clicked.connect(self.back_requested.emit)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back_requested.emit)
+        self.title = _plain()
+        self.title.setObjectName("caseTitle")
+        self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        header = QHBoxLayout()
+        header.addWidget(back)
+        header.addWidget(self.title, 1)
+
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(6)
+        actions_box = QWidget()
+        actions_box.setLayout(self.actions)
+
+        self.applicant = QFormLayout()
+        self.form = QFormLayout()
+        self.processing = QFormLayout()
+        self.payment = QFormLayout()
+        self.intake = QFormLayout()
+        self.attachments = QVBoxLayout()
+        self.notes = QVBoxLayout()
+        self.history = QTableWidget(0, 3)
+        self.history.setObjectName("caseHistory")
+        self.history.setHorizontalHeaderLabels(["Zeitpunkt", "Wer", "Was"])
+        self.history.verticalHeader().setVisible(False)
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.history.setWordWrap(True)
+        self.history.setMinimumHeight(160)
+
+        grid = QGridLayout()
+        grid.addWidget(self._box("Antragsteller/in", self.applicant), 0, 0)
+        grid.addWidget(self._box("Angaben im Antrag", self.form), 1, 0)
+        grid.addWidget(self._box("Anlagen", self.attachments), 2, 0)
+        grid.addWidget(self._box("Bearbeitung", self.processing), 0, 1)
+        grid.addWidget(self._box("Gebühr und Zahlung", self.payment), 1, 1)
+        grid.addWidget(self._box("Eingang", self.intake), 2, 1)
+        grid.addWidget(self._box("Notizen", self.notes), 3, 0, 1, 2)
+        history_box = QGroupBox("Verlauf")
+        QVBoxLayout(history_box).addWidget(self.history)
+        grid.addWidget(history_box, 4, 0, 1, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        body = QWidget()
+        body.setLayout(grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(actions_box)
+        layout.addWidget(scroll, 1)
+
+    @staticmethod
+    def _box(title: str, inner: QFormLayout | QVBoxLayout) -> QGroupBox:
+        box = QGroupBox(title)
+        box.setLayout(inner)
+        return box
+
+    # -- loading ---------------------------------------------------------------------------------
+    def open(self, application_id: str) -> None:
+        """Open a case (recorded in its history) and show it when read."""
+        self.title.setText("Vorgang wird geöffnet …")
+        self._clear_actions()
+        run_service(self, cases.open_case, self.workspace, application_id, on_done=self._show)
+
+    def refresh(self) -> None:
+        if self.detail is not None:
+            run_service(self, cases.read_case, self.workspace, self.detail.id, on_done=self._show)
+
+    def _show(self, detail: CaseDetail) -> None:
+        self.detail = detail
+        service = detail.service.name if detail.service else "Leistung noch nicht zugeordnet"
+        self.title.setText(f"{detail.aktenzeichen} · {service}")
+        self._fill_form(
+            self.applicant,
+            [
+                ("Name", detail.applicant_name),
+                ("Anschrift", detail.applicant_street),
+                ("", f"{detail.applicant_postal_code} {detail.applicant_city}".strip()),
+                ("E-Mail", detail.applicant_email),
+                ("Telefon", detail.applicant_phone),
+            ],
+        )
+        self._fill_form(self.form, list(detail.form_fields) or [("", "Keine Angaben im Antrag.")])
+        self._fill_form(self.processing, self._processing_rows(detail))
+        self._fill_form(self.payment, self._payment_rows(detail))
+        self._fill_form(
+            self.intake,
+            [
+                ("Eingegangen", format_date(local_date(detail.received_at))),
+                ("Eingangsweg", detail.channel.label),
+                ("Referenz des Portals", detail.sender_reference),
+                ("Antwort an", detail.reply_email),
+                ("Klärungsgrund", detail.clarification_reason),
+            ],
+        )
+        self._fill_attachments(detail)
+        self._fill_notes(detail)
+        self._fill_history(detail)
+        self._build_actions(detail)
+        self.loaded.emit(detail)
+
+    def _processing_rows(self, detail: CaseDetail) -> list[tuple[str, str]]:
+        rows = [("Status", detail.status.label), ("Bearbeitung", detail.assignee_name or "noch niemand")]
+        if detail.paused_days is not None and detail.status.is_open:
+            rows.append(
+                ("Frist", f"ruht, solange Unterlagen fehlen (danach noch {_days(detail.paused_days)})")
+            )
+        elif detail.due_date:
+            rows.append(("Frist", self._deadline_text(detail)))
+        if detail.decision:
+            drafted = f" (Entwurf: {detail.drafted_by_name})" if detail.drafted_by_name else ""
+            rows.append(("Entscheidung", detail.decision.label + drafted))
+        if detail.service and detail.service.four_eyes:
+            rows.append(("Freigabe", "Vier-Augen-Prinzip: Teamleitung gibt frei"))
+        if detail.follow_up_on:
+            note = f" – {detail.follow_up_note}" if detail.follow_up_note else ""
+            rows.append(("Wiedervorlage", format_date(detail.follow_up_on) + note))
+        return rows
+
+    @staticmethod
+    def _deadline_text(detail: CaseDetail) -> str:
+        assert detail.due_date is not None
+        text = format_date(detail.due_date)
+        if not detail.status.is_open:
+            return text
+        days = (detail.due_date - dt.date.today()).days
+        if days < 0:
+            return f"{text} – seit {_days(-days)} überschritten"
+        return f"{text} – heute" if days == 0 else f"{text} – noch {_days(days)}"
+
+    @staticmethod
+    def _payment_rows(detail: CaseDetail) -> list[tuple[str, str]]:
+        if not detail.fee_cents and not detail.paid_cents:
+            return [("Gebühr", "gebührenfrei")]
+        rows = [
+            ("Gebühr", format_amount(detail.fee_cents)),
+            ("Kassenzeichen", detail.kassenzeichen),
+            ("Status", detail.payment_status.label),
+        ]
+        if detail.payment_method:
+            rows.append(("Zahlart", detail.payment_method.label))
+        if detail.paid_cents is not None:
+            paid_on = f" am {format_date(detail.paid_at)}" if detail.paid_at else ""
+            rows.append(("Bezahlt", format_amount(detail.paid_cents) + paid_on))
+        return rows
+
+    @staticmethod
+    def _fill_form(form: QFormLayout, rows: list[tuple[str, str]]) -> None:
+        while form.rowCount():
+            form.removeRow(0)
+        for label, value in rows:
+            if value:
+                form.addRow(f"{label}:" if label else "", _plain(value))
+
+    def _fill_attachments(self, detail: CaseDetail) -> None:
+        _clear(self.attachments)
+        if not detail.attachments:
+            self.attachments.addWidget(_plain("Keine Anlagen."))
+        for attachment in detail.attachments:
+            row = QHBoxLayout()
+            size = f"{max(1, round(attachment.size_bytes / 1024))} KB"
+            row.addWidget(_plain(f"{attachment.display_name}  ({attachment.purpose_label}, {size})"), 1)
+            button = QPushButton("Öffnen")
+            button.setToolTip("Die Prüfsumme wird vor dem Öffnen kontrolliert.")
+            button.clicked.connect(lambda _=False, a=attachment.id: self.open_attachment(a))
+            row.addWidget(button)
+            holder = QWidget()
+            holder.setLayout(row)
+            self.attachments.addWidget(holder)
+
+    def _fill_notes(self, detail: CaseDetail) -> None:
+        _clear(self.notes)
+        if not detail.notes:
+            self.notes.addWidget(_plain("Noch keine Notizen."))
+        for note in detail.notes:
+            stamp = note.at.astimezone().strftime("%d.%m.%Y %H:%M")
+            self.notes.addWidget(_plain(f"{stamp} · {note.author}\n{note.body}"))
+
+    def _fill_history(self, detail: CaseDetail) -> None:
+        self.history.setRowCount(len(detail.history))
+        for row, entry in enumerate(reversed(detail.history)):  # newest first
+            what = entry.what + ("\n" + "\n".join(entry.details) if entry.details else "")
+            for column, text in enumerate(
+                (entry.at.astimezone().strftime("%d.%m.%Y %H:%M"), entry.who, what)
+            ):
+                self.history.setItem(row, column, QTableWidgetItem(text))
+        self.history.resizeRowsToContents()
+        self.history.resizeColumnToContents(0)
+        self.history.resizeColumnToContents(1)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _clear_actions(self) -> None:
+        _clear(self.actions)
+
+    def _build_actions(self, detail: CaseDetail) -> None:
+        self._clear_actions()
+        if detail.can_claim:
+            self._action("Übernehmen", self.claim)
+        for step in detail.steps:
+            if step is Step.BEARBEITEN and detail.assignee_id is None:
+                continue  # "Übernehmen" does this
+            self._action(step.label, lambda _=False, s=step: self.take_step(s), name=f"step_{step.value}")
+        if detail.status.is_open and self.workspace.clerk:
+            self._action("Zuweisen …", self.assign)
+            if detail.can_release:
+                self._action("Abgeben", self.release)
+            self._action("Wiedervorlage …", self.follow_up)
+        self._action("Notiz …", self.add_note)
+        if detail.fee_cents and detail.payment_status.value != "bezahlt":
+            self._action("Zahlung erfassen …", self.record_payment)
+        if detail.status.is_open:
+            self._action("Eingangsbestätigung vermerken …", self.confirm_receipt)
+        self.actions.addStretch(1)
+
+    def _action(self, text: str, slot: Callable[..., Any], name: str = "") -> None:
+        button = QPushButton(text)
+        if name:
+            button.setObjectName(name)
+        button.clicked.connect(slot)
+        self.actions.addWidget(button)
+
+    def _write(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run a change in a worker; afterwards re-read the case and tell the list."""
+        if self._busy:
+            return  # a double click must not take a step twice
+        self._busy = True
+
+        def done(_result: object) -> None:
+            self._busy = False
+            self.changed.emit()
+            self.refresh()
+
+        run_service(self, fn, *args, on_done=done, on_failed=lambda _exc: self._unbusy())
+
+    def _unbusy(self) -> None:
+        self._busy = False
+
+    def button(self, text: str) -> QPushButton | None:
+        """The action button with this text (for keyboard users' tests and screenshots)."""
+        for index in range(self.actions.count()):
+            widget = self.actions.itemAt(index).widget()
+            if isinstance(widget, QPushButton) and widget.text() == text:
+                return widget
+        return None
+
+    def claim(self) -> None:
+        assert self.detail
+        self._write(workflow.claim_case, self.workspace, self.detail.id)
+
+    def release(self) -> None:
+        assert self.detail
+        self._write(workflow.release_case, self.workspace, self.detail.id)
+
+    def take_step(self, step: Step) -> None:
+        assert self.detail
+        if step is Step.LEISTUNG_ZUORDNEN:
+            self.assign_service()
+            return
+        decision: Decision | None = None
+        if step is Step.ENTSCHEIDUNG_ENTWERFEN:
+            decision = choose(
+                self,
+                "Entscheidung entwerfen",
+                "Wie soll entschieden werden?",
+                [(d.label, d) for d in Decision],
+            )
+            if decision is None:
+                return
+        if step in _CONFIRM:
+            answer = QMessageBox.question(self, step.label, _CONFIRM[step] + "\n\nFortfahren?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._write(workflow.take_step, self.workspace, self.detail.id, step, decision)
+
+    def assign(self) -> None:
+        assert self.detail
+        clerks = [c for c in list_clerks(self.workspace) if c.role.value != "administration"]
+        clerk_id = choose(
+            self, "Zuweisen", "An wen geht der Antrag?", [(c.display_name, c.id) for c in clerks]
+        )
+        if clerk_id:
+            self._write(workflow.assign_case, self.workspace, self.detail.id, clerk_id)
+
+    def assign_service(self) -> None:
+        assert self.detail
+        offered = services_offered(self.workspace)
+        service_id = choose(
+            self, "Leistung zuordnen", "Welche Leistung wird beantragt?", [(s.name, s.id) for s in offered]
+        )
+        if service_id:
+            self._write(workflow.assign_service, self.workspace, self.detail.id, service_id)
+
+    def follow_up(self) -> None:
+        assert self.detail
+        dialog = FollowUpDialog(self, self.detail.follow_up_on, self.detail.follow_up_note)
+        if dialog.exec():
+            on, note = dialog.chosen()
+            self._write(workflow.set_follow_up, self.workspace, self.detail.id, on, note)
+
+    def add_note(self) -> None:
+        assert self.detail
+        text = ask_text(
+            self, "Notiz", "Notiz zum Vorgang (wird im Verlauf gespeichert und ist durchsuchbar):"
+        )
+        if text and text.strip():
+            self._write(cases.add_note, self.workspace, self.detail.id, text)
+
+    def record_payment(self) -> None:
+        assert self.detail
+        dialog = PaymentDialog(self, self.detail.fee_cents)
+        if dialog.exec():
+            self._write(cases.record_payment, self.workspace, self.detail.id, *dialog.chosen())
+
+    def confirm_receipt(self) -> None:
+        assert self.detail
+        via = choose(
+            self, "Eingangsbestätigung", "Wie ging die Eingangsbestätigung hinaus?",
+            [("Brief", "Brief"), ("E-Mail", "E-Mail"), ("Persönlich am Schalter", "Schalter")],
+        )  # fmt: skip
+        if via:
+            self._write(cases.confirm_receipt, self.workspace, self.detail.id, via)
+
+    def open_attachment(self, attachment_id: str) -> None:
+        """Verify the hash in a worker, then open a private copy with the system viewer."""
+
+        def show(path: object) -> None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+        run_service(
+            self, cases.export_attachment, self.workspace, attachment_id, on_done=show, title="Anlage"
+        )
+
+
+def _clear(layout: QHBoxLayout | QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.deleteLater()
