@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The German argument parser with all commands."""
     parser = GermanArgumentParser(
         prog=PROG,
-        description="KommuneDesk ohne Oberfläche: Demo-Daten, Prüfung, Auskunft, Sicherung, Zuordnung.",
+        description="KommuneDesk ohne Oberfläche: Import, Demo, Prüfung, Auskunft, Sicherung, Zuordnung.",
         epilog="Rückgabewert: 0 erledigt, 1 Fehler (Meldung auf stderr), 2 fehlerhafter Aufruf.",
     )
     parser.add_argument(
@@ -61,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     info = _add_command(commands, "info", _info, "Überblick über Dienststelle und Datenbestand")
     info.add_argument("--json", action="store_true", help="Ausgabe als JSON")
     _add_clerk_parsers(commands)
+    importing = _add_command(
+        commands,
+        "import",
+        _import,
+        "FIT-Connect-Einreichungen (Ordner oder ZIP) als Anträge übernehmen; abgelehnte gehen in die "
+        "Quarantäne",
+    )
+    importing.add_argument(
+        "paths", nargs="+", type=Path, metavar="PFAD", help="Einreichungsordner oder ZIP-Datei"
+    )
+    importing.add_argument("--json", action="store_true", help="Ausgabe als JSON")
     return parser
 
 
@@ -381,6 +392,20 @@ def _clerk_list(args: argparse.Namespace, data_dir: Path) -> int:
     for c in clerks:
         print(f"{c.os_login:<{login_width}}  {c.display_name:<{name_width}}  {c.role.label}")
     return 0
+
+
+def _import(args: argparse.Namespace, data_dir: Path) -> int:
+    """Exit 0 when every path was imported or was already there, 1 otherwise."""
+    from .services.intake import import_paths
+
+    with _set_up_workspace(data_dir) as workspace:
+        results = import_paths(workspace, [path.absolute() for path in args.paths])
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for result in results:
+            print(f"{result.path}: {result.message}")
+    return 0 if all(result.ok for result in results) else 1
 
 
 def _backup_root(args: argparse.Namespace, data_dir: Path) -> Path:

@@ -14,6 +14,7 @@ from kommune_desk.domain.aktenzeichen import format_aktenzeichen
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.deadlines import legal_deadline
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.payments import kassenzeichen as kassenzeichen_for
 from kommune_desk.domain.records import (
     Address,
     ApplicationStatus,
@@ -209,7 +210,6 @@ def iter_applications(
     service_cum = list(accumulate(max(1, 40 - 2 * i) for i in range(len(ref.services))))
     staff = [c.id for c in ref.clerks if c.role is not Role.ADMINISTRATION]
     numbers: dict[int, int] = {}
-    cash_numbers: dict[int, int] = {}
     local = ref.local_office
     today_ms = _ms(options.today)
     for stamp in stamps:
@@ -230,9 +230,9 @@ def iter_applications(
         given, family = rng.choice(content.GIVEN_NAMES), rng.choice(content.FAMILY_NAMES)
         fee = service.fee_rule.fee_cents(1)
         payment_method, payment_status, kassenzeichen = None, "keine_gebuehr", None
+        aktenzeichen = format_aktenzeichen(local.code, year, numbers[year])
         if fee:
-            cash_numbers[year] = cash_numbers.get(year, 0) + 1
-            kassenzeichen = f"{year}{cash_numbers[year]:07d}"
+            kassenzeichen = kassenzeichen_for(aktenzeichen)
             if channel == "fit_connect":
                 payment_method = rng.choice(_ONLINE_PAYMENT)
                 payment_status = "offen" if payment_method == "INVOICE" else "bezahlt"
@@ -253,7 +253,7 @@ def iter_applications(
             "municipality_id": local.municipality_id,
             "office_id": local.id,
             "service_id": None if klaerung else service.id,
-            "aktenzeichen": format_aktenzeichen(local.code, year, numbers[year]),
+            "aktenzeichen": aktenzeichen,
             "received_at": received.isoformat(timespec="seconds"),
             "channel": channel,
             "status": status.value,

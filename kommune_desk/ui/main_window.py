@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,11 +30,14 @@ from kommune_desk import APP_NAME, __version__
 from kommune_desk.resources import icon_path
 from kommune_desk.services.workspace import Workspace
 
+from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
 from .new_application_dialog import NewApplicationDialog
 from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
+from .settings_dialog import SettingsDialog
 
+DROP_FOLDER_KEY = "eingang/ablageordner"
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
 _MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "S&ynchronisation")  # unique Alt keys
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
@@ -47,8 +61,12 @@ class MainWindow(QMainWindow):
         )
         self.inbox_page = InboxPage(self.inbox_model, workspace) if workspace.clerk else None
         self.inbox_model.first_page_shown.connect(self.inbox_ready.emit)
+        self.importer = ImportController(workspace, self)
+        self.importer.finished.connect(self._imported)
         if self.inbox_page is not None:
             self.inbox_page.new_application_requested.connect(self.new_application)
+            self.inbox_page.import_requested.connect(self.importer.choose_and_import)
+            self.setAcceptDrops(True)
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
@@ -74,6 +92,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
+        self._watching = False
         self._build_menus()
         self._build_status_bar()
         self._restore_state()
@@ -93,7 +112,17 @@ class MainWindow(QMainWindow):
             new.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
             new.triggered.connect(self.new_application)
             file_menu.addAction(new)
+            import_zip = QAction("Online-Anträge &importieren (ZIP) …", self)
+            import_zip.setShortcut(QKeySequence("Ctrl+I"))
+            import_zip.triggered.connect(self.importer.choose_and_import)
+            file_menu.addAction(import_zip)
+            import_folder = QAction("Einreichungs&ordner importieren …", self)
+            import_folder.triggered.connect(self.importer.choose_folder_and_import)
+            file_menu.addAction(import_folder)
             file_menu.addSeparator()
+            settings = QAction("&Einstellungen …", self)
+            settings.triggered.connect(self.edit_settings)
+            file_menu.addAction(settings)
         open_data = QAction("&Datenordner öffnen", self)
         open_data.triggered.connect(lambda: self._open_folder(str(self.workspace.db.data_dir)))
         file_menu.addAction(open_data)
@@ -130,6 +159,29 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    # -- import ------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.inbox_page is not None and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.importer.import_paths(paths)
+
+    def _imported(self, results: list[object]) -> None:
+        if results:
+            self.inbox_model.reload()
+            self.statusBar().showMessage(f"Import: {summary(results)}", 15_000)
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(str(self.settings.value(DROP_FOLDER_KEY, "") or ""), self)
+        if dialog.exec():
+            folder = dialog.chosen_folder()
+            self.settings.setValue(DROP_FOLDER_KEY, folder)
+            self.importer.watch(Path(folder) if folder else None)
 
     def _registered(self, application_id: str) -> None:
         self.inbox_model.reload()
@@ -192,6 +244,10 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        drop_folder = str(self.settings.value(DROP_FOLDER_KEY, "") or "")
+        if drop_folder and self.workspace.clerk is not None and not self._watching:
+            self._watching = True
+            self.importer.watch(Path(drop_folder))
         if self.workspace.clerk is None:
             # No citizens' data for a login nobody has mapped; the page explains why.
             QTimer.singleShot(0, self.inbox_ready.emit)
