@@ -1,6 +1,6 @@
 """Every benchmark, in running order. To add one, write a module with a ``BENCHMARK`` and list it here."""
 
-from . import startup
+from . import inbox, intake, startup
 from .harness import Benchmark
 
-BENCHMARKS: tuple[Benchmark, ...] = (startup.BENCHMARK,)
+BENCHMARKS: tuple[Benchmark, ...] = (startup.BENCHMARK, inbox.SEARCH, inbox.VIEW_SWITCH, intake.BENCHMARK)

@@ -48,6 +48,7 @@ class Outcome(StrEnum):
     IMPORTED = "importiert"
     DUPLICATE = "bereits_importiert"
     REJECTED = "abgelehnt"
+    FAILED = "fehlgeschlagen"  # our side failed (disk full, file locked): the submission stays put
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome is not Outcome.REJECTED
+        return self.outcome in (Outcome.IMPORTED, Outcome.DUPLICATE)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -195,14 +196,13 @@ def _clarification(submission: Submission) -> str:
 
 
 def _move_into_store(ws: Workspace, staged: StagedFile) -> StoredFile:
-    """Rename a verified staged file into the content store (durable before the row commits)."""
+    """Rename a verified staged file into the content store (staging already wrote it durably,
+    so the file is on disk before the row that names it commits)."""
     target = blob_path(ws.db.attachments_dir, staged.sha256)
     if target.exists():
         staged.path.unlink(missing_ok=True)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with staged.path.open("r+b") as handle:
-            os.fsync(handle.fileno())
         os.replace(staged.path, target)
     return StoredFile(
         sha256=staged.sha256,

@@ -27,7 +27,8 @@ def summary(results: Sequence[Any]) -> str:
     """ "2 Anträge übernommen, 1 bereits vorhanden, 1 abgelehnt" (only the parts that occurred)."""
     imported = sum(1 for r in results if r.outcome.value == "importiert")
     duplicates = sum(1 for r in results if r.outcome.value == "bereits_importiert")
-    rejected = sum(1 for r in results if not r.ok)
+    rejected = sum(1 for r in results if r.outcome.value == "abgelehnt")
+    failed = sum(1 for r in results if r.outcome.value == "fehlgeschlagen")
     clarifying = sum(1 for r in results if r.in_clarification)
     parts = []
     if imported:
@@ -38,6 +39,8 @@ def summary(results: Sequence[Any]) -> str:
         parts.append(f"{duplicates} bereits vorhanden")
     if rejected:
         parts.append(f"{rejected} abgelehnt und in die Quarantäne verschoben")
+    if failed:
+        parts.append(f"{failed} nicht übernommen (bitte erneut versuchen)")
     return ", ".join(parts) or "Keine Einreichung gefunden."
 
 

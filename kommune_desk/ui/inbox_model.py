@@ -64,6 +64,7 @@ class InboxModel(QAbstractTableModel):
         self._order = ("received_at", True)
         self._filter = InboxFilter()
         self._generation = 0
+        self._count_generation = 0
         self._read_failed = False
 
     @classmethod
@@ -75,8 +76,20 @@ class InboxModel(QAbstractTableModel):
 
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
-        """Show the first page, then load all row handles for scrolling in a worker; count the
-        views alongside.
+        """Read the data anew (F5, after a change, after an import): the rows and the view counts."""
+        self._load()
+        self._count_generation += 1
+        generation = self._count_generation
+        start_task(
+            _count_views,
+            self._open_reader,
+            self._today(),
+            on_done=lambda counts: self._apply_counts(generation, counts),
+            on_error=self._worker_failed,
+        )
+
+    def _load(self) -> None:
+        """Show the first page, then load all row handles for scrolling in a worker.
 
         With an index behind the order and no filter, the first page is read right here (a
         bounded read of 200 index entries, like any page ``data()`` fetches); otherwise in a worker.
@@ -85,13 +98,6 @@ class InboxModel(QAbstractTableModel):
         self._read_failed = False
         generation = self._generation
         order, descending = self._order
-        start_task(
-            _count_views,
-            self._open_reader,
-            self._today(),
-            on_done=lambda counts: self._apply_counts(generation, counts),
-            on_error=self._worker_failed,
-        )
         if first_page_is_cheap(self._filter, order):
             try:
                 handles = self._page_reader().handles(limit=PAGE_SIZE, order=order, descending=descending)
@@ -125,7 +131,7 @@ class InboxModel(QAbstractTableModel):
             report_unexpected(exc)  # a bug, not a read failure: crash dialog and log
 
     def _apply_counts(self, generation: int, counts: dict[InboxView, int]) -> None:
-        if generation == self._generation:
+        if generation == self._count_generation:  # a view switch meanwhile does not matter
             self.counts_changed.emit(counts)
 
     def _apply_first_page(self, generation: int, handles: list[int]) -> None:
@@ -161,6 +167,7 @@ class InboxModel(QAbstractTableModel):
     def close(self) -> None:
         """Release the connection; results of loads still in flight are then ignored."""
         self._generation += 1
+        self._count_generation += 1
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -190,7 +197,7 @@ class InboxModel(QAbstractTableModel):
             return
         self._filter = query
         if self._generation:
-            self.reload()
+            self._load()  # the counts stay: the data did not change
 
     def sort_order(self) -> tuple[int, bool]:
         """(column, descending) of the current order."""
@@ -222,7 +229,7 @@ class InboxModel(QAbstractTableModel):
             return  # the view re-announces its sort order on set-up
         self._order = requested
         if self._generation:  # before ensure_loaded() only the order is noted
-            self.reload()
+            self._load()
 
     def ensure_loaded(self) -> None:
         """Start the first load unless one is already under way."""
