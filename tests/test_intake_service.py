@@ -113,7 +113,9 @@ def test_no_applicant_name_still_imports_and_says_so(workspace: Workspace, tmp_p
     source = write_submission(tmp_path / "ohne", leika_id=GEWERBE, data_format=None)
     result = import_submission(workspace, source)
     assert result.ok
-    assert read_case(workspace, result.application_id or "").applicant_name == "(Name fehlt im Antrag)"
+    detail = read_case(workspace, result.application_id or "")
+    assert detail.applicant_name == "(Name fehlt im Antrag)"
+    assert detail.clarification_reason == "Der Antrag nennt keine Antragstellerin und keinen Antragsteller."
 
 
 @pytest.mark.parametrize("damage", ["attachment", "data", "metadata"])

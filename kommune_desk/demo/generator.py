@@ -246,6 +246,9 @@ def iter_applications(
             decision = rng.choices(("bewilligt", "teilweise_bewilligt", "abgelehnt"), (80, 5, 15))[0]
             decided_at = _iso(stamp + int(min(age, service.processing_days) * rng.random() * DAY_MS))
         klaerung = status is S.KLAERUNG
+        due = None if klaerung else legal_deadline(day, service.processing_days)
+        # A case waiting for documents has its clock stopped with the days that were left.
+        paused = (due - options.today).days if status is S.WARTET_AUF_UNTERLAGEN and due else None
         form = {key: rng.choice(_FIELD_VALUES.get(key, ("siehe Anlage",))) for key, _ in service.form_fields}
         application_id = uuid7(stamp, rng)
         row: dict[str, object] = {
@@ -266,7 +269,8 @@ def iter_applications(
             else "",
             "form_data": json.dumps(form, ensure_ascii=False, sort_keys=True),
             "assignee_id": None if status in (S.EINGEGANGEN, S.KLAERUNG) else rng.choice(staff),
-            "due_date": None if klaerung else legal_deadline(day, service.processing_days).isoformat(),
+            "due_date": due.isoformat() if due else None,
+            "paused_remaining_days": paused,
             "decision": decision,
             "decided_at": decided_at,
             "fee_cents": fee,

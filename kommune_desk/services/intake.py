@@ -140,14 +140,9 @@ def _store(ws: Workspace, path: Path, submission: Submission) -> ImportResult:
             None,
         )
         row = create_application(
-            conn,
-            ws,
-            service,
-            dt.datetime.now(dt.UTC),
-            _fields(submission, clarification=_clarification(submission) if service is None else ""),
-            files,
+            conn, ws, service, dt.datetime.now(dt.UTC), _fields(submission, service is None), files,
             action="importiert",
-        )
+        )  # fmt: skip
     name = service.name if service else "Leistung unklar – in Klärung"
     return ImportResult(
         path,
@@ -159,8 +154,14 @@ def _store(ws: Workspace, path: Path, submission: Submission) -> ImportResult:
     )
 
 
-def _fields(submission: Submission, clarification: str) -> dict[str, object]:
+def _fields(submission: Submission, service_unknown: bool) -> dict[str, object]:
     applicant = submission.applicant
+    reasons = [_unknown_service(submission)] if service_unknown else []
+    if not applicant.name.strip():
+        reasons.append("Der Antrag nennt keine Antragstellerin und keinen Antragsteller.")
+    form = dict(submission.form_data)
+    if submission.application_date:
+        form.setdefault("antragsdatum", submission.application_date)
     fields: dict[str, object] = {
         "channel": "fit_connect",
         "applicant_name": applicant.name.strip() or MISSING_NAME,
@@ -169,11 +170,11 @@ def _fields(submission: Submission, clarification: str) -> dict[str, object]:
         "applicant_city": applicant.city,
         "applicant_email": applicant.email,
         "applicant_phone": applicant.phone,
-        "form_data": json.dumps(submission.form_data, ensure_ascii=False),
+        "form_data": json.dumps(form, ensure_ascii=False),
         "submission_id": submission.key,
         "sender_reference": submission.sender_reference or "",
         "reply_email": submission.reply_email or "",
-        "clarification_reason": clarification,
+        "clarification_reason": " ".join(reasons),
     }
     payment = submission.payment
     if payment is not None:
@@ -189,7 +190,7 @@ def _fields(submission: Submission, clarification: str) -> dict[str, object]:
     return fields
 
 
-def _clarification(submission: Submission) -> str:
+def _unknown_service(submission: Submission) -> str:
     service = submission.service_name or "ohne Namen"
     identifier = submission.service_identifier or "ohne Kennung"
     return f"Die Leistung »{service}« ({identifier}) ist in dieser Gemeinde nicht eingerichtet."

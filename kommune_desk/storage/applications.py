@@ -61,6 +61,7 @@ APPLICATION_COLUMNS = (
     "payment_status",
     "payment_method",
     "submission_id",
+    "paused_remaining_days",
     "clarification_reason",
     "sender_reference",
     "reply_email",
