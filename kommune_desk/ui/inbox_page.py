@@ -4,6 +4,7 @@ and the case view that opens from it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -31,10 +32,12 @@ from kommune_desk.services.clerks import list_clerks
 from kommune_desk.services.saved_views import SavedView, delete_view, list_views, save_view
 from kommune_desk.services.workspace import Workspace
 
-from .case_view import CaseView
 from .inbox_filters import FilterBar
 from .inbox_model import InboxModel
 from .run import run_service
+
+if TYPE_CHECKING:
+    from .case_view import CaseView
 
 SEARCH_DELAY_MS = 150  # wait for a pause in typing; every keystroke would start a query
 _LEGEND = (
@@ -77,10 +80,8 @@ class InboxPage(QWidget):
 
         self.filter_button = QPushButton("Filter")
         self.filter_button.setCheckable(True)
-        self.filter_bar = FilterBar()
-        self.filter_bar.setVisible(False)
-        self.filter_button.toggled.connect(self.filter_bar.setVisible)
-        self.filter_bar.changed.connect(self._apply_query)
+        self.filter_bar: FilterBar | None = None  # built when first needed (start-up cost)
+        self.filter_button.toggled.connect(lambda shown: self._filters().setVisible(shown))
         save = QPushButton("Ansicht speichern …")
         save.clicked.connect(self._save_view)
         new = QPushButton("Neuer Antrag …")
@@ -103,7 +104,7 @@ class InboxPage(QWidget):
         list_panel = QWidget()
         right = QVBoxLayout()
         right.addLayout(toolbar)
-        right.addWidget(self.filter_bar)
+        self._filter_slot = right
         right.addWidget(self.heading)
         right.addWidget(self.summary)
         right.addWidget(self.table, 1)
@@ -112,12 +113,9 @@ class InboxPage(QWidget):
         panel_layout.addWidget(self.views)
         panel_layout.addLayout(right, 1)
 
-        self.case_view = CaseView(workspace)
-        self.case_view.back_requested.connect(self.show_list)
-        self.case_view.changed.connect(model.reload)
+        self.case_view: CaseView | None = None  # built when the first case opens (start-up cost)
         self.stack = QStackedWidget()
         self.stack.addWidget(list_panel)
-        self.stack.addWidget(self.case_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -130,7 +128,8 @@ class InboxPage(QWidget):
         model.counts_changed.connect(self._show_counts)
         self._selected_handle: int | None = None
         self._fill_views()
-        self._fill_filter_choices()
+        # Saved views are read from the database: after the first rows are on screen, not before.
+        model.first_page_shown.connect(self.reload_saved_views, Qt.ConnectionType.SingleShotConnection)
 
     def _build_table(self, model: InboxModel) -> QTableView:
         table = QTableView()
@@ -199,10 +198,15 @@ class InboxPage(QWidget):
         self._saved = list_views(self.workspace)
         self._fill_views()
 
-    def _fill_filter_choices(self) -> None:
-        self._saved = list_views(self.workspace)
-        self.filter_bar.set_choices(services_offered(self.workspace), list_clerks(self.workspace))
-        self._fill_views()
+    def _filters(self) -> FilterBar:
+        """The filter bar, built (and its choice lists read) on first use."""
+        if self.filter_bar is None:
+            self.filter_bar = FilterBar()
+            self.filter_bar.setVisible(False)
+            self.filter_bar.set_choices(services_offered(self.workspace), list_clerks(self.workspace))
+            self.filter_bar.changed.connect(self._apply_query)
+            self._filter_slot.insertWidget(1, self.filter_bar)
+        return self.filter_bar
 
     def _view_text(self, view: InboxView) -> str:
         count = self._counts.get(view)
@@ -224,8 +228,8 @@ class InboxPage(QWidget):
             self.search.blockSignals(True)
             self.search.setText(choice.query.text)
             self.search.blockSignals(False)
-            self.filter_bar.show_query(choice.query)
-            self.filter_button.setChecked(self.filter_bar.is_active())
+            self._filters().show_query(choice.query)
+            self.filter_button.setChecked(self._filters().is_active())
             self._set_filter(choice.query)
         elif isinstance(choice, InboxView):
             self._apply_query()
@@ -243,7 +247,9 @@ class InboxPage(QWidget):
         return choice if isinstance(choice, InboxView) else InboxView.ALLE
 
     def _apply_query(self) -> None:
-        query = self.filter_bar.apply_to(InboxFilter(view=self._current_view(), text=self.search.text()))
+        query = InboxFilter(view=self._current_view(), text=self.search.text())
+        if self.filter_bar is not None:
+            query = self.filter_bar.apply_to(query)
         self._set_filter(query)
 
     def _set_filter(self, query: InboxFilter) -> None:
@@ -281,8 +287,19 @@ class InboxPage(QWidget):
             self.open_case(application_id)
 
     def open_case(self, application_id: str) -> None:
-        self.stack.setCurrentWidget(self.case_view)
-        self.case_view.open(application_id)
+        view = self._case_view()
+        self.stack.setCurrentWidget(view)
+        view.open(application_id)
+
+    def _case_view(self) -> CaseView:
+        if self.case_view is None:
+            from .case_view import CaseView
+
+            self.case_view = CaseView(self.workspace)
+            self.case_view.back_requested.connect(self.show_list)
+            self.case_view.changed.connect(self.model.reload)
+            self.stack.addWidget(self.case_view)
+        return self.case_view
 
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
@@ -300,7 +317,7 @@ class InboxPage(QWidget):
         if count == 0:
             self.summary.setText(
                 "Keine Treffer. Prüfen Sie die Schreibweise oder setzen Sie die Filter zurück."
-                if query.text.strip() or self.filter_bar.is_active()
+                if query.text.strip() or (self.filter_bar is not None and self.filter_bar.is_active())
                 else "Keine Anträge in dieser Ansicht."
             )
             return

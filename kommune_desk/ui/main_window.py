@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -33,11 +34,12 @@ from kommune_desk.services.workspace import Workspace
 from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
-from .new_application_dialog import NewApplicationDialog
 from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
-from .settings_dialog import SettingsDialog
 
 DROP_FOLDER_KEY = "eingang/ablageordner"
+if TYPE_CHECKING:
+    from .new_application_dialog import NewApplicationDialog
+
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
 _MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "S&ynchronisation")  # unique Alt keys
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
 
     def new_application(self) -> NewApplicationDialog:
         """Open the manual entry dialog (non-modal, so the clerk can look things up meanwhile)."""
+        from .new_application_dialog import NewApplicationDialog
+
         dialog = NewApplicationDialog(self.workspace, self)
         dialog.registered.connect(self._registered)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -177,6 +181,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Import: {summary(results)}", 15_000)
 
     def edit_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(str(self.settings.value(DROP_FOLDER_KEY, "") or ""), self)
         if dialog.exec():
             folder = dialog.chosen_folder()

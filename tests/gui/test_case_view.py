@@ -168,10 +168,17 @@ def test_manual_entry_registers_and_opens_the_case(
     assert dialog.problems.text() == "Die Postleitzahl hat fünf Ziffern."
     qtbot.keyClicks(dialog.postal_code, "9")
     dialog.save()
-    view = win.inbox_page.case_view  # type: ignore[union-attr]
+    page = win.inbox_page
+    assert page is not None
     qtbot.waitUntil(
-        lambda: view.detail is not None and view.detail.applicant_name.startswith("<b>"), timeout=5000
+        lambda: (
+            page.case_view is not None
+            and page.case_view.detail is not None
+            and page.case_view.detail.applicant_name.startswith("<b>")
+        ),
+        timeout=5000,
     )
+    view = page.case_view
     assert view.detail.attachments[0].display_name == "Gewerbeerlaubnis.pdf"
     assert ("Name des Betriebs", "Fahrräder Nowak") in view.detail.form_fields
     name_label = next(w for w in view.findChildren(QLabel) if w.text() == "<b>Nowak</b>, Łukasz")
