@@ -10,11 +10,12 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kommune_desk.domain import history as history_text
 from kommune_desk.domain import workflow
@@ -34,6 +35,7 @@ from .workflow import change_case, current_actor
 from .workspace import Workspace
 
 MAX_NOTE_LENGTH = 10_000
+_NO_SUCH_CASE = "Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr)."
 E = TypeVar("E")
 
 
@@ -118,9 +120,7 @@ def open_case(ws: Workspace, application_id: str) -> CaseDetail:
     """Read the whole case and record that this clerk opened it (audit only: nothing to sync)."""
     actor = current_actor(ws)
     with ws.db.write() as conn:
-        row = case_file.application_row(conn, application_id, ws.municipality.id)
-        if row is None:
-            raise WorkflowError("Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr).")
+        _require_case(conn, ws, application_id)
         append_audit(
             conn,
             at=utc_now_iso(),
@@ -137,9 +137,7 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
     """The case as it is now (after a change the view re-reads it without a new "opened" entry)."""
     conn = ws.db.reader()
     try:
-        row = case_file.application_row(conn, application_id, ws.municipality.id)
-        if row is None:
-            raise WorkflowError("Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr).")
+        row = _require_case(conn, ws, application_id)
         names = case_file.display_names(conn, ws.municipality.id)
         services = {s.id: s for s in reference.list_services(conn, ws.municipality.id)}
         attachment_rows = case_file.attachments(conn, application_id)
@@ -245,8 +243,7 @@ def add_note(ws: Workspace, application_id: str, body: str) -> None:
         "created_at": at,
     }
     with ws.db.write() as conn:
-        if case_file.application_row(conn, application_id, ws.municipality.id) is None:
-            raise WorkflowError("Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr).")
+        _require_case(conn, ws, application_id)
         case_file.insert_note(conn, note)
         record_change(
             conn,
@@ -292,8 +289,7 @@ def confirm_receipt(ws: Workspace, application_id: str, via: str) -> None:
     actor = current_actor(ws)
     at = utc_now_iso()
     with ws.db.write() as conn:
-        if case_file.application_row(conn, application_id, ws.municipality.id) is None:
-            raise WorkflowError("Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr).")
+        _require_case(conn, ws, application_id)
         record_change(
             conn,
             Actor(actor.clerk_id, ws.municipality.id),
@@ -359,6 +355,14 @@ def export_attachment(ws: Workspace, attachment_id: str, target_dir: Path | None
     target = folder / f"{stem[:80]}{_EXTENSIONS.get(row['media_type'], '.bin')}"
     target.write_bytes(data)
     return target
+
+
+def _require_case(conn: sqlite3.Connection, ws: Workspace, application_id: str) -> dict[str, Any]:
+    """The live application of the workspace's municipality, or the German refusal."""
+    row = case_file.application_row(conn, application_id, ws.municipality.id)
+    if row is None:
+        raise WorkflowError(_NO_SUCH_CASE)
+    return row
 
 
 def _day(value: str | None) -> dt.date | None:

@@ -14,9 +14,9 @@ from kommune_desk.domain.payments import PaymentStatus, initial_payment_status, 
 from kommune_desk.domain.records import ApplicationStatus
 from kommune_desk.domain.workflow import Case, Decision, Step, WorkflowError
 from kommune_desk.storage import applications as repo
-from kommune_desk.storage import reference
 from kommune_desk.storage.outbox import municipality_scope
 
+from .applications import find_service
 from .changes import Actor, record_change
 from .workspace import Workspace
 
@@ -66,9 +66,7 @@ def assign_service(ws: Workspace, application_id: str, service_id: str) -> None:
     the fee and a Kassenzeichen."""
     conn = ws.db.reader()
     try:
-        service = next(
-            (s for s in reference.list_services(conn, ws.municipality.id) if s.id == service_id), None
-        )
+        service = find_service(conn, ws, service_id)
     finally:
         conn.close()
     if service is None:
