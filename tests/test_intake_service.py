@@ -188,3 +188,54 @@ def test_cli_import_reports_each_path_and_sets_the_exit_code(workspace: Workspac
     lines = mixed.stdout.splitlines()
     assert len(lines) == 2 and "bereits importiert" in lines[0] and ": abgelehnt: " in lines[1]
     assert "Traceback" not in mixed.stderr
+
+
+def test_when_our_disk_fails_the_submission_stays_for_a_retry(workspace: Workspace, tmp_path: Path) -> None:
+    source = write_submission(tmp_path / "antrag.zip", as_zip=True, leika_id=GEWERBE)
+    original = source.read_bytes()
+    staging = workspace.db.data_dir / ".eingang"
+    staging.rmdir() if staging.is_dir() else None
+    staging.write_bytes(b"")  # a file where the staging folder belongs: every write there fails
+    before, blobs = _counts(workspace), _blobs(workspace)
+    (result,) = import_paths(workspace, [source])
+    assert result.outcome is Outcome.FAILED and not result.ok
+    assert result.message.startswith("nicht übernommen: ")
+    assert "bleibt unverändert liegen" in result.message
+    assert source.read_bytes() == original  # not moved, not quarantined
+    assert not (workspace.db.data_dir / QUARANTINE_DIR).exists()
+    assert _counts(workspace) == before and _blobs(workspace) == blobs
+
+    staging.unlink()  # the disk has room again: the same file now imports
+    (retry,) = import_paths(workspace, [source])
+    assert retry.outcome is Outcome.IMPORTED
+
+
+_HOLD_WRITE = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("writing", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.slow
+def test_a_database_kept_busy_by_another_program_fails_without_losing_the_submission(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    source = write_submission(tmp_path / "antrag", leika_id=GEWERBE)
+    before = _counts(workspace)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_WRITE, str(workspace.db.path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "writing"
+        (result,) = import_paths(workspace, [source])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.outcome is Outcome.FAILED
+    assert "anderen Programm" in result.message and "bleibt unverändert liegen" in result.message
+    assert (source / "metadata.json").is_file()
+    assert _counts(workspace) == before
+    assert import_submission(workspace, source).outcome is Outcome.IMPORTED

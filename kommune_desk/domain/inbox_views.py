@@ -126,6 +126,15 @@ class InboxFilter:
         )
 
 
+@dataclass(frozen=True)
+class SavedView:
+    """A Posteingang filter a clerk saved under a name."""
+
+    id: str
+    name: str
+    query: InboxFilter
+
+
 def deadline_state(status: S, due: dt.date | None, today: dt.date) -> str | None:
     """ "ueberfaellig", "bald" or None: the colour rule of the Posteingang."""
     if due is None or not deadline_is_running(status):

@@ -30,6 +30,7 @@ from kommune_desk.intake import (
     read_submission,
 )
 from kommune_desk.storage import case_file, reference
+from kommune_desk.storage.errors import StorageError, describe_os_error
 from kommune_desk.storage.files import blob_path
 
 from .applications import StoredFile, create_application
@@ -48,7 +49,7 @@ class Outcome(StrEnum):
     IMPORTED = "importiert"
     DUPLICATE = "bereits_importiert"
     REJECTED = "abgelehnt"
-    FAILED = "fehlgeschlagen"  # our side failed (disk full, file locked): the submission stays put
+    FAILED = "fehlgeschlagen"  # our side failed (disk full, database busy): the submission stays put
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,14 @@ def import_submission(
             submission = read_submission(path, staging, limits)
         except SubmissionRejected as exc:
             return _reject(ws, path, exc.reason)
-        except OSError:
-            return _reject(
-                ws, path, "Die Einreichung konnte nicht gelesen werden (Datei gesperrt oder entfernt?)."
-            )
-        result = _store(ws, path, submission)
+        except OSError as exc:  # writing our staged copy failed: not the submission's fault
+            return _failed(path, describe_os_error(exc))
+        try:
+            result = _store(ws, path, submission)
+        except OSError as exc:
+            return _failed(path, describe_os_error(exc))
+        except StorageError as exc:
+            return _failed(path, exc.message)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("import %s", result.outcome.value)
@@ -219,6 +223,17 @@ def _move_into_store(ws: Workspace, staged: StagedFile) -> StoredFile:
 def _duplicate(path: Path, aktenzeichen: str) -> ImportResult:
     return ImportResult(
         path, Outcome.DUPLICATE, f"bereits importiert ({aktenzeichen})", aktenzeichen=aktenzeichen
+    )
+
+
+def _failed(path: Path, reason: str) -> ImportResult:
+    """Our side failed (disk full, database busy): leave the submission where it is for a retry."""
+    log.warning("import failed on our side")
+    return ImportResult(
+        path,
+        Outcome.FAILED,
+        f"nicht übernommen: {reason.rstrip('.')}. Die Einreichung bleibt unverändert liegen; "
+        "bitte später erneut importieren.",
     )
 
 

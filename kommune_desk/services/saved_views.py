@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
-from kommune_desk.domain.inbox_views import InboxFilter
+from kommune_desk.domain.inbox_views import InboxFilter, SavedView
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import saved_views
 from kommune_desk.storage.outbox import municipality_scope
@@ -17,13 +16,6 @@ from .workflow import current_actor
 from .workspace import Workspace
 
 MAX_NAME_LENGTH = 60
-
-
-@dataclass(frozen=True)
-class SavedView:
-    id: str
-    name: str
-    query: InboxFilter
 
 
 def save_view(ws: Workspace, name: str, query: InboxFilter) -> SavedView:

@@ -39,7 +39,7 @@ class FilterBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.status, self.service, self.assignee):
             layout.addWidget(widget)
-            widget.currentIndexChanged.connect(self.changed.emit)
+            widget.currentIndexChanged.connect(lambda _index: self.changed.emit())
         layout.addWidget(QLabel("Eingang von"))
         layout.addWidget(self.received_from)
         layout.addWidget(QLabel("bis"))
@@ -56,7 +56,7 @@ class FilterBar(QWidget):
         edit.setMinimumDate(_NO_DATE)
         edit.setSpecialValueText("–")  # the minimum date means "no bound"
         edit.setDate(_NO_DATE)
-        edit.dateChanged.connect(self.changed.emit)
+        edit.dateChanged.connect(lambda _date: self.changed.emit())
         return edit
 
     def set_choices(self, services: list[Service], clerks: list[Clerk]) -> None:

@@ -26,20 +26,21 @@ from PySide6.QtWidgets import (
 )
 
 from kommune_desk.domain.formatting import count_noun, format_count
-from kommune_desk.domain.inbox_views import InboxFilter, InboxView
-from kommune_desk.services.applications import services_offered
-from kommune_desk.services.clerks import list_clerks
-from kommune_desk.services.saved_views import SavedView, delete_view, list_views, save_view
+from kommune_desk.domain.inbox_views import InboxFilter, InboxView, SavedView
 from kommune_desk.services.workspace import Workspace
 
-from .inbox_filters import FilterBar
 from .inbox_model import InboxModel
 from .run import run_service
 
+# The filter bar, the saved views and the case view load on first use, after the first rows are
+# on screen: importing them (and the services behind them) up front measurably slowed start-up.
 if TYPE_CHECKING:
     from .case_view import CaseView
+    from .inbox_filters import FilterBar
 
 SEARCH_DELAY_MS = 150  # wait for a pause in typing; every keystroke would start a query
+# A zero timer would still run before the first paint (Qt posts paint requests at low priority).
+SAVED_VIEWS_DELAY_MS = 200
 _LEGEND = (
     " · Fristen: <span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
     "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
@@ -128,8 +129,11 @@ class InboxPage(QWidget):
         model.counts_changed.connect(self._show_counts)
         self._selected_handle: int | None = None
         self._fill_views()
-        # Saved views are read from the database: after the first rows are on screen, not before.
-        model.first_page_shown.connect(self.reload_saved_views, Qt.ConnectionType.SingleShotConnection)
+        # Saved views are not needed for the first screen; they follow once the rows are painted.
+        model.first_page_shown.connect(
+            lambda: QTimer.singleShot(SAVED_VIEWS_DELAY_MS, self.reload_saved_views),
+            Qt.ConnectionType.SingleShotConnection,
+        )
 
     def _build_table(self, model: InboxModel) -> QTableView:
         table = QTableView()
@@ -195,12 +199,19 @@ class InboxPage(QWidget):
         self._update_heading()
 
     def reload_saved_views(self) -> None:
+        from kommune_desk.services.saved_views import list_views
+
         self._saved = list_views(self.workspace)
         self._fill_views()
 
     def _filters(self) -> FilterBar:
         """The filter bar, built (and its choice lists read) on first use."""
         if self.filter_bar is None:
+            from kommune_desk.services.applications import services_offered
+            from kommune_desk.services.clerks import list_clerks
+
+            from .inbox_filters import FilterBar
+
             self.filter_bar = FilterBar()
             self.filter_bar.setVisible(False)
             self.filter_bar.set_choices(services_offered(self.workspace), list_clerks(self.workspace))
@@ -264,6 +275,8 @@ class InboxPage(QWidget):
     def _save_view(self) -> None:
         name, ok = QInputDialog.getText(self, "Ansicht speichern", "Name der Ansicht:")
         if ok and name.strip():
+            from kommune_desk.services.saved_views import save_view
+
             query = replace(self.model.current_filter())
             run_service(
                 self, save_view, self.workspace, name, query, on_done=lambda _v: self.reload_saved_views()
@@ -276,6 +289,8 @@ class InboxPage(QWidget):
         menu = QMenu(self)
         remove = menu.addAction(f"Ansicht »{saved.name}« löschen")
         if menu.exec(self.views.viewport().mapToGlobal(position)) is remove:  # type: ignore[arg-type]
+            from kommune_desk.services.saved_views import delete_view
+
             run_service(
                 self, delete_view, self.workspace, saved.id, on_done=lambda _r: self.reload_saved_views()
             )

@@ -73,7 +73,7 @@ def test_claim_draft_and_approval_by_a_second_clerk(qtbot, workspace: Workspace,
     _click(qtbot, clerk_window, "Bearbeitung beginnen")
     with answered_dialogs("Bewilligt") as seen:
         _click(qtbot, clerk_window, "Entscheidung entwerfen")
-    assert seen == ["Entscheidung entwerfen"]
+    assert [title for title, _text in seen] == ["Entscheidung entwerfen"]
     assert view.detail.status is ApplicationStatus.ENTSCHEIDUNG_ENTWORFEN
     assert view.button("Entscheidung freigeben") is None  # the drafter cannot approve her own draft
 

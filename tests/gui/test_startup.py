@@ -15,7 +15,7 @@ from kommune_desk.ui.errors import install_excepthook
 from kommune_desk.ui.first_start import FirstStartDialog
 
 from ..conftest import locked_by_another_process
-from .conftest import answered_message_boxes
+from .conftest import answered_dialogs
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +73,7 @@ def test_corrupt_database_is_explained_not_crashed(tmp_path: Path, capsys) -> No
     data = tmp_path / "daten"
     data.mkdir()
     (data / DATABASE_FILE).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
-    with answered_message_boxes() as boxes:
+    with answered_dialogs() as boxes:
         assert app.main(["--data-dir", str(data), "--exit-when-ready"]) == 1
     assert boxes and boxes[0][0] == "Datenbank beschädigt"
     assert "Sicherung" in boxes[0][1]
@@ -82,7 +82,7 @@ def test_corrupt_database_is_explained_not_crashed(tmp_path: Path, capsys) -> No
 
 def test_cloud_folder_is_refused_before_anything_is_created(tmp_path: Path) -> None:
     data = tmp_path / "OneDrive - Stadt" / "KommuneDesk"
-    with answered_message_boxes() as boxes:
+    with answered_dialogs() as boxes:
         assert app.main(["--data-dir", str(data), "--exit-when-ready"]) == 1
     assert boxes[0][0] == "Ungeeigneter Speicherort"
     assert not data.exists()
@@ -92,7 +92,7 @@ def test_second_instance_on_the_same_data_is_refused(tmp_path: Path, demo_dir: P
     lock = QLockFile(str(demo_dir / "kommune-desk.lock"))
     assert lock.tryLock(100)
     try:
-        with answered_message_boxes() as boxes:
+        with answered_dialogs() as boxes:
             assert app.main(["--data-dir", str(demo_dir), "--exit-when-ready"]) == 1
         assert boxes[0][0] == "KommuneDesk ist bereits geöffnet"
     finally:
@@ -108,7 +108,7 @@ def test_unexpected_error_shows_german_dialog_and_logs_no_personal_data(qapp) ->
     try:
         raise ValueError(f"Antrag von {applicant['name']}, {applicant['street']}")
     except ValueError as exc:
-        with answered_message_boxes() as boxes:
+        with answered_dialogs() as boxes:
             sys.excepthook(type(exc), exc, exc.__traceback__)
     assert boxes[0][0] == "Unerwarteter Fehler"
     assert str(log_file) in boxes[0][1]
@@ -186,7 +186,7 @@ def test_cancelling_the_first_start_leaves_no_set_up(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_database_locked_by_another_program_is_explained(demo_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    with locked_by_another_process(demo_dir / DATABASE_FILE), answered_message_boxes() as boxes:
+    with locked_by_another_process(demo_dir / DATABASE_FILE), answered_dialogs() as boxes:
         assert app.main(["--data-dir", str(demo_dir), "--exit-when-ready"]) == 1
     assert boxes[0][0] == "Datenbank wird verwendet"
     assert "anderen Programm" in boxes[0][1]
