@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -51,6 +49,8 @@ class NoAccessPage(QWidget):
 
     def __init__(self, os_login: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from html import escape  # rarely shown; html.entities is a measurable part of start-up
+
         login = escape(os_login or "unbekannt")
         label = QLabel(
             "<h2>Posteingang</h2>"
