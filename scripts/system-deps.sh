@@ -7,8 +7,11 @@ set -euo pipefail
 common=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core)
 gui=(libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
      libxcb-render-util0 libxcb-xkb1 libxcb-shape0 libxcb-randr0)
+# zbar decodes the GiroCode in the tests, as a banking app would.
+test=(libzbar0)
 packages=("${common[@]}")
 [ "${1:-test}" = "gui" ] && packages+=("${gui[@]}")
+[ "${1:-test}" = "test" ] && packages+=("${test[@]}")
 # Debian's python3 needs python3-venv for "python3 -m venv" to include pip.
 python3 -c "import ensurepip" 2>/dev/null || packages+=(python3-venv)
 
