@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .cli_args import GermanArgumentParser, folder, iso_date, non_negative, whole_number
+from .cli_notice import add_notice_parser
 from .domain.formatting import count_noun, format_count, format_decimal
 from .domain.records import Role
 from .locations import resolve_data_dir
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The German argument parser with all commands."""
     parser = GermanArgumentParser(
         prog=PROG,
-        description="KommuneDesk ohne Oberfläche: Import, Demo, Prüfung, Auskunft, Sicherung, Zuordnung.",
+        description="KommuneDesk ohne Oberfläche: Import, Demo, Prüfung, Auskunft, Sicherung, Zuordnung, "
+        "Schreiben.",
         epilog="Rückgabewert: 0 erledigt, 1 Fehler (Meldung auf stderr), 2 fehlerhafter Aufruf.",
     )
     parser.add_argument(
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="+", type=Path, metavar="PFAD", help="Einreichungsordner oder ZIP-Datei"
     )
     importing.add_argument("--json", action="store_true", help="Ausgabe als JSON")
+    add_notice_parser(commands, _add_command, _notice)
     return parser
 
 
@@ -258,6 +261,8 @@ _TABLE_LABELS = {
     "services": "Leistungen",
     "applications": "Anträge",
     "attachments": "Anlagen",
+    "notices": "Schreiben und Bescheide",
+    "letter_templates": "Textbausteine",
     "usage_events": "Nutzungsereignisse",
     "devices": "Geräte",
     "loans": "Ausleihen",
@@ -406,6 +411,14 @@ def _import(args: argparse.Namespace, data_dir: Path) -> int:
         for result in results:
             print(f"{result.path}: {result.message}")
     return 0 if all(result.ok for result in results) else 1
+
+
+def _notice(args: argparse.Namespace, data_dir: Path) -> int:
+    from .cli_notice import run_notice
+
+    with _set_up_workspace(data_dir) as workspace:
+        print(run_notice(workspace, args))
+    return 0
 
 
 def _backup_root(args: argparse.Namespace, data_dir: Path) -> Path:

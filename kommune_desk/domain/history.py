@@ -23,6 +23,11 @@ _ACTIONS = {
     "zahlung": "Zahlung erfasst",
     "eingangsbestaetigung": "Eingangsbestätigung versandt",
     "leistung_zugeordnet": "Leistung zugeordnet",
+    "schreiben_erstellt": "Schreiben erstellt (Entwurf)",
+    "schreiben_freigegeben": "Schreiben freigegeben",
+    "schreiben_versandt": "Schreiben versandt",
+    "schreiben_storniert": "Schreiben storniert",
+    "schreiben_berichtigt": "Schreiben berichtigt (neue Version)",
     **{step.value: step.label for step in Step},
 }
 _FIELDS = {
@@ -44,6 +49,11 @@ _FIELDS = {
     "kassenzeichen": "Kassenzeichen",
     "channel": "Eingangsweg",
     "via": "Versandweg",
+    "notice": "Schreiben",
+    "posted_on": "Zur Post gegeben am",
+    "bekanntgabe_on": "Bekanntgabe am",
+    "remedy_deadline": "Rechtsbehelfsfrist bis",
+    "cancel_reason": "Grund",
 }
 
 
@@ -104,5 +114,8 @@ _FORMATTERS: dict[str, Callable[[Any, Mapping[str, str]], str]] = {
     "follow_up_on": _day,
     "decided_at": _day,
     "paid_at": _day,
+    "posted_on": _day,
+    "bekanntgabe_on": _day,
+    "remedy_deadline": _day,
     "paid_cents": lambda value, _names: format_amount(int(value)),
 }

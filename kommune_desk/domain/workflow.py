@@ -116,27 +116,30 @@ def refusal(case: Case, step: Step, actor: Actor, decision: Decision | None = No
     if step is Step.ENTSCHEIDUNG_ENTWERFEN and decision is None:
         return "Bitte wählen Sie die Entscheidung: bewilligt, teilweise bewilligt oder abgelehnt."
     if step is Step.FREIGEBEN:
-        return _approval_refusal(case, actor)
+        return approval_refusal(case, actor, case.drafted_by)
     if step is Step.ENTWURF_ZURUECKGEBEN and (
         actor.clerk_id == case.drafted_by or actor.role is Role.TEAMLEITUNG
     ):
         return None
     if step is Step.BEARBEITEN and case.assignee_id is None:
         return None  # taking up an unassigned case claims it
-    return _responsibility_refusal(case, actor)
+    return responsibility_refusal(case, actor)
 
 
-def _approval_refusal(case: Case, actor: Actor) -> str | None:
+def approval_refusal(case: Case, actor: Actor, drafted_by: str | None) -> str | None:
+    """Why ``actor`` may not approve what ``drafted_by`` drafted for ``case`` (a decision, or the
+    notice that states it), or None. 4-eyes services: a Teamleitung other than the drafter."""
     if not case.four_eyes:
-        return _responsibility_refusal(case, actor)
+        return responsibility_refusal(case, actor)
     if actor.role is not Role.TEAMLEITUNG:
         return "Diese Leistung braucht das Vier-Augen-Prinzip: freigeben darf nur die Teamleitung."
-    if actor.clerk_id == case.drafted_by:
+    if actor.clerk_id == drafted_by:
         return "Den eigenen Entwurf darf man nicht selbst freigeben (Vier-Augen-Prinzip)."
     return None
 
 
-def _responsibility_refusal(case: Case, actor: Actor) -> str | None:
+def responsibility_refusal(case: Case, actor: Actor) -> str | None:
+    """Why ``actor`` may not work on ``case`` (assigned to someone else), or None."""
     if case.assignee_id in (None, actor.clerk_id) or actor.role is Role.TEAMLEITUNG:
         return None
     return "Der Antrag ist einer Kollegin oder einem Kollegen zugewiesen; übernehmen Sie ihn zuerst."

@@ -4,7 +4,9 @@ change, its outbox mutation and its audit entry (old → new)."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from kommune_desk.domain import workflow
@@ -29,11 +31,13 @@ def take_step(
     step: Step,
     decision: Decision | None = None,
     today: dt.date | None = None,
+    *,
+    conn: sqlite3.Connection | None = None,
 ) -> None:
     """Take a workflow step; raises WorkflowError (German) when it is not allowed now.
 
     Waiting for documents stops the deadline clock; when they arrive it resumes with the days
-    that were left.
+    that were left. With ``conn`` the step joins the caller's open write transaction.
     """
     day = today or dt.date.today()
     if step is Step.LEISTUNG_ZUORDNEN:
@@ -57,7 +61,13 @@ def take_step(
         return fields
 
     change_case(
-        ws, application_id, compute, mutation="take_step", action=step.value, extra={"step": step.value}
+        ws,
+        application_id,
+        compute,
+        mutation="take_step",
+        action=step.value,
+        extra={"step": step.value},
+        conn=conn,
     )
 
 
@@ -149,12 +159,14 @@ def change_case(
     mutation: str,
     action: str,
     extra: Fields | None = None,
+    conn: sqlite3.Connection | None = None,
 ) -> None:
     """Apply ``compute(case, row)``'s field values in one transaction with outbox and audit
-    (old → new); a computation that changes nothing writes nothing."""
+    (old → new); a computation that changes nothing writes nothing. With ``conn`` it joins the
+    caller's open write transaction (sending a notice moves the case in the same one)."""
     at = utc_now_iso()
     municipality_id = ws.municipality.id
-    with ws.db.write() as conn:
+    with ws.db.write() if conn is None else nullcontext(conn) as conn:
         row = repo.load_case(conn, application_id, municipality_id)
         if row is None:
             raise WorkflowError("Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr).")

@@ -33,6 +33,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "Bearbeitungsstand: Entwurf, Fristpause, Wiedervorlage", _statements("schema_v2")),
     Migration(3, "Volltextsuche", _statements("schema_v3")),
     Migration(4, "Eingang, Notizen, Zahlungen, gespeicherte Ansichten", _statements("schema_v4")),
+    Migration(5, "Schreiben und Bescheide, Textbausteine, Rechtsbehelf", _statements("schema_v5")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,9 @@ from kommune_desk.services.workspace import Workspace
 
 from .case_dialogs import FollowUpDialog, PaymentDialog, ask_text, choose
 from .run import run_service
+
+if TYPE_CHECKING:
+    from .notices_panel import NoticesPanel  # built when its tab is first shown (loads QtPdf)
 
 # Steps that cannot be undone by the clerk: ask before taking them.
 _CONFIRM = {
@@ -56,8 +60,11 @@ def _plain(text: str = "") -> QLabel:
     return label
 
 
-def _days(count: int) -> str:
-    return f"{count} Tag" if abs(count) == 1 else f"{count} Tage"
+def _days(count: int, *, dative: bool = False) -> str:
+    """ "1 Tag", "3 Tage"; after "seit" the dative: "3 Tagen"."""
+    if abs(count) == 1:
+        return f"{count} Tag"
+    return f"{count} Tagen" if dative else f"{count} Tage"
 
 
 class CaseView(QWidget):
@@ -124,10 +131,19 @@ class CaseView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
 
+        self.notices_panel: NoticesPanel | None = None
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("caseTabs")
+        self.tabs.addTab(scroll, "Vorgang")  # not "Übersicht": Fusion clips Ü on an inactive tab
+        self._notices_tab = QWidget()
+        QVBoxLayout(self._notices_tab).setContentsMargins(0, 6, 0, 0)
+        self.tabs.addTab(self._notices_tab, "Schreiben und Bescheide")
+        self.tabs.currentChanged.connect(lambda _index: self._tab_shown())
+
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(actions_box)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.tabs, 1)
 
     @staticmethod
     def _box(title: str, inner: QFormLayout | QVBoxLayout) -> QGroupBox:
@@ -177,6 +193,8 @@ class CaseView(QWidget):
         self._fill_notes(detail)
         self._fill_history(detail)
         self._build_actions(detail)
+        if self.notices_panel is not None:
+            self.notices_panel.set_case(detail.id, detail.aktenzeichen)
         self.loaded.emit(detail)
 
     def _processing_rows(self, detail: CaseDetail) -> list[tuple[str, str]]:
@@ -205,7 +223,7 @@ class CaseView(QWidget):
             return text
         days = (detail.due_date - dt.date.today()).days
         if days < 0:
-            return f"{text} – seit {_days(-days)} überschritten"
+            return f"{text} – seit {_days(-days, dative=True)} überschritten"
         return f"{text} – heute" if days == 0 else f"{text} – noch {_days(days)}"
 
     @staticmethod
@@ -268,6 +286,31 @@ class CaseView(QWidget):
         self.history.resizeColumnToContents(0)
         self.history.resizeColumnToContents(1)
 
+    # -- letters ---------------------------------------------------------------------------------
+    def show_notices(self) -> NoticesPanel:
+        """Switch to "Schreiben und Bescheide" (building the panel on first use)."""
+        self.tabs.setCurrentWidget(self._notices_tab)
+        return self._notices_panel()
+
+    def _tab_shown(self) -> None:
+        if self.tabs.currentWidget() is self._notices_tab:
+            self._notices_panel()
+
+    def _notices_panel(self) -> NoticesPanel:
+        if self.notices_panel is None:
+            from .notices_panel import NoticesPanel
+
+            self.notices_panel = NoticesPanel(self.workspace)
+            self.notices_panel.changed.connect(self._notices_changed)
+            self._notices_tab.layout().addWidget(self.notices_panel)
+            if self.detail is not None:
+                self.notices_panel.set_case(self.detail.id, self.detail.aktenzeichen)
+        return self.notices_panel
+
+    def _notices_changed(self) -> None:
+        self.changed.emit()  # sending a decision notice moves the case on: list and view re-read
+        self.refresh()
+
     # -- actions ---------------------------------------------------------------------------------
     def _clear_actions(self) -> None:
         _clear(self.actions)
@@ -279,6 +322,10 @@ class CaseView(QWidget):
         for step in detail.steps:
             if step is Step.BEARBEITEN and detail.assignee_id is None:
                 continue  # "Übernehmen" does this
+            if step is Step.BESCHEID_VERSENDEN:
+                # Sent means: a notice was archived and posted; the letters tab records both.
+                self._action("Bescheid erstellen und versenden …", self.show_notices, name="writeNotice")
+                continue
             self._action(step.label, lambda _=False, s=step: self.take_step(s), name=f"step_{step.value}")
         if detail.status.is_open and self.workspace.clerk:
             self._action("Zuweisen …", self.assign)

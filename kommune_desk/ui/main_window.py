@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -122,6 +123,13 @@ class MainWindow(QMainWindow):
             import_folder.triggered.connect(self.importer.choose_folder_and_import)
             file_menu.addAction(import_folder)
             file_menu.addSeparator()
+            print_notices = QAction("Bescheide &drucken …", self)
+            print_notices.triggered.connect(self.print_notices)
+            file_menu.addAction(print_notices)
+            templates = QAction("&Textbausteine …", self)
+            templates.triggered.connect(self.edit_templates)
+            file_menu.addAction(templates)
+            file_menu.addSeparator()
             settings = QAction("&Einstellungen …", self)
             settings.triggered.connect(self.edit_settings)
             file_menu.addAction(settings)
@@ -162,6 +170,24 @@ class MainWindow(QMainWindow):
         dialog.registered.connect(self._registered)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+        return dialog
+
+    def print_notices(self) -> QDialog:
+        """The Postausgang: released letters printed in one job, then recorded as sent."""
+        from .batch_print_dialog import BatchPrintDialog
+
+        dialog = BatchPrintDialog(self.workspace, self)
+        dialog.sent.connect(lambda _count: self.inbox_model.reload())  # sent decisions move cases on
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def edit_templates(self) -> QDialog:
+        from .template_editor import TemplateEditor
+
+        dialog = TemplateEditor(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
         return dialog
 
     # -- import ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -191,3 +193,28 @@ def test_database_locked_by_another_program_is_explained(demo_dir: Path, capsys)
     assert boxes[0][0] == "Datenbank wird verwendet"
     assert "anderen Programm" in boxes[0][1]
     assert "Traceback" not in capsys.readouterr().err
+
+
+_HEAVY_MODULES = ("reportlab", "matplotlib", "segno", "pikepdf", "PySide6.QtPdf", "PySide6.QtPrintSupport")
+_START_AND_LIST_MODULES = """
+import sys
+from kommune_desk import app
+code = app.main(["--data-dir", sys.argv[1], "--exit-when-ready"])
+heavy = sorted(name for name in sys.argv[2:] if name in sys.modules)
+print("heavy:", ",".join(heavy), flush=True)
+sys.exit(code)
+"""
+
+
+def test_start_up_loads_no_pdf_print_or_chart_library(demo_dir: Path) -> None:
+    """Reportlab, matplotlib and the PDF/print modules load on first use, never at start-up."""
+    done = subprocess.run(
+        [sys.executable, "-c", _START_AND_LIST_MODULES, str(demo_dir), *_HEAVY_MODULES],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ready " in done.stdout
+    assert "heavy: \n" in done.stdout, done.stdout

@@ -1,0 +1,552 @@
+"""Letters of the Geräteverleih: Leihvertrag with Übergabeprotokoll, Rückgabeprotokoll, Mahnung.
+
+Pure builders from plain data to :class:`~kommune_desk.documents.model.Letter`; no reportlab,
+no database. Citizens' and clerks' text stays plain ``str`` (the renderer escapes it); the
+little markup used here comes from our own constants via ``Markup.from_template``, and user
+text joins it only escaped (``Markup.__add__``/``join``, ``escape`` inside ``_strong``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..domain.deadlines import next_working_day
+from ..domain.formatting import format_amount, format_date
+from .markup import Markup, escape
+from .model import (
+    Checklist,
+    ChecklistItem,
+    InfoBlock,
+    Letter,
+    LetterKind,
+    Recipient,
+    Section,
+    Sender,
+    Signature,
+    SignatureMode,
+)
+
+RETURN_PERIOD_DAYS = 7  # a reminder asks for the device back within a week
+MAX_REMINDER_LEVEL = 2
+
+DEFAULT_ACCESSORIES = ("Ladegerät", "Tasche", "Speicherkarte")
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device of the shared pool as the loan documents show it (cf. table ``devices``)."""
+
+    inventory_number: str  # "KGG-KS-007"
+    name: str  # "Wärmebildkamera FLIR E8 Pro"
+    serial_number: str
+    accessories: tuple[str, ...]  # handed over with the device; each becomes a checklist line
+    replacement_value_cents: int  # Wiederbeschaffungswert: the ceiling of the borrower's liability
+    owner_town: str  # "Kreis Groß-Gerau": the owner, not necessarily the lending town
+
+
+@dataclass(frozen=True)
+class Borrower:
+    """The Entleiher/in: a private person (cf. ``loans.borrower_name``)."""
+
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    phone: str = ""
+    email: str = ""
+    id_document_note: str = ""  # "Personalausweis geprüft" – never the ID number itself
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    """What was agreed for one loan (cf. table ``loans``)."""
+
+    loan_id: str  # Leihnummer, shown as "Unser Zeichen"
+    start: dt.date
+    end: dt.date  # last day of the loan: the device is due back on this day
+    deposit_cents: int  # Kaution; 0 = none
+    fee_cents: int  # Nutzungsentgelt; 0 = unentgeltliche Leihe (§§ 598 ff. BGB)
+    lending_office: Sender  # the town hall that hands the device over
+    clerk: str  # name of the clerk who signs
+    conditions: tuple[str, ...] = ()  # further conditions of the lending town, one per line
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+_NUMBER_WORDS = (
+    "null", "einem", "zwei", "drei", "vier", "fünf", "sechs",
+    "sieben", "acht", "neun", "zehn", "elf", "zwölf",
+)  # fmt: skip
+
+_BR = Markup.from_template("<br/>")
+
+
+# German typesetting: "§ 603 BGB", "Abs. 1", "598 ff." and "100,00 €" must not break at the space.
+_NO_BREAK_AFTER = re.compile(r"(§§?|Art\.|Abs\.|Buchst\.|Nr\.|ff\.) ")
+_NO_BREAK_BEFORE = re.compile(r"(?<=\d) (ff\.|BGB|DSGVO|€)")
+
+
+def _nbsp(text: str) -> str:
+    return _NO_BREAK_BEFORE.sub("\u00a0\\1", _NO_BREAK_AFTER.sub("\\1\u00a0", text))
+
+
+def _t(template: str) -> Markup:
+    """Markup from our own text constants (checked against the whitelist)."""
+    return Markup.from_template(_nbsp(template), "Geräteverleih")
+
+
+def _amount(cents: int) -> str:
+    """``2.199,00 €`` with a no-break space, so the sign never starts a line."""
+    return format_amount(cents).replace(" ", "\u00a0")
+
+
+def _strong(text: str) -> Markup:
+    """``text`` in bold: escaped first, then wrapped in our own tag, so it is safe for user text."""
+    return Markup(f"<b>{escape(text)}</b>")
+
+
+def _bold(label: str) -> Markup:
+    """A bold label followed by a space, for "Label: value" rows."""
+    return _strong(label) + _t(" ")
+
+
+def _lines(*rows: Markup | str) -> Markup:
+    """Rows joined by line breaks; plain ``str`` rows are escaped."""
+    return _BR.join(row for row in rows if row)
+
+
+def weekday_date(day: dt.date) -> str:
+    """``Montag, 30.11.2026``."""
+    return f"{_WEEKDAYS[day.weekday()]}, {format_date(day)}"
+
+
+def days_in_words(days: int) -> str:
+    """A number of days after "seit"/"um" (dative): ``einem Tag``, ``drei Tagen``, ``14 Tagen``.
+
+    Numbers up to twelve are written out, as German style guides recommend for running text.
+    """
+    number = _NUMBER_WORDS[days] if 0 <= days < len(_NUMBER_WORDS) else str(days)
+    return f"{number} Tag" if days == 1 else f"{number} Tagen"
+
+
+def late_days(end: dt.date, returned_on: dt.date) -> int:
+    """Calendar days a device came back after the last day of the loan (0 when on time)."""
+    return max(0, (returned_on - end).days)
+
+
+def reminder_deadline(today: dt.date) -> dt.date:
+    """The date a reminder asks the device back by: a week, moved to the next Hessian working day."""
+    return next_working_day(today + dt.timedelta(days=RETURN_PERIOD_DAYS))
+
+
+def lender_name(sender: Sender) -> str:
+    """``Gemeinde Nauheim`` from ``Gemeinde Nauheim – Der Bürgermeister``."""
+    return sender.authority.split(" – ")[0].split(" - ")[0].strip() or sender.authority
+
+
+def lender_signature_line(sender: Sender) -> str:
+    """``Für die Gemeinde Nauheim``, ``Für den Kreis Groß-Gerau``, else ``Für den Verleiher: …``."""
+    name = lender_name(sender)
+    first = name.split(" ", 1)[0]
+    if first in {"Stadt", "Gemeinde", "Kreisstadt", "Kreisverwaltung"}:
+        return f"Für die {name}"
+    if first in {"Kreis", "Kreisausschuss", "Magistrat", "Gemeindevorstand"}:
+        return f"Für den {name}"
+    return f"Für den Verleiher: {name}"
+
+
+def default_checklist(device: Device) -> tuple[str, ...]:
+    """The Übergabeprotokoll lines for ``device``: its accessories, or the usual ones if none are listed."""
+    accessories = device.accessories or DEFAULT_ACCESSORIES
+    items = [
+        "Gerät vollständig",
+        "Akku geladen",
+        *accessories,
+        "Bedienungsanleitung",
+        "Äußerlich unbeschädigt",
+        "Funktionstest durchgeführt",
+    ]
+    seen: set[str] = set()
+    unique = []
+    for item in items:  # "Bedienungsanleitung" may already be one of the accessories
+        if item.casefold() not in seen:
+            seen.add(item.casefold())
+            unique.append(item)
+    return tuple(unique)
+
+
+def return_place(sender: Sender) -> str:
+    """``Bürgerbüro, Westendstraße 8, 64546 Mörfelden-Walldorf``: where the device goes back."""
+    address = sender.address
+    place = ", ".join(part for part in (sender.office, address.street) if part)
+    return f"{place}, {address.postal_code} {address.city}"
+
+
+def _recipient(borrower: Borrower) -> Recipient:
+    return Recipient(
+        lines=(borrower.name, borrower.street, f"{borrower.postal_code} {borrower.city}".strip())
+    )
+
+
+def _info(terms: LoanTerms, day: dt.date) -> InfoBlock:
+    sender = terms.lending_office
+    return InfoBlock(
+        our_reference=terms.loan_id,
+        date=day,
+        contact=terms.clerk,
+        phone=sender.phone,
+        email=sender.email,
+    )
+
+
+def _signature(terms: LoanTerms) -> Signature:
+    return Signature(SignatureMode.GEZEICHNET, name=terms.clerk, function="Geräteverleih")
+
+
+def _salutation(borrower: Borrower) -> str:
+    # We do not know how the person wishes to be addressed, so no "Frau"/"Herr".
+    return f"Guten Tag {borrower.name},"
+
+
+def _device_detail(device: Device, *, with_serial: bool = False) -> str:
+    """The second line of the subject: ``Wärmebildkamera … (Inventarnummer …[, Seriennummer …])``."""
+    numbers = f"Inventarnummer {device.inventory_number}"
+    if with_serial and device.serial_number:
+        numbers += f", Seriennummer {device.serial_number}"
+    return f"{device.name} ({numbers})"
+
+
+def _device_rows(device: Device) -> tuple[Markup, ...]:
+    rows = [_bold("Gerät:") + _device_detail(device, with_serial=True)]
+    if device.accessories:
+        rows.append(_bold("Zubehör:") + ", ".join(device.accessories))
+    rows.append(_bold("Wiederbeschaffungswert:") + _amount(device.replacement_value_cents))
+    rows.append(_bold("Eigentümer:") + device.owner_town)
+    return tuple(rows)
+
+
+def _borrower_rows(borrower: Borrower) -> tuple[Markup | str, ...]:
+    contact = ", ".join(part for part in (borrower.phone, borrower.email) if part)
+    return (
+        _bold("Entleiher/in:") + borrower.name,
+        f"{borrower.street}, {borrower.postal_code} {borrower.city}",
+        (_bold("Erreichbar:") + contact) if contact else "",
+        (_bold("Identität:") + borrower.id_document_note) if borrower.id_document_note else "",
+    )
+
+
+def _lender_rows(sender: Sender) -> tuple[Markup | str, ...]:
+    return (_bold("Verleiher:") + sender.authority, return_place(sender))
+
+
+# --- Leihvertrag -----------------------------------------------------------------------------
+
+
+def loan_agreement(
+    device: Device, borrower: Borrower, terms: LoanTerms, checklist: Sequence[str] | None = None
+) -> Letter:
+    """The Leihvertrag with the Übergabeprotokoll to fill in by pen at the counter.
+
+    Dated on the first day of the loan (the handover). ``checklist`` replaces
+    :func:`default_checklist`; every box is left empty (``checked=None``).
+    """
+    sender = terms.lending_office
+    value = _amount(device.replacement_value_cents)
+    days = (terms.end - terms.start).days + 1
+    items = tuple(checklist) if checklist is not None else default_checklist(device)
+
+    parties = Section(
+        heading="Vertragsparteien",
+        body=_lines(*_lender_rows(sender), _t("– nachfolgend „Verleiher“ –"), _BR)
+        + _lines(*_borrower_rows(borrower), _t("– nachfolgend „Entleiher/in“ –")),
+    )
+    subject_matter = Section(
+        heading="§ 1 Leihgegenstand",
+        body=_t("Der Verleiher überlässt der Entleiherin / dem Entleiher das folgende Gerät:<br/>")
+        + _lines(*_device_rows(device)),
+    )
+    duration = Section(
+        heading="§ 2 Leihdauer und Rückgabe",
+        body=_t("Die Leihe beginnt am ")
+        + format_date(terms.start)
+        + _t(" und endet am ")
+        + _strong(weekday_date(terms.end))
+        + _t(" (")
+        + (f"{days} Tag" if days == 1 else f"{days} Tage")
+        + _t(")."),
+        numbered=(
+            _t(
+                "Das Gerät ist spätestens am letzten Tag der Leihe während der Öffnungszeiten "
+                "zurückzugeben – vollständig, gereinigt und mit allem Zubehör. Rückgabestelle: "
+            )
+            + return_place(sender)
+            + _t("."),
+            _t(
+                "Eine Verlängerung ist nur nach vorheriger Absprache möglich, wenn keine andere "
+                "Reservierung entgegensteht."
+            ),
+            _t(
+                "Bei verspäteter Rückgabe wird die Entleiherin / der Entleiher gemahnt. Kosten, die "
+                "durch die Verspätung entstehen, können in Rechnung gestellt werden."
+            ),
+        ),
+    )
+    if terms.fee_cents:
+        fee_text = (
+            _t("Für die Überlassung wird ein Nutzungsentgelt von ")
+            + _amount(terms.fee_cents)
+            + _t(" erhoben. Ergänzend gelten die Vorschriften über die Miete (§§ 535 ff. BGB).")
+        )
+    else:
+        fee_text = _t("Die Überlassung ist unentgeltlich (Leihe nach §§ 598 ff. BGB).")
+    if terms.deposit_cents:
+        deposit_text = (
+            _t(" Bei Übergabe ist eine Kaution von ")
+            + _strong(_amount(terms.deposit_cents))
+            + _t(
+                " zu hinterlegen. Sie wird nach vollständiger und unbeschädigter Rückgabe erstattet; "
+                "der Verleiher kann sie mit Ansprüchen aus diesem Vertrag verrechnen."
+            )
+        )
+    else:
+        deposit_text = _t(" Eine Kaution wird nicht erhoben.")
+    money = Section(heading="§ 3 Entgelt und Kaution", body=fee_text + deposit_text)
+    duties = Section(
+        heading="§ 4 Pflichten der Entleiherin / des Entleihers",
+        body=_t("Die Entleiherin / der Entleiher verpflichtet sich,"),
+        numbered=(
+            _t("das Gerät sorgfältig zu behandeln und die Bedienungsanleitung zu beachten,"),
+            _t(
+                "das Gerät <b>nicht an Dritte weiterzugeben</b> oder Dritten zum Gebrauch zu überlassen "
+                "(§ 603 BGB),"
+            ),
+            _t("Schäden, Störungen und einen Verlust dem Verleiher unverzüglich zu melden,"),
+            _t("das Gerät nicht selbst zu öffnen oder reparieren zu lassen,"),
+            _t("eigene Aufnahmen und Daten vor der Rückgabe vom Gerät und der Speicherkarte zu löschen."),
+        ),
+    )
+    liability = Section(
+        heading="§ 5 Haftung",
+        body=_t(
+            "Die Entleiherin / der Entleiher haftet von der Übergabe bis zur Rückgabe für Beschädigung, "
+            "Verlust und Diebstahl des Geräts und des Zubehörs, höchstens bis zum Wiederbeschaffungswert "
+            "von "
+        )
+        + _strong(value)
+        + _t(
+            ". Für die Abnutzung durch den vertragsgemäßen Gebrauch wird nicht gehaftet (§ 602 BGB). "
+            "Der Verleiher haftet nur für Vorsatz und grobe Fahrlässigkeit (§ 599 BGB)."
+        ),
+    )
+    parts: list[Section | Checklist] = [parties, subject_matter, duration, money, duties, liability]
+    paragraph = 6
+    if terms.conditions:
+        parts.append(
+            Section(
+                heading=f"§ {paragraph} Weitere Bedingungen",
+                body=_t(""),
+                numbered=tuple(escape(line) for line in terms.conditions),
+            )
+        )
+        paragraph += 1
+    parts.append(
+        Section(
+            heading=f"§ {paragraph} Datenschutz",
+            body=_t(
+                "Der Verleiher verarbeitet die Angaben zur Person nur zur Durchführung dieses Vertrags "
+                "(Art. 6 Abs. 1 Buchst. b DSGVO) und löscht sie nach Abschluss der Leihe und Ablauf der "
+                "gesetzlichen Aufbewahrungsfristen. Auskunft über die gespeicherten Daten erhalten Sie "
+                "unter den oben genannten Kontaktdaten."
+            ),
+        )
+    )
+    parts.append(
+        Checklist(
+            heading="Übergabeprotokoll (bei der Übergabe gemeinsam ausfüllen)",
+            items=tuple(ChecklistItem(text=item) for item in items),
+        )
+    )
+    parts.append(
+        Section(
+            heading="Bestätigung",
+            body=_t(
+                "Das Gerät wurde in dem oben protokollierten Zustand übergeben. Die Entleiherin / der "
+                "Entleiher erkennt die Bedingungen dieses Vertrags an und hat eine Ausfertigung erhalten."
+            ),
+        )
+    )
+    return Letter(
+        kind=LetterKind.LEIHVERTRAG,
+        sender=sender,
+        recipient=_recipient(borrower),
+        info=_info(terms, terms.start),
+        subject=f"Leihvertrag Nr. {terms.loan_id}",
+        subject_detail=_device_detail(device),
+        salutation="",
+        parts=tuple(parts),
+        signature=_signature(terms),
+        signature_lines=(lender_signature_line(sender), "Entleiher/in"),
+        title=f"Leihvertrag {terms.loan_id}",
+        closing="",
+    )
+
+
+# --- Rückgabeprotokoll -----------------------------------------------------------------------
+
+
+def return_protocol(
+    device: Device,
+    borrower: Borrower,
+    terms: LoanTerms,
+    returned_on: dt.date,
+    checklist_results: Sequence[ChecklistItem],
+    damage_note: str,
+) -> Letter:
+    """The record of what came back, signed by both sides; states late days and the deposit."""
+    sender = terms.lending_office
+    late = late_days(terms.end, returned_on)
+    timing = f"{late} Tag verspätet" if late == 1 else f"{late} Tage verspätet" if late else "fristgerecht"
+    # The borrower is in the address field and the device in the subject: the protocol itself
+    # stays short enough that the signatures end up on the same page as the checklist.
+    facts = (
+        _bold("Leihzeitraum:")
+        + f"{format_date(terms.start)} bis {format_date(terms.end)}"
+        + _t(" · ")
+        + _bold("Rückgabe:")
+        + f"{format_date(returned_on)} ({timing})"
+    )
+    closing = [_t("Beide Seiten bestätigen mit ihrer Unterschrift die Angaben dieses Protokolls.")]
+    if terms.deposit_cents:
+        all_fine = not damage_note.strip() and all(item.checked is True for item in checklist_results)
+        deposit = _bold("Kaution:") + _amount(terms.deposit_cents)
+        if all_fine:
+            closing.insert(0, deposit + _t(" – wird erstattet."))
+        else:
+            closing.insert(
+                0, deposit + _t(" – wird bis zur Klärung der Mängel einbehalten (§ 3 des Leihvertrags).")
+            )
+    parts = (
+        Section(heading="", body=facts),
+        Checklist(heading="Zustand bei der Rückgabe", items=tuple(checklist_results)),
+        Section(
+            heading="Festgestellte Schäden und Bemerkungen", body=escape(damage_note.strip() or "Keine.")
+        ),
+        Section(heading="", body=_lines(*closing)),
+    )
+    return Letter(
+        kind=LetterKind.RUECKGABEPROTOKOLL,
+        sender=sender,
+        recipient=_recipient(borrower),
+        info=_info(terms, returned_on),
+        subject=f"Rückgabeprotokoll zum Leihvertrag Nr. {terms.loan_id}",
+        subject_detail=_device_detail(device, with_serial=True),
+        salutation="",
+        parts=parts,
+        # Both sides sign by hand below, so no "gez." line (it would claim a signature held
+        # elsewhere); the clerk who takes the device back is named in the caption instead.
+        signature=Signature(SignatureMode.GEZEICHNET),
+        signature_lines=(f"{lender_signature_line(sender)} ({terms.clerk})", "Entleiher/in"),
+        title=f"Rückgabeprotokoll {terms.loan_id}",
+        closing="",
+    )
+
+
+# --- Mahnung ---------------------------------------------------------------------------------
+
+_ALREADY_RETURNED = _t(
+    "Falls Sie das Gerät inzwischen zurückgegeben haben, betrachten Sie dieses Schreiben bitte als "
+    "gegenstandslos."
+)
+
+
+def reminder(device: Device, borrower: Borrower, terms: LoanTerms, today: dt.date, level: int = 1) -> Letter:
+    """A reminder to return an overdue device; ``level`` 2 is the last one before legal steps.
+
+    Raises ``ValueError`` if the device is not overdue on ``today`` or the level is unknown.
+    """
+    overdue = (today - terms.end).days
+    if overdue <= 0:
+        raise ValueError(f"Die Leihe {terms.loan_id} ist am {format_date(today)} nicht überfällig.")
+    if not 1 <= level <= MAX_REMINDER_LEVEL:
+        raise ValueError(f"Mahnstufe {level} gibt es nicht (1 bis {MAX_REMINDER_LEVEL}).")
+    sender = terms.lending_office
+    due = reminder_deadline(today)
+    value = _amount(device.replacement_value_cents)
+
+    facts = (
+        _t("nach dem Leihvertrag Nr. ")
+        + terms.loan_id
+        + _t(" hätten Sie das Gerät ")
+        + _strong(device.name)
+        + _t(" (Inventarnummer ")
+        + device.inventory_number
+        + _t(") spätestens am ")
+        + format_date(terms.end)
+        + _t(" zurückgeben müssen. Die Rückgabe ist seit ")
+        + days_in_words(overdue)
+        + _t(" überfällig.")
+    )
+    if level == 1:
+        subject = "Erinnerung: Rückgabe eines Leihgeräts"
+        request = (
+            _t("Bitte geben Sie das Gerät mit allem Zubehör ")
+            + _strong(f"bis spätestens {weekday_date(due)}")
+            + _t(" während der Öffnungszeiten zurück (")
+            + return_place(sender)
+            + _t("). Andere Bürgerinnen und Bürger warten bereits darauf.")
+        )
+        consequences = (
+            _t("Bis zur Rückgabe haften Sie für Beschädigung und Verlust des Geräts bis zu seinem ")
+            + _t("Wiederbeschaffungswert von ")
+            + value
+            + _t(
+                " (§ 5 des Leihvertrags). Kosten, die uns durch die verspätete Rückgabe entstehen, "
+                "können wir Ihnen in Rechnung stellen."
+            )
+        )
+    else:
+        subject = "Mahnung: letzte Aufforderung zur Rückgabe eines Leihgeräts"
+        request = (
+            _t("Trotz unserer Erinnerung ist das Gerät bis heute nicht bei uns eingegangen. Wir fordern Sie ")
+            + _t("hiermit <b>letztmalig</b> auf, es ")
+            + _strong(f"bis spätestens {weekday_date(due)}")
+            + _t(" zurückzugeben (")
+            + return_place(sender)
+            + _t(").")
+        )
+        deposit = (
+            _t(", die hinterlegte Kaution von ") + _amount(terms.deposit_cents) + _t(" damit verrechnen")
+            if terms.deposit_cents
+            else _t("")
+        )
+        consequences = (
+            _t("Geht das Gerät bis zu diesem Tag nicht ein, werden wir Schadensersatz in Höhe des ")
+            + _t("Wiederbeschaffungswerts von ")
+            + _strong(value)
+            + _t(" verlangen")
+            + deposit
+            + _t(
+                " und weitere rechtliche Schritte einleiten. Seit dem Ende der Leihe haften Sie auch "
+                "für eine zufällige Beschädigung oder einen zufälligen Verlust des Geräts (§ 287 BGB)."
+            )
+        )
+    return Letter(
+        kind=LetterKind.MAHNUNG,
+        sender=sender,
+        recipient=_recipient(borrower),
+        info=_info(terms, today),
+        subject=subject,
+        subject_detail=f"Leihvertrag Nr. {terms.loan_id} vom {format_date(terms.start)}",
+        salutation=_salutation(borrower),
+        parts=(
+            Section(
+                heading="", body=_lines(facts, _BR + request, _BR + consequences, _BR + _ALREADY_RETURNED)
+            ),
+        ),
+        signature=_signature(terms),
+        title=f"{'Erinnerung' if level == 1 else 'Mahnung'} {terms.loan_id}",
+    )

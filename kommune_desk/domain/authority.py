@@ -1,0 +1,89 @@
+"""Who issues a notice and where the citizen can challenge it (Rechtsbehelfsbelehrung).
+
+In Hesse the administrative authority of a Gemeinde is the Gemeindevorstand, of a Stadt the
+Magistrat (§ 9 Abs. 2, § 66 HGO) and of a Kreis the Kreisausschuss (§ 41 HKO).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kommune_desk.documents.markup import Markup, escape
+
+from .records import MunicipalityKind
+
+
+class Remedy(StrEnum):
+    """The remedy against a service's notices. Widerspruch is the rule in Hesse; § 16a
+    HessAGVwGO excludes it for some matters, where the citizen goes to court directly."""
+
+    WIDERSPRUCH = "widerspruch"
+    KLAGE = "klage"
+
+    @property
+    def label(self) -> str:
+        return {"widerspruch": "Widerspruch", "klage": "Klage beim Verwaltungsgericht"}[self.value]
+
+
+DEFAULT_REMEDY = Remedy.WIDERSPRUCH
+# The court for the Kreis Groß-Gerau (Regierungsbezirk Darmstadt).
+ADMINISTRATIVE_COURT = "Verwaltungsgericht Darmstadt, Julius-Reiber-Straße 37, 64293 Darmstadt"
+
+_ORGANS = {
+    MunicipalityKind.GEMEINDE: ("Gemeinde", "Gemeindevorstand", "der Gemeinde"),
+    MunicipalityKind.STADT: ("Stadt", "Magistrat", "der Stadt"),
+    MunicipalityKind.KREIS: ("Kreis", "Kreisausschuss", "des Kreises"),
+}
+
+
+@dataclass(frozen=True)
+class Authority:
+    title: str  # "Gemeinde Nauheim"
+    organ: str  # "Gemeindevorstand"
+    of: str  # "der Gemeinde Nauheim"
+
+    @property
+    def letterhead(self) -> str:
+        """``Gemeinde Nauheim – Der Gemeindevorstand``."""
+        return f"{self.title} – Der {self.organ}"
+
+    @property
+    def at(self) -> str:
+        """Where to lodge something: ``beim Gemeindevorstand der Gemeinde Nauheim``."""
+        return f"beim {self.organ} {self.of}"
+
+
+def authority_of(kind: MunicipalityKind, name: str) -> Authority:
+    """The authority of a municipality, whether or not its stored name repeats its kind
+    ("Gemeinde Nauheim" or "Nauheim"; "Kreis Groß-Gerau")."""
+    word, organ, article = _ORGANS[kind]
+    name = name.strip()
+    if kind is MunicipalityKind.KREIS and name.startswith("Landkreis "):
+        return Authority(name, organ, f"des Landkreises {name.removeprefix('Landkreis ')}")
+    bare = name.removeprefix(f"{word} ")
+    return Authority(f"{word} {bare}", organ, f"{article} {bare}")
+
+
+def remedy_instruction(remedy: Remedy, authority: Authority, address: str) -> Markup:
+    """The Rechtsbehelfsbelehrung (§ 58 Abs. 1 VwGO): remedy, where, form and period."""
+    if remedy is Remedy.KLAGE:
+        return Markup.from_template(
+            "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Klage beim "
+            f"{ADMINISTRATIVE_COURT}, erhoben werden. Die Klage ist schriftlich oder zur Niederschrift "
+            "der Urkundsbeamtin oder des Urkundsbeamten der Geschäftsstelle des Gerichts zu erheben; "
+            "sie kann auch elektronisch nach Maßgabe des § 55a VwGO erhoben werden. Die Klage muss die "
+            "Klägerin oder den Kläger, die Beklagte oder den Beklagten und den Gegenstand des "
+            "Klagebegehrens bezeichnen (§ 82 VwGO).",
+            "Rechtsbehelfsbelehrung",
+        )
+    return (
+        Markup.from_template(
+            "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben "
+            "werden. Der Widerspruch ist schriftlich, in elektronischer Form nach § 3a Abs. 2 HVwVfG "
+            "oder zur Niederschrift ",
+            "Rechtsbehelfsbelehrung",
+        )
+        + escape(f"{authority.at}, {address}")
+        + Markup(", einzulegen.")
+    )
