@@ -22,7 +22,6 @@ from kommune_desk.documents.loans import (
     reminder_deadline,
     return_protocol,
 )
-from kommune_desk.documents.markup import check_template_markup
 from kommune_desk.documents.model import (
     Checklist,
     ChecklistItem,
@@ -33,6 +32,7 @@ from kommune_desk.documents.model import (
     Sender,
     SignatureMode,
 )
+from kommune_desk.domain.markup import check_template_markup
 
 SENDER = Sender(
     authority="Stadt Mörfelden-Walldorf – Der Magistrat",

@@ -16,7 +16,6 @@ import pytest
 from pyzbar import pyzbar
 from pyzbar.wrapper import ZBarSymbol, zbar_image_scanner_set_config
 
-from kommune_desk.documents.markup import Markup
 from kommune_desk.documents.model import (
     FeeBlock,
     FeeItem,
@@ -29,6 +28,7 @@ from kommune_desk.documents.model import (
 )
 from kommune_desk.documents.render import render_letter, render_letters
 from kommune_desk.documents.samples import BANK, REFERENCE, sample_letter
+from kommune_desk.domain.markup import Markup
 
 from .documents_support import MM, in_box, lines_text, page_texts, words
 

@@ -6,7 +6,6 @@ import sqlite3
 
 import pytest
 
-from kommune_desk.documents.markup import Markup
 from kommune_desk.documents.model import LetterKind
 from kommune_desk.domain.letter_templates import (
     KIND_BLOCKS,
@@ -21,6 +20,7 @@ from kommune_desk.domain.letter_templates import (
     placeholder_names,
     template_problems,
 )
+from kommune_desk.domain.markup import Markup
 from kommune_desk.domain.notices import NOTICE_KINDS
 from kommune_desk.domain.records import Role
 from kommune_desk.domain.validation import ValidationError

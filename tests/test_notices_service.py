@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from kommune_desk.documents.markup import Markup
 from kommune_desk.documents.model import LetterKind, Section
 from kommune_desk.domain.applications import NewApplication
 from kommune_desk.domain.authority import Remedy
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.markup import Markup
 from kommune_desk.domain.notices import NoticeError, NoticeStatus, fee_due_date
 from kommune_desk.domain.records import Channel, Role
 from kommune_desk.domain.validation import ValidationError

@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kommune_desk.domain.markup import Markup, escape
+
 from ..domain.deadlines import next_working_day
 from ..domain.formatting import format_amount, format_date
-from .markup import Markup, escape
 from .model import (
     Checklist,
     ChecklistItem,

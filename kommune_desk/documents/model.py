@@ -2,7 +2,7 @@
 
 Pure Python (no reportlab), so services can build letters without loading the renderer.
 Every ``str`` field is user text and is escaped by the renderer; only ``Markup`` fields
-(from checked templates, see :mod:`markup`) may carry bold, italic or line breaks.
+(from checked templates, see :mod:`kommune_desk.domain.markup`) may carry bold, italic or line breaks.
 """
 
 from __future__ import annotations
@@ -11,36 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .markup import Markup
-
-
-class LetterKind(StrEnum):
-    """Kinds of letters; the value is stored with each archived document."""
-
-    EINGANGSBESTAETIGUNG = "eingangsbestaetigung"
-    ANFORDERUNG_UNTERLAGEN = "anforderung_unterlagen"
-    BEWILLIGUNG = "bewilligung"
-    ABLEHNUNG = "ablehnung"
-    GEBUEHRENBESCHEID = "gebuehrenbescheid"
-    LEIHVERTRAG = "leihvertrag"
-    RUECKGABEPROTOKOLL = "rueckgabeprotokoll"
-    MAHNUNG = "mahnung"
-
-    @property
-    def label(self) -> str:
-        return _KIND_LABELS[self]
-
-
-_KIND_LABELS = {
-    LetterKind.EINGANGSBESTAETIGUNG: "Eingangsbestätigung",
-    LetterKind.ANFORDERUNG_UNTERLAGEN: "Anforderung fehlender Unterlagen",
-    LetterKind.BEWILLIGUNG: "Bewilligungsbescheid",
-    LetterKind.ABLEHNUNG: "Ablehnungsbescheid",
-    LetterKind.GEBUEHRENBESCHEID: "Gebührenbescheid",
-    LetterKind.LEIHVERTRAG: "Leihvertrag mit Übergabeprotokoll",
-    LetterKind.RUECKGABEPROTOKOLL: "Rückgabeprotokoll",
-    LetterKind.MAHNUNG: "Mahnung",
-}
+# The kind is the domain's; re-exported because every letter names its kind.
+from kommune_desk.domain.letter_kinds import LetterKind as LetterKind
+from kommune_desk.domain.markup import Markup
 
 
 @dataclass(frozen=True)

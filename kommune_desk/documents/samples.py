@@ -8,7 +8,8 @@ import datetime as dt
 import io
 from functools import cache
 
-from .markup import Markup
+from kommune_desk.domain.markup import Markup
+
 from .model import (
     BankDetails,
     Checklist,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kommune_desk.domain.markup import Markup, escape
+
 from .fonts import register_fonts, string_width
-from .markup import Markup, escape
 
 ELLIPSIS = "…"
 MAX_FIELD = 10_000  # characters of one user field in the body; far beyond any letter, bounds layout time

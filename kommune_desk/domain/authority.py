@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kommune_desk.documents.markup import Markup, escape
-
+from .markup import Markup, escape
 from .records import MunicipalityKind
 
 

@@ -1,6 +1,6 @@
 """Text blocks (Textbausteine) of letters: named placeholders, checks and filling.
 
-A block is template text with the markup of :mod:`kommune_desk.documents.markup` (bold,
+A block is template text with the markup of :mod:`kommune_desk.domain.markup` (bold,
 italic, underline, line break) and placeholders ``{{name}}`` (spaces inside the braces are
 allowed). Every problem is found before anything is printed and named in German: bad markup,
 a misspelt or unknown placeholder, a placeholder without a value. Values are user text and are
@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from kommune_desk.documents.markup import Markup, MarkupError, check_template_markup, escape
-from kommune_desk.documents.model import LetterKind
-
+from .letter_kinds import LetterKind
 from .letter_texts import DEFAULT_TEXTS
+from .markup import Markup, MarkupError, check_template_markup, escape
 from .validation import ValidationError
 
 PLACEHOLDERS: dict[str, str] = {

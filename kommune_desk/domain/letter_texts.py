@@ -8,7 +8,7 @@ noun or "Ihr"/"Sie".
 
 from __future__ import annotations
 
-from kommune_desk.documents.model import LetterKind
+from .letter_kinds import LetterKind
 
 _QUESTIONS = "Bei Fragen erreichen Sie {{sachbearbeitung}} unter den oben genannten Kontaktdaten."
 

@@ -16,10 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kommune_desk.documents.model import LetterKind
-
 from . import workflow
 from .deadlines import next_working_day
+from .letter_kinds import LetterKind
 from .records import ApplicationStatus as S
 from .records import Role
 from .validation import ValidationError

@@ -15,7 +15,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from kommune_desk.documents.markup import Markup, escape
 from kommune_desk.documents.model import (
     BankDetails,
     FeeBlock,
@@ -35,6 +34,7 @@ from kommune_desk.domain import notices as rules
 from kommune_desk.domain.authority import Authority, Remedy, authority_of, remedy_instruction
 from kommune_desk.domain.formatting import format_amount, format_date, local_date, parse_timestamp
 from kommune_desk.domain.letter_templates import TemplateError, block_label, fill_blocks
+from kommune_desk.domain.markup import Markup, escape
 from kommune_desk.domain.notices import NoticeError
 from kommune_desk.domain.records import Clerk, Municipality, Office, Service
 from kommune_desk.domain.validation import ValidationError
