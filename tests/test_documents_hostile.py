@@ -135,3 +135,9 @@ def test_glyph_fallback_and_escaping_order() -> None:
     assert "<" not in para("\uff1cimg src=x\uff1e").replace("&lt;", "")
     assert para(Markup("<b>漢</b>")) == "<b>?</b>"
     assert para("<b>&") == "&lt;b&gt;&amp;"
+
+
+def test_invisible_format_characters_and_characters_beyond_the_bmp_never_reach_the_pdf() -> None:
+    """A right-to-left override would scramble the name; reportlab cannot map U+1xxxx in ToUnicode."""
+    assert glyph_safe("Ro\u202eß\u200d, Ingrid") == "Roß, Ingrid"
+    assert glyph_safe("\U0001d400nna \U0001f600") == "Anna ?"  # mathematical bold A → A; emoji → ?

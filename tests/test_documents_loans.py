@@ -128,8 +128,8 @@ def test_agreement_has_contract_sections_protocol_and_signature_lines() -> None:
         for line in sections["§ 4 Pflichten der Entleiherin / des Entleihers"].numbered
     )
     assert "Personalausweis geprüft" in sections["Vertragsparteien"].body
-    assert letter.signature_lines == ("Für die Stadt Mörfelden-Walldorf", "Entleiher/in")
-    assert letter.signature.mode is SignatureMode.GEZEICHNET
+    assert letter.signature_lines == ("Für die Stadt Mörfelden-Walldorf (Sabine Roß)", "Entleiher/in")
+    assert letter.signature.mode is SignatureMode.EIGENHAENDIG  # signed on the lines, no "gez."
     assert letter.signature.name == "Sabine Roß"
     for markup in _all_markup(letter):
         check_template_markup(markup)  # balanced, whitelisted markup only
@@ -313,11 +313,11 @@ def test_rendered_agreement_shows_contract_protocol_and_signatures() -> None:
         "nicht an Dritte weiterzugeben",
         "Übergabeprotokoll",
         "Funktionstest durchgeführt",
-        "gez. Sabine Roß",
-        "Für die Stadt Mörfelden-Walldorf",
+        "Für die Stadt Mörfelden-Walldorf (Sabine Roß)",
         "Entleiher/in",
     ):
         assert expected in text, expected
+    assert "gez." not in text  # signed by hand on the lines, not "gez." for a signature elsewhere
 
 
 def test_rendered_return_protocol_fits_one_page() -> None:

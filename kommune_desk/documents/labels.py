@@ -11,7 +11,6 @@ reportlab is imported inside :func:`render_label_sheet` only, so the window open
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -179,10 +178,11 @@ def _text_blocks(label: AssetLabel, width: float, height: float) -> tuple[list[_
     """The stacked blocks (number, name, town) and the bottom block (owner text) for a column of
     ``width`` × ``height`` points; names and towns give up lines before anything overlaps."""
     from .fonts import BOLD, REGULAR, string_width
+    from .text_safety import plain_line
 
     # The inventory number is what a clerk reads aloud and types: as large as fits on one line;
     # a very long one is broken onto two lines rather than cut (the QR code carries it whole too).
-    number = _drawable(label.inventory_number) or "?"
+    number = plain_line(label.inventory_number) or "?"
     size = 14.0
     while size > 9 and string_width(number, BOLD, size) > width:
         size -= 0.5
@@ -195,29 +195,16 @@ def _text_blocks(label: AssetLabel, width: float, height: float) -> tuple[list[_
             size -= 0.5
         number_lines = tuple(_fit(" ".join(number_lines), BOLD, size, width, 2))
     number_block = _Block(BOLD, size, number_lines)
-    footer = _Block(REGULAR, 5.5, _fit(_drawable(label.owner_text), REGULAR, 5.5, width, 3), gap_before=2)
+    footer = _Block(REGULAR, 5.5, _fit(plain_line(label.owner_text), REGULAR, 5.5, width, 3), gap_before=2)
     for name_lines, town_lines in ((2, 2), (2, 1), (1, 1), (1, 0), (0, 0)):
         blocks = [
             number_block,
-            _Block(REGULAR, 7.5, _fit(_drawable(label.name), REGULAR, 7.5, width, name_lines), 1.5),
-            _Block(BOLD, 7, _fit(_drawable(label.owner_town), BOLD, 7, width, town_lines), 1.5),
+            _Block(REGULAR, 7.5, _fit(plain_line(label.name), REGULAR, 7.5, width, name_lines), 1.5),
+            _Block(BOLD, 7, _fit(plain_line(label.owner_town), BOLD, 7, width, town_lines), 1.5),
         ]
         if sum(block.height for block in blocks) + footer.height <= height:
             break
     return [block for block in blocks if block.lines], footer
-
-
-def _drawable(text: str) -> str:
-    """One line of text the canvas can draw and a reader can copy out again.
-
-    Format characters (bidi overrides, joiners) are dropped: the canvas applies no bidi algorithm,
-    so they would only garble copied text. Characters beyond U+FFFF (emoji) are dropped because
-    reportlab writes them into the font's ToUnicode map as invalid 5-digit codes.
-    """
-    from .text_safety import plain_line
-
-    kept = (char for char in plain_line(text) if ord(char) <= 0xFFFF and unicodedata.category(char) != "Cf")
-    return " ".join("".join(kept).split())
 
 
 def _split_number(number: str, font: str, width: float) -> tuple[str, ...]:

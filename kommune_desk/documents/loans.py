@@ -389,8 +389,8 @@ def loan_agreement(
         subject_detail=_device_detail(device),
         salutation="",
         parts=tuple(parts),
-        signature=_signature(terms),
-        signature_lines=(lender_signature_line(sender), "Entleiher/in"),
+        signature=Signature(SignatureMode.EIGENHAENDIG, name=terms.clerk, function="Geräteverleih"),
+        signature_lines=(f"{lender_signature_line(sender)} ({terms.clerk})", "Entleiher/in"),
         title=f"Leihvertrag {terms.loan_id}",
         closing="",
     )
@@ -447,9 +447,8 @@ def return_protocol(
         subject_detail=_device_detail(device, with_serial=True),
         salutation="",
         parts=parts,
-        # Both sides sign by hand below, so no "gez." line (it would claim a signature held
-        # elsewhere); the clerk who takes the device back is named in the caption instead.
-        signature=Signature(SignatureMode.GEZEICHNET),
+        # The clerk who takes the device back is named in the caption of her signature line.
+        signature=Signature(SignatureMode.EIGENHAENDIG),
         signature_lines=(f"{lender_signature_line(sender)} ({terms.clerk})", "Entleiher/in"),
         title=f"Rückgabeprotokoll {terms.loan_id}",
         closing="",

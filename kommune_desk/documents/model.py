@@ -107,6 +107,7 @@ class FeeBlock:
 class SignatureMode(StrEnum):
     GEZEICHNET = "gez"  # "gez. Name" under "Mit freundlichen Grüßen"
     MASCHINELL = "maschinell"  # § 37 Abs. 5 VwVfG: valid without signature
+    EIGENHAENDIG = "eigenhaendig"  # both sides sign on the signature lines (contracts, protocols)
 
 
 @dataclass(frozen=True)

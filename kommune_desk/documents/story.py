@@ -279,7 +279,8 @@ def checklist(part: Checklist) -> list[Flowable]:
 
 
 def closing(letter: Letter) -> Flowable:
-    """Closing, then "gez. Name" and function, or the sentence of a machine-made letter."""
+    """Closing, then "gez. Name" and function, or the sentence of a machine-made letter (nothing
+    more for a letter signed by hand: "gez." would claim a signature kept elsewhere)."""
     st = styles()
     signature = letter.signature
     lines: list[Flowable] = [Spacer(1, 4 * MM)]
@@ -287,7 +288,7 @@ def closing(letter: Letter) -> Flowable:
         lines.append(Paragraph(para(letter.closing), st.body))
     if signature.mode is SignatureMode.MASCHINELL:
         lines += [Spacer(1, 4 * MM), Paragraph(para(signature.machine_text), st.body)]
-    else:
+    elif signature.mode is SignatureMode.GEZEICHNET:  # EIGENHAENDIG: the signature lines follow
         lines.append(Spacer(1, 5 * MM))
         if signature.name:
             lines.append(Paragraph(para(f"gez. {signature.name}"), st.body))

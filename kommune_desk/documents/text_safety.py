@@ -40,12 +40,17 @@ class _GlyphTable(dict[int, str]):
         if char in "\n\r":
             return char  # escape() turns line breaks into <br/>
         category = unicodedata.category(char)
-        if ord(char) in self.covered and category != "Cc":
+        if category == "Cf":
+            # Invisible format characters (bidi overrides, joiners): DejaVu draws some of them,
+            # but a right-to-left override would scramble a name and the extracted text.
+            return ""
+        # Beyond U+FFFF reportlab writes an invalid ToUnicode entry (PDF/A), so fall back there.
+        if ord(char) in self.covered and category != "Cc" and ord(char) <= 0xFFFF:
             return char
         if char.isspace() or category == "Cc":
             return " "
-        if category in ("Cf", "Mn", "Me"):
-            return ""  # invisible or a mark without glyph: leave the base letter alone
+        if category in ("Mn", "Me"):
+            return ""  # a mark without glyph: leave the base letter alone
         kept = [
             part
             for part in unicodedata.normalize("NFKD", char)
