@@ -35,6 +35,7 @@ from kommune_desk.services.notices import (
     kinds_available,
     list_notices,
     mark_sent,
+    notice_details,
     notice_pdf,
     preview_notice,
     ready_to_send,
@@ -493,3 +494,12 @@ def test_cancelling_needs_a_reason_and_ends_the_life_cycle(team: Team) -> None:
     with pytest.raises(NoticeError, match="storniert"):
         release_notice(team.clerk, notice.id)
     assert dict(_audit(team.clerk, case))["schreiben_storniert"]["cancel_reason"] == "Falsche Anschrift"
+
+
+def test_a_correction_starts_from_the_details_of_the_notice_it_corrects(team: Team) -> None:
+    case = _decided(team)
+    details = replace(REASONS, conditions=("Auflage <b>1</b>",), letter_date=dt.date(2025, 2, 10))
+    notice = issue_notice(team.clerk, case, K.ABLEHNUNG, details)
+    assert notice_details(team.clerk, notice.id) == replace(details, letter_date=None)  # dated anew
+    with pytest.raises(NoticeError, match="gibt es in Ihrer Gemeinde nicht"):
+        notice_details(team.clerk, uuid7())

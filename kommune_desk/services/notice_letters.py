@@ -82,6 +82,32 @@ class NoticeDetails:
             "letter_date": self.letter_date.isoformat() if self.letter_date else None,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NoticeDetails:
+        """The details as ``to_dict`` stored them (unknown or broken values fall back to defaults)."""
+
+        def day(value: object) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(str(value)) if value else None
+            except ValueError:
+                return None
+
+        def lines(value: object) -> tuple[str, ...]:
+            return tuple(str(line) for line in value) if isinstance(value, list) else ()
+
+        try:
+            signature = SignatureMode(str(data.get("signature")))
+        except ValueError:
+            signature = SignatureMode.MASCHINELL
+        return cls(
+            missing_documents=lines(data.get("missing_documents")),
+            documents_due=day(data.get("documents_due")),
+            reasons=str(data.get("reasons") or ""),
+            conditions=lines(data.get("conditions")),
+            signature=signature,
+            letter_date=day(data.get("letter_date")),
+        )
+
 
 @dataclass(frozen=True)
 class LetterData:

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kommune_desk.documents.model import Letter, LetterKind
@@ -51,6 +51,7 @@ __all__ = [
     "kinds_available",
     "list_notices",
     "mark_sent",
+    "notice_details",
     "notice_pdf",
     "preview_notice",
     "ready_to_send",
@@ -282,6 +283,21 @@ def ready_to_send(ws: Workspace) -> list[NoticeSummary]:
     finally:
         conn.close()
     return [_to_summary(r) for r in rows]
+
+
+def notice_details(ws: Workspace, notice_id: str) -> NoticeDetails:
+    """What the clerk entered for this notice, to start a correction from (dated today)."""
+    conn = ws.db.reader()
+    try:
+        row = _notice_row(conn, ws, notice_id)
+    finally:
+        conn.close()
+    try:
+        stored = json.loads(row["details"] or "{}")
+    except ValueError:
+        stored = {}
+    details = NoticeDetails.from_dict(stored if isinstance(stored, dict) else {})
+    return replace(details, letter_date=None)
 
 
 def notice_pdf(ws: Workspace, notice_id: str) -> bytes:

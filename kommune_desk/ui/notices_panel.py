@@ -516,6 +516,7 @@ class NoticesPanel(QWidget):
             [notice.kind],
             submit,
             "Neue Version als Entwurf speichern",
+            notices.notice_details(ws, notice.id),  # one row by key: a bounded read
         )
         dialog.accepted.connect(lambda: self._after_write(dialog.result_value))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -210,6 +210,7 @@ def test_a_correction_is_a_new_version_and_the_old_one_is_cancelled(
 
     correction = panel.correct()
     assert correction is not None and not correction.kind.isEnabled()
+    assert correction.reasons.toPlainText() == "Die Erlaubnis fehlt."  # starts from what was written
     correction.reasons.setPlainText("Die Erlaubnis nach § 34c GewO fehlt.")
     correction.check_and_accept()
     qtbot.waitUntil(lambda: len(panel.notices) == 2 and panel.table.rowCount() == 2, timeout=10000)
