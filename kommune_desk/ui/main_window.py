@@ -129,6 +129,9 @@ class MainWindow(QMainWindow):
             templates = QAction("&Textbausteine …", self)
             templates.triggered.connect(self.edit_templates)
             file_menu.addAction(templates)
+            notice_settings = QAction("Bescheid-Ein&stellungen …", self)
+            notice_settings.triggered.connect(self.edit_notice_settings)
+            file_menu.addAction(notice_settings)
             file_menu.addSeparator()
             settings = QAction("&Einstellungen …", self)
             settings.triggered.connect(self.edit_settings)
@@ -186,6 +189,14 @@ class MainWindow(QMainWindow):
         from .template_editor import TemplateEditor
 
         dialog = TemplateEditor(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def edit_notice_settings(self) -> QDialog:
+        from .notice_settings_dialog import NoticeSettingsDialog
+
+        dialog = NoticeSettingsDialog(self.workspace, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
