@@ -27,17 +27,17 @@ from kommune_desk.documents.model import (
     ChecklistItem,
     Letter,
     LetterKind,
-    PostalAddress,
     Section,
     Sender,
     SignatureMode,
 )
 from kommune_desk.domain.markup import check_template_markup
+from kommune_desk.domain.records import Address
 
 SENDER = Sender(
     authority="Stadt Mörfelden-Walldorf – Der Magistrat",
     office="Bürgerbüro Klimaschutz",
-    address=PostalAddress("Westendstraße 8", "64546", "Mörfelden-Walldorf"),
+    address=Address("Westendstraße 8", "64546", "Mörfelden-Walldorf"),
     phone="06105 938-0",
     email="klimaschutz@moerfelden-walldorf.de",
     website="www.moerfelden-walldorf.de",

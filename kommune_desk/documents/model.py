@@ -14,20 +14,7 @@ from enum import StrEnum
 # The kind is the domain's; re-exported because every letter names its kind.
 from kommune_desk.domain.letter_kinds import LetterKind as LetterKind
 from kommune_desk.domain.markup import Markup
-
-
-@dataclass(frozen=True)
-class PostalAddress:
-    street: str
-    postal_code: str
-    city: str
-
-
-@dataclass(frozen=True)
-class BankDetails:
-    bank_name: str
-    iban: str  # as stored (compact); the renderer groups it in fours
-    bic: str
+from kommune_desk.domain.records import Address, BankAccount  # the IBAN compact; grouped when drawn
 
 
 @dataclass(frozen=True)
@@ -36,12 +23,12 @@ class Sender:
 
     authority: str  # "Gemeinde Nauheim – Der Bürgermeister"
     office: str  # "Bürgerbüro"
-    address: PostalAddress
+    address: Address
     phone: str = ""
     email: str = ""
     website: str = ""
     opening_hours: str = ""  # may hold line breaks
-    bank: BankDetails | None = None
+    bank: BankAccount | None = None
     logo_png: bytes | None = None  # coat of arms; drawn top right when present
 
 
@@ -95,7 +82,7 @@ class FeeBlock:
     due_date: dt.date
     kassenzeichen: str
     payee: str  # Zahlungsempfänger (Kasse der Gemeinde)
-    bank: BankDetails
+    bank: BankAccount
     purpose: str  # Verwendungszweck (Kassenzeichen + Aktenzeichen); max. 140 characters in the QR code
     with_qr_code: bool = True
 

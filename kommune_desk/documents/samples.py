@@ -9,9 +9,9 @@ import io
 from functools import cache
 
 from kommune_desk.domain.markup import Markup
+from kommune_desk.domain.records import Address, BankAccount
 
 from .model import (
-    BankDetails,
     Checklist,
     ChecklistItem,
     FeeBlock,
@@ -20,7 +20,6 @@ from .model import (
     Letter,
     LetterKind,
     Part,
-    PostalAddress,
     Recipient,
     Section,
     Sender,
@@ -29,7 +28,7 @@ from .model import (
 )
 
 TODAY = dt.date(2026, 11, 24)
-BANK = BankDetails("Kreissparkasse Groß-Gerau", "DE45508525530000012345", "HELADEF1GRG")
+BANK = BankAccount("Kreissparkasse Groß-Gerau", "DE45508525530000012345", "HELADEF1GRG")
 REFERENCE = "SN-2026-0147"
 KASSENZEICHEN = "5.0147.2026"
 RECHTSBEHELF = Markup.from_template(
@@ -60,7 +59,7 @@ def sample_sender(*, logo: bool = True) -> Sender:
     return Sender(
         authority="Gemeinde Nauheim – Der Gemeindevorstand",
         office="Bürgerbüro",
-        address=PostalAddress("Weingartenstraße 46", "64569", "Nauheim"),
+        address=Address("Weingartenstraße 46", "64569", "Nauheim"),
         phone="06152 639-0",
         email="buergerbuero@nauheim.de",
         website="www.nauheim.de",

@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kommune_desk.documents.model import (
-    BankDetails,
     FeeBlock,
     FeeItem,
     InfoBlock,
     Letter,
     LetterKind,
     Part,
-    PostalAddress,
     Recipient,
     Section,
     Sender,
@@ -36,7 +34,7 @@ from kommune_desk.domain.formatting import format_amount, format_date, local_dat
 from kommune_desk.domain.letter_templates import TemplateError, block_label, fill_blocks
 from kommune_desk.domain.markup import Markup, escape
 from kommune_desk.domain.notices import NoticeError
-from kommune_desk.domain.records import Clerk, Municipality, Office, Service
+from kommune_desk.domain.records import BankAccount, Clerk, Municipality, Office, Service
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import Decision
 from kommune_desk.storage import case_file, reference
@@ -354,11 +352,11 @@ def _recipient_lines(case: dict[str, Any]) -> tuple[str, ...]:
 
 def _sender(data: LetterData, authority: Authority) -> Sender:
     m, office = data.municipality, data.office
-    bank = BankDetails(m.bank.bank_name, m.bank.iban, m.bank.bic) if m.bank and m.bank.iban else None
+    bank = m.bank if m.bank and m.bank.iban else None
     return Sender(
         authority=authority.letterhead,
         office=office.name,
-        address=PostalAddress(office.address.street, office.address.postal_code, office.address.city),
+        address=office.address,
         phone=m.phone,
         email=m.email,
         website=m.website,
@@ -417,7 +415,7 @@ def _fee_block(data: LetterData, due: dt.date, authority: Authority) -> FeeBlock
         due_date=due,
         kassenzeichen=kassenzeichen,
         payee=authority.title,
-        bank=BankDetails(bank.bank_name, bank.iban, bank.bic),
+        bank=BankAccount(bank.bank_name, bank.iban, bank.bic),
         purpose=f"{kassenzeichen} {aktenzeichen}"[:140],
     )
 
