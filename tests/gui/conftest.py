@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
 
 
 @contextmanager
@@ -34,6 +34,28 @@ def answered_dialogs(*answers: str) -> Iterator[list[tuple[str, str]]]:
     timer.setInterval(20)
     timer.timeout.connect(poll)
     timer.start()
+    try:
+        yield seen
+    finally:
+        timer.stop()
+
+
+@contextmanager
+def answering(handler: Callable[[QWidget], bool]) -> Iterator[list[str]]:
+    """Call ``handler`` with each new modal widget until it returns True for one; records titles."""
+    seen: list[str] = []
+    handled: list[QWidget] = []
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        if widget is not None and widget not in handled:
+            seen.append(widget.windowTitle())
+            if handler(widget):
+                handled.append(widget)
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(20)
     try:
         yield seen
     finally:

@@ -23,7 +23,8 @@ from kommune_desk.services.notices import (
 from kommune_desk.services.workspace import Workspace
 from kommune_desk.ui.batch_print_dialog import BatchPrintDialog
 
-from .test_notices_panel import answering, decided_case
+from .conftest import answering
+from .test_notices_panel import decided_case
 
 REASONS = NoticeDetails(reasons="Für die Tätigkeit fehlt die Erlaubnis nach § 34c GewO.")
 

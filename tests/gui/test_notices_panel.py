@@ -4,15 +4,13 @@ compose → preview → save as draft → release → print → mark as sent →
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pypdf
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 
 from kommune_desk.domain.applications import NewApplication
 from kommune_desk.domain.formatting import format_date
@@ -29,6 +27,8 @@ from kommune_desk.ui.case_view import CaseView
 from kommune_desk.ui.notice_dialogs import NoticeDetailsDialog, PostingDateDialog
 from kommune_desk.ui.notices_panel import NoticesPanel
 from kommune_desk.ui.pdf_printing import a4_printer, print_pdf_to
+
+from .conftest import answering
 
 RECEIVED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -54,28 +54,6 @@ def decided_case(ws: Workspace, decision: Decision = Decision.ABGELEHNT) -> str:
     take_step(ws, case, Step.ENTSCHEIDUNG_ENTWERFEN, decision)
     take_step(lead, case, Step.FREIGEBEN)
     return case
-
-
-@contextmanager
-def answering(handler: Callable[[QWidget], bool]) -> Iterator[list[str]]:
-    """Call ``handler`` with each new modal widget until it returns True for one; records titles."""
-    seen: list[str] = []
-    handled: list[QWidget] = []
-
-    def poll() -> None:
-        widget = QApplication.activeModalWidget()
-        if widget is not None and widget not in handled:
-            seen.append(widget.windowTitle())
-            if handler(widget):
-                handled.append(widget)
-
-    timer = QTimer()
-    timer.timeout.connect(poll)
-    timer.start(20)
-    try:
-        yield seen
-    finally:
-        timer.stop()
 
 
 def say_yes(widget: QWidget) -> bool:

@@ -13,7 +13,7 @@ from kommune_desk.services.letter_templates import template_history
 from kommune_desk.services.workspace import Workspace, load_workspace
 from kommune_desk.ui.template_editor import TemplateEditor
 
-from .test_notices_panel import answering
+from .conftest import answering
 
 KIND, BLOCK = LetterKind.EINGANGSBESTAETIGUNG, "hinweise"
 
