@@ -395,8 +395,7 @@ def test_missing_values_are_named_before_printing(team: Team) -> None:
     with pytest.raises(ValidationError) as raised:
         build_letter(team.clerk, waiting, K.ANFORDERUNG_UNTERLAGEN, NoticeDetails(letter_date=LETTER_DAY))
     assert raised.value.messages == [
-        "Bitte geben Sie an, welche Unterlagen fehlen.",
-        "Für {{unterlagen}} (Liste der fehlenden Unterlagen) fehlt ein Wert.",
+        "Bitte geben Sie an, welche Unterlagen fehlen.",  # not repeated as {{unterlagen}}
         "Für {{frist_unterlagen}} (Frist für die Unterlagen) fehlt ein Wert.",
     ]
     late = NoticeDetails(("Grundriss",), documents_due=LETTER_DAY, letter_date=LETTER_DAY)

@@ -10,7 +10,7 @@ escaped; only the template's own markup survives.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .letter_kinds import LetterKind
 from .letter_texts import DEFAULT_TEXTS
@@ -135,14 +135,19 @@ def missing_value_message(name: str) -> str:
     return f"Für {{{{{name}}}}} ({PLACEHOLDERS[name]}) fehlt ein Wert."
 
 
-def fill_blocks(blocks: Sequence[tuple[str, str]], values: Mapping[str, str]) -> list[Markup]:
+def fill_blocks(
+    blocks: Sequence[tuple[str, str]], values: Mapping[str, str], explained: Collection[str] = ()
+) -> list[Markup]:
     """Fill ``(label, body)`` blocks with ``values``; raise one TemplateError with every problem
-    of every block (each missing value named once) before anything is filled."""
+    of every block (each missing value named once) before anything is filled. Missing values in
+    ``explained`` are left out: the caller already asked for them in its own words."""
     problems: list[str] = []
     missing: list[str] = []
     for label, body in blocks:
         problems.extend(template_problems(body, label))
-        missing.extend(name for name in missing_values(body, values) if name not in missing)
+        missing.extend(
+            name for name in missing_values(body, values) if name not in missing and name not in explained
+        )
     problems.extend(missing_value_message(name) for name in missing)
     if problems:
         raise TemplateError(problems)

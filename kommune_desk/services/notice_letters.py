@@ -177,13 +177,14 @@ def compose(data: LetterData, kind: LetterKind, details: NoticeDetails, today: d
     fee_cents = int(case["fee_cents"] or 0)
     fee_due = rules.fee_due_date(letter_date) if kind is LetterKind.GEBUEHRENBESCHEID else None
     authority = authority_of(data.municipality.kind, data.municipality.name)
-    problems = _address_problems(case) + _detail_problems(kind, details, letter_date)
+    detail_problems, explained = _detail_problems(kind, details, letter_date)
+    problems = _address_problems(case) + detail_problems
     if kind is LetterKind.GEBUEHRENBESCHEID:
         problems += _fee_problems(data)
     chosen = _chosen_blocks(kind, decision, details, fee_cents, data.blocks)
     values = _values(data, details, letter_date, fee_due, authority)
     try:
-        filled = fill_blocks([(block_label(b.block), b.body) for b in chosen], values)
+        filled = fill_blocks([(block_label(b.block), b.body) for b in chosen], values, explained)
     except TemplateError as exc:
         problems += exc.messages
     if problems:
@@ -245,11 +246,15 @@ def _address_problems(case: dict[str, Any]) -> list[str]:
     ]
 
 
-def _detail_problems(kind: LetterKind, details: NoticeDetails, letter_date: dt.date) -> list[str]:
-    problems = []
+def _detail_problems(
+    kind: LetterKind, details: NoticeDetails, letter_date: dt.date
+) -> tuple[list[str], set[str]]:
+    """Problems with what the clerk entered, and the placeholders those messages already cover."""
+    problems, explained = [], set()
     if kind is LetterKind.ANFORDERUNG_UNTERLAGEN:
         if not any(item.strip() for item in details.missing_documents):
             problems.append("Bitte geben Sie an, welche Unterlagen fehlen.")
+            explained.add("unterlagen")
         if details.documents_due is not None and details.documents_due <= letter_date:
             problems.append(
                 f"Die Frist für die Unterlagen ({format_date(details.documents_due)}) muss nach dem Datum "
@@ -257,7 +262,7 @@ def _detail_problems(kind: LetterKind, details: NoticeDetails, letter_date: dt.d
             )
     if any(not item.strip() for item in details.conditions):
         problems.append("Eine Nebenbestimmung ist leer; bitte füllen oder entfernen Sie sie.")
-    return problems
+    return problems, explained
 
 
 def _fee_problems(data: LetterData) -> list[str]:
