@@ -7,7 +7,6 @@ Opening a case is itself recorded in the audit trail (who looked at whose data, 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import sqlite3
@@ -27,7 +26,7 @@ from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import Decision, Step, WorkflowError
 from kommune_desk.storage import case_file, reference
 from kommune_desk.storage.audit import append_audit
-from kommune_desk.storage.files import blob_path
+from kommune_desk.storage.files import BlobMismatchError, read_verified
 from kommune_desk.storage.outbox import municipality_scope
 
 from .changes import Actor, record_change
@@ -333,9 +332,8 @@ def export_attachment(ws: Workspace, attachment_id: str, target_dir: Path | None
         conn.close()
     if row is None:
         raise ValidationError(["Diese Anlage gibt es nicht (mehr)."])
-    source = blob_path(ws.db.attachments_dir, row["sha256"])
     try:
-        data = source.read_bytes()
+        data = read_verified(ws.db.attachments_dir, row["sha256"])
     except FileNotFoundError as exc:
         raise AttachmentDamagedError(
             [
@@ -343,13 +341,13 @@ def export_attachment(ws: Workspace, attachment_id: str, target_dir: Path | None
                 "wiederherstellen."
             ]
         ) from exc
-    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+    except BlobMismatchError as exc:
         raise AttachmentDamagedError(
             [
                 f"Die Anlage »{row['display_name']}« ist beschädigt oder wurde verändert (Prüfsumme stimmt "
                 "nicht). Sie wird nicht geöffnet; bitte aus der Sicherung wiederherstellen."
             ]
-        )
+        ) from exc
     folder = target_dir or Path(tempfile.mkdtemp(prefix="kommune-desk-"))
     stem = re.sub(r"[^\w\- äöüÄÖÜß]+", "_", Path(row["display_name"]).stem).strip(" ._") or "Anlage"
     target = folder / f"{stem[:80]}{_EXTENSIONS.get(row['media_type'], '.bin')}"

@@ -8,7 +8,6 @@ German ValidationError before anything is rendered.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import sqlite3
@@ -39,7 +38,7 @@ from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import Decision
 from kommune_desk.storage import case_file, reference
 from kommune_desk.storage import notices as repo
-from kommune_desk.storage.files import blob_path
+from kommune_desk.storage.files import BlobMismatchError, read_verified
 
 from .letter_templates import ResolvedBlock, effective_blocks
 from .workspace import Workspace
@@ -163,10 +162,9 @@ def _logo(ws: Workspace, sha256: str | None) -> bytes | None:
     if not sha256:
         return None
     try:
-        data = blob_path(ws.db.attachments_dir, sha256).read_bytes()
-    except OSError:
+        return read_verified(ws.db.attachments_dir, sha256)
+    except (OSError, BlobMismatchError):
         return None
-    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def compose(data: LetterData, kind: LetterKind, details: NoticeDetails, today: dt.date) -> Composition:

@@ -11,7 +11,6 @@ for the workspace's municipality: another tenant's notice looks exactly like a m
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, replace
@@ -30,7 +29,7 @@ from kommune_desk.domain.workflow import Decision, Step
 from kommune_desk.storage import applications as cases_repo
 from kommune_desk.storage import notices as repo
 from kommune_desk.storage.errors import StorageError, describe_os_error
-from kommune_desk.storage.files import blob_path, store_bytes
+from kommune_desk.storage.files import BlobMismatchError, read_verified, store_bytes
 from kommune_desk.storage.outbox import municipality_scope
 
 from .changes import Actor, record_change
@@ -311,18 +310,17 @@ def notice_pdf(ws: Workspace, notice_id: str) -> bytes:
         conn.close()
     name = f"{LetterKind(row['kind']).label}, Version {row['version']}"
     try:
-        data = blob_path(ws.db.attachments_dir, row["sha256"]).read_bytes()
+        return read_verified(ws.db.attachments_dir, row["sha256"])
     except OSError as exc:
         raise NoticeDamagedError(
             f"Die Datei des Schreibens »{name}« fehlt im Datenordner ({describe_os_error(exc)}). "
             "Bitte spielen Sie die letzte Sicherung zurück oder wenden Sie sich an Ihre IT-Betreuung."
         ) from exc
-    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+    except BlobMismatchError as exc:
         raise NoticeDamagedError(
             f"Die Datei des Schreibens »{name}« ist beschädigt oder wurde verändert (Prüfsumme stimmt "
             "nicht). Sie wird nicht angezeigt. Bitte spielen Sie die letzte Sicherung zurück."
-        )
-    return data
+        ) from exc
 
 
 def find_case(ws: Workspace, aktenzeichen: str) -> str | None:

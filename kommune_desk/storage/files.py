@@ -15,6 +15,19 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
+class BlobMismatchError(Exception):
+    """A stored file no longer matches the SHA-256 it is named by."""
+
+
+def read_verified(root: Path, sha256: str) -> bytes:
+    """The stored file's bytes, checked against their hash (OSError if missing, else
+    BlobMismatchError if changed): nothing damaged is ever shown, printed or exported."""
+    data = blob_path(root, sha256).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise BlobMismatchError(sha256)
+    return data
+
+
 def store_bytes(root: Path, data: bytes) -> str:
     """Write ``data`` durably (temp file, fsync, atomic rename); return its SHA-256."""
     digest = hashlib.sha256(data).hexdigest()
