@@ -20,9 +20,12 @@ _INSERT_DEVICE = (
     " serial_number, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_LOAN = (
-    "INSERT INTO loans (id, pool, device_id, borrower_municipality_id, borrower_name, start_date,"
+    "INSERT INTO loans (id, pool, device_id, borrower_municipality_id, start_date,"
     " end_date, status, handed_over_at, returned_at, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_BORROWER = (
+    "INSERT INTO loan_borrowers (id, municipality_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
 )
 
 
@@ -42,8 +45,17 @@ def insert_devices(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]])
     conn.executemany(_INSERT_DEVICE, rows)
 
 
-def insert_loans(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
-    conn.executemany(_INSERT_LOAN, rows)
+def insert_loans(
+    conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]], own_municipality_id: str
+) -> None:
+    """Insert loans given as (id, pool, device, town, borrower name, …); the borrower's name is
+    kept only for the own town's loans, as a partner town would never see another's."""
+    rows = list(rows)
+    conn.executemany(_INSERT_LOAN, (row[:4] + row[5:] for row in rows))
+    conn.executemany(
+        _INSERT_BORROWER,
+        ((row[0], row[3], row[4], row[10], row[11]) for row in rows if row[3] == own_municipality_id),
+    )
 
 
 def set_number_range(conn: sqlite3.Connection, office_id: str, year: int, last_number: int) -> None:

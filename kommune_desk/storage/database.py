@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import capture
 from .connection import connect, translate_error
 from .errors import StorageError, UnsafeLocationError, describe_os_error
 from .location import location_problem
@@ -75,7 +76,9 @@ class Database:
         with self._write_lock:
             try:
                 with immediate_transaction(self._writer) as conn:
+                    mark = capture.transaction_mark(conn)
                     yield conn
+                    capture.settle(conn, mark)
             except sqlite3.OperationalError as exc:
                 if "locked" in str(exc).lower() or "busy" in str(exc).lower():
                     raise translate_error(exc, self.path) from exc

@@ -28,12 +28,22 @@ def _statements(module: str) -> Callable[[sqlite3.Connection], None]:
     return apply
 
 
+def _function(module: str) -> Callable[[sqlite3.Connection], None]:
+    """A migration that runs ``apply(conn)`` of ``storage/<module>.py`` (it needs the live schema)."""
+
+    def apply(conn: sqlite3.Connection) -> None:
+        importlib.import_module(f"{__package__}.{module}").apply(conn)
+
+    return apply
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "Grundschema", _statements("schema_v1")),
     Migration(2, "Bearbeitungsstand: Entwurf, Fristpause, Wiedervorlage", _statements("schema_v2")),
     Migration(3, "Volltextsuche", _statements("schema_v3")),
     Migration(4, "Eingang, Notizen, Zahlungen, gespeicherte Ansichten", _statements("schema_v4")),
     Migration(5, "Schreiben und Bescheide, Textbausteine, Rechtsbehelf", _statements("schema_v5")),
+    Migration(6, "Synchronisation: Änderungserfassung, Konflikte, Geräte-Pool", _function("schema_v6")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -7,20 +7,21 @@ import sqlite3
 from typing import Any
 
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.replication import POOL_SCOPE, municipality_scope
 
-POOL_SCOPE = "pool"
+from .capture import take_effects
 
-
-def municipality_scope(municipality_id: str) -> str:
-    return f"municipality:{municipality_id}"
+__all__ = ["POOL_SCOPE", "append_mutation", "municipality_scope", "pending_count"]
 
 
 def append_mutation(conn: sqlite3.Connection, name: str, scope: str, args: dict[str, Any], at: str) -> str:
-    """Queue mutation ``name`` in the caller's transaction; return its id."""
+    """Queue mutation ``name`` in the caller's transaction with the row changes captured so far
+    as its effects; return its id."""
     mutation_id = uuid7()
+    effects = json.dumps(take_effects(conn), ensure_ascii=False)
     conn.execute(
-        "INSERT INTO outbox (mutation_id, name, scope, args, created_at) VALUES (?, ?, ?, ?, ?)",
-        (mutation_id, name, scope, json.dumps(args, ensure_ascii=False, sort_keys=True), at),
+        "INSERT INTO outbox (mutation_id, name, scope, args, effects, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (mutation_id, name, scope, json.dumps(args, ensure_ascii=False, sort_keys=True), effects, at),
     )
     return mutation_id
 

@@ -1,0 +1,98 @@
+"""What is replicated, and to whom: the row kinds both the client and the server know.
+
+A *kind* is a table on the client and a row kind on the server. Each belongs to one scope
+family: ``municipality`` (one scope per town: its applications, notices, statistics) or
+``pool`` (the equipment shared by the Kreis and its towns). The owner column names the
+municipality that may create the row; it never changes after the insert.
+
+Pure and shared by the client (storage, sync) and the server: nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MUNICIPALITY = "municipality"
+POOL = "pool"
+POOL_SCOPE = "pool"
+PROTOCOL_VERSION = 1
+
+
+def municipality_scope(municipality_id: str) -> str:
+    return f"municipality:{municipality_id}"
+
+
+def scope_municipality(scope: str) -> str | None:
+    """The municipality id of a municipality scope, None for any other scope."""
+    prefix, _, rest = scope.partition(":")
+    return rest if prefix == MUNICIPALITY and rest else None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One replicated table.
+
+    ``immutable`` columns are written once (an archived notice); ``insert_only`` rows are never
+    updated at all (template versions). Rows of a kind without ``client_inserts`` are created by
+    the server alone (conflict records, portal submissions); clients may only update their
+    mutable columns (to mark a conflict resolved).
+    """
+
+    name: str
+    family: str
+    owner_column: str
+    immutable: frozenset[str] = frozenset()
+    insert_only: bool = False
+    client_inserts: bool = True
+
+    def scope_of(self, row: dict[str, object]) -> str:
+        """The scope a row of this kind lives in."""
+        if self.family == POOL:
+            return POOL_SCOPE
+        owner = row.get(self.owner_column)
+        if not isinstance(owner, str) or not owner:
+            raise ValueError(f"{self.name}: owner column {self.owner_column} missing")
+        return municipality_scope(owner)
+
+    def fixed_columns(self) -> frozenset[str]:
+        """Columns a later change may not touch: the id, the owner and immutable content."""
+        return self.immutable | {"id", self.owner_column}
+
+
+_NOTICE_CONTENT = frozenset(
+    {
+        "application_id", "kind", "version", "sha256", "size_bytes", "template_versions", "details",
+        "letter_date", "remedy", "fee_due_on", "created_at", "created_by", "replaces_id",
+    }
+)  # fmt: skip
+
+_SUBMISSION = frozenset({"sha256", "size_bytes", "received_at"})
+_CONFLICT = frozenset(
+    {"mutation_id", "mutation_name", "entity_kind", "entity_id", "reason", "mine", "theirs", "created_at"}
+)
+
+# Order matters for a snapshot applied into an empty database: parents before children.
+KINDS: tuple[Kind, ...] = (
+    Kind("municipalities", MUNICIPALITY, "id"),
+    Kind("offices", MUNICIPALITY, "municipality_id"),
+    Kind("clerks", MUNICIPALITY, "municipality_id"),
+    Kind("services", MUNICIPALITY, "municipality_id"),
+    Kind("applications", MUNICIPALITY, "municipality_id"),
+    Kind("attachments", MUNICIPALITY, "municipality_id"),
+    Kind("application_notes", MUNICIPALITY, "municipality_id"),
+    Kind("usage_events", MUNICIPALITY, "municipality_id"),
+    Kind("letter_templates", MUNICIPALITY, "municipality_id", insert_only=True),
+    Kind("notices", MUNICIPALITY, "municipality_id", immutable=_NOTICE_CONTENT),
+    Kind("loan_borrowers", MUNICIPALITY, "municipality_id"),
+    Kind("portal_submissions", MUNICIPALITY, "municipality_id", immutable=_SUBMISSION, client_inserts=False),
+    Kind("sync_conflicts", MUNICIPALITY, "municipality_id", immutable=_CONFLICT, client_inserts=False),
+    Kind("pool_members", POOL, "id", insert_only=True, client_inserts=False),
+    Kind("devices", POOL, "home_municipality_id"),
+    Kind("loans", POOL, "borrower_municipality_id"),
+)
+KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+CLIENT_CAPTURED: tuple[str, ...] = tuple(k.name for k in KINDS if not k.insert_only or k.client_inserts)
+
+
+def kind_named(name: object) -> Kind | None:
+    return KINDS_BY_NAME.get(name) if isinstance(name, str) else None
