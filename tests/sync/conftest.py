@@ -1,0 +1,3 @@
+"""Sync server tests: PostgreSQL fixtures (see tests/pg_support.py)."""
+
+from tests.pg_support import pg_admin_url, pg_url  # noqa: F401
