@@ -32,6 +32,7 @@ def scope_municipality(scope: str) -> str | None:
 class Kind:
     """One replicated table.
 
+    ``public_columns``, where given, is the whole set of columns the server keeps for the kind.
     ``immutable`` columns are written once (an archived notice); ``insert_only`` rows are never
     updated at all (template versions). Rows of a kind without ``client_inserts`` are created by
     the server alone (conflict records, portal submissions); clients may only update their
@@ -44,6 +45,7 @@ class Kind:
     immutable: frozenset[str] = frozenset()
     insert_only: bool = False
     client_inserts: bool = True
+    public_columns: frozenset[str] = frozenset()
 
     def scope_of(self, row: dict[str, object]) -> str:
         """The scope a row of this kind lives in."""
@@ -71,6 +73,20 @@ _CONFLICT = frozenset(
     {"mutation_id", "mutation_name", "entity_kind", "entity_id", "reason", "mine", "theirs", "created_at"}
 )
 
+# The shared pool carries no personal data: only these columns ever reach another town.
+_DEVICE_COLUMNS = frozenset(
+    {
+        "id", "pool", "home_municipality_id", "inventory_number", "name", "category", "serial_number",
+        "status", "notes", "created_at", "updated_at", "deleted_at",
+    }
+)  # fmt: skip
+_LOAN_COLUMNS = frozenset(
+    {
+        "id", "pool", "device_id", "borrower_municipality_id", "start_date", "end_date", "status",
+        "handed_over_at", "returned_at", "created_at", "updated_at", "deleted_at",
+    }
+)  # fmt: skip
+
 # Order matters for a snapshot applied into an empty database: parents before children.
 KINDS: tuple[Kind, ...] = (
     Kind("municipalities", MUNICIPALITY, "id"),
@@ -87,8 +103,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("portal_submissions", MUNICIPALITY, "municipality_id", immutable=_SUBMISSION, client_inserts=False),
     Kind("sync_conflicts", MUNICIPALITY, "municipality_id", immutable=_CONFLICT, client_inserts=False),
     Kind("pool_members", POOL, "id", insert_only=True, client_inserts=False),
-    Kind("devices", POOL, "home_municipality_id"),
-    Kind("loans", POOL, "borrower_municipality_id"),
+    Kind("devices", POOL, "home_municipality_id", public_columns=_DEVICE_COLUMNS),
+    Kind("loans", POOL, "borrower_municipality_id", public_columns=_LOAN_COLUMNS),
 )
 KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 CLIENT_CAPTURED: tuple[str, ...] = tuple(k.name for k in KINDS if not k.insert_only or k.client_inserts)

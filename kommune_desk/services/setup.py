@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
@@ -59,22 +61,7 @@ def set_up_office(db: Database, data: SetupInput) -> str:
         reference.insert_municipality(conn, municipality, at)
         reference.insert_office(conn, office, at)
         reference.insert_clerk(conn, clerk, at)
-        for entry in STANDARD_SERVICES:
-            reference.insert_service(
-                conn,
-                Service(
-                    uuid7(),
-                    municipality.id,
-                    entry.leika_id,
-                    entry.name,
-                    entry.processing_days,
-                    entry.fee,
-                    entry.four_eyes,
-                    entry.legal_basis,
-                    entry.form_fields,
-                ),
-                at,
-            )
+        insert_standard_services(conn, municipality.id, at)
         reference.set_setting(conn, LOCAL_OFFICE_KEY, office.id)
         record_change(
             conn,
@@ -95,3 +82,13 @@ def set_up_office(db: Database, data: SetupInput) -> str:
             changes={"name": [None, office.name], "code": [None, office.code]},
         )
     return office.id
+
+
+def insert_standard_services(conn: sqlite3.Connection, municipality_id: str, at: str) -> None:
+    """The standard service catalogue for a municipality (in the caller's transaction)."""
+    for entry in STANDARD_SERVICES:
+        service = Service(
+            uuid7(), municipality_id, entry.leika_id, entry.name, entry.processing_days, entry.fee,
+            entry.four_eyes, entry.legal_basis, entry.form_fields,
+        )  # fmt: skip
+        reference.insert_service(conn, service, at)

@@ -84,6 +84,18 @@ class Database:
                     raise translate_error(exc, self.path) from exc
                 raise
 
+    @contextmanager
+    def replica_write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction for rows pulled from the server, with foreign keys off: the server
+        checked them, and a page may name a parent from a later page or a partner town."""
+        with self._write_lock:
+            self._writer.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with immediate_transaction(self._writer) as conn:
+                    yield conn
+            finally:
+                self._writer.execute("PRAGMA foreign_keys=ON")
+
     def reader(self) -> sqlite3.Connection:
         """A new read-only connection for the calling thread; the caller closes it."""
         return connect(self.path, read_only=True)

@@ -1,0 +1,273 @@
+"""The sync server's HTTP API (FastAPI). Everything a client may read follows from its token.
+
+Logs name the route, the status and the time taken; never a body, a token or a name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+
+from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.replication import PROTOCOL_VERSION, municipality_scope
+
+from . import auth, entities, exchange
+from .arbiter import Principal
+from .db import ServerDatabase
+from .limits import BodySizeLimit, RateLimiter
+from .models import (
+    Accepted,
+    EnrolRequest,
+    EnrolResponse,
+    Hello,
+    Problem,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RefreshRequest,
+    TokenResponse,
+    UsageEvents,
+)
+
+log = logging.getLogger("kommune_desk.server")
+
+# The oldest client database schema this server understands (migration 6 brought sync).
+MIN_CLIENT_SCHEMA = 6
+_NO_ACCESS = "Die Anmeldung dieses Arbeitsplatzes ist ungültig oder abgelaufen."
+_NOT_FOUND = "Nicht gefunden."
+_BINARY = {"type": "string", "format": "binary"}
+_RESPONSES: dict[int | str, dict] = {
+    401: {"model": Problem}, 404: {"model": Problem}, 413: {"model": Problem},
+    422: {"model": Problem}, 426: {"model": Problem}, 429: {"model": Problem},
+}  # fmt: skip
+
+
+def create_app(db: ServerDatabase, *, token_rate: tuple[int, float] = (20, 60.0)) -> FastAPI:
+    """The ASGI app on ``db`` (schema already created)."""
+    app = FastAPI(
+        title="KommuneDesk Sync",
+        version=str(PROTOCOL_VERSION),
+        description="Abgleich der KommuneDesk-Arbeitsplätze (Anträge, Statistik, Geräte-Pool).",
+        responses=_RESPONSES,
+    )
+    token_limiter = RateLimiter(*token_rate)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        log.info(
+            "%s %s %s %.0f ms", request.method, getattr(route, "path", "?"), response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        return response
+
+    def limit_token_requests(request: Request) -> None:
+        key = request.client.host if request.client else "?"
+        wait = token_limiter.retry_after(key)
+        if wait:
+            raise HTTPException(
+                429, "Zu viele Anmeldeversuche. Bitte später erneut versuchen.", {"Retry-After": str(wait)}
+            )
+
+    def client_version(
+        x_kommunedesk_schema: Annotated[int | None, Header()] = None,
+    ) -> None:
+        if x_kommunedesk_schema is not None and x_kommunedesk_schema < MIN_CLIENT_SCHEMA:
+            raise HTTPException(
+                426,
+                "Diese KommuneDesk-Version ist zu alt für den Abgleich. Bitte installieren Sie die aktuelle "
+                "Version; Ihre noch nicht übertragenen Änderungen bleiben erhalten.",
+            )
+
+    def principal(
+        authorization: Annotated[str | None, Header()] = None, _: None = Depends(client_version)
+    ) -> Principal:
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        who = auth.authenticate(db, token) if token else None
+        if who is None:
+            raise HTTPException(401, _NO_ACCESS, {"WWW-Authenticate": "Bearer"})
+        return who
+
+    def portal(authorization: Annotated[str | None, Header()] = None) -> str:
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        municipality_id = auth.portal_municipality(db, token) if token else None
+        if municipality_id is None:
+            raise HTTPException(
+                401, "Die Zugangsdaten des Portals sind ungültig.", {"WWW-Authenticate": "Bearer"}
+            )
+        return municipality_id
+
+    @app.get("/healthz", summary="Erreichbarkeit prüfen")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/enrol", response_model=EnrolResponse, dependencies=[Depends(limit_token_requests)])
+    def enrol(body: EnrolRequest) -> EnrolResponse:
+        """Exchange an office's one-time enrolment code for this client's tokens."""
+        enrolled = auth.enrol(db, body.code, body.client_name)
+        if enrolled is None:
+            raise HTTPException(401, auth.INVALID_CODE)
+        tokens, office_id, municipality_id = enrolled
+        with db.transaction() as tx:
+            epoch = exchange.epoch(tx)
+        who = Principal(tokens.client_id, office_id, municipality_id)
+        return EnrolResponse(
+            **tokens.__dict__, office_id=office_id, municipality_id=municipality_id,
+            scopes=list(who.scopes), epoch=epoch,
+        )  # fmt: skip
+
+    @app.post("/v1/token", response_model=TokenResponse, dependencies=[Depends(limit_token_requests)])
+    def token(body: RefreshRequest) -> TokenResponse:
+        """Rotate the refresh token: new access and refresh tokens, the old refresh token is spent."""
+        tokens = auth.refresh(db, body.refresh_token)
+        if tokens is None:
+            raise HTTPException(401, _NO_ACCESS)
+        return TokenResponse(**tokens.__dict__)
+
+    @app.get("/v1/hello", response_model=Hello)
+    def hello(who: Principal = Depends(principal)) -> Hello:
+        """Handshake: protocol, epoch, this client's scopes and the last sequence number processed."""
+        with db.transaction() as tx:
+            row = tx.one("SELECT last_seq FROM clients WHERE id = ?", (who.client_id,))
+            tx.execute("UPDATE clients SET last_seen_at = ? WHERE id = ?", (utc_now_iso(), who.client_id))
+            epoch = exchange.epoch(tx)
+        return Hello(
+            protocol=PROTOCOL_VERSION, min_client_schema=MIN_CLIENT_SCHEMA, epoch=epoch,
+            client_id=who.client_id, office_id=who.office_id, municipality_id=who.municipality_id,
+            scopes=list(who.scopes), last_seq=int(row[0]) if row else 0, server_time=utc_now_iso(),
+        )  # fmt: skip
+
+    @app.post("/v1/rebind", response_model=TokenResponse)
+    def rebind(who: Principal = Depends(principal)) -> TokenResponse:
+        """Continue under a new client id after the client's database was restored from a copy."""
+        return TokenResponse(**auth.rebind(db, who).__dict__)
+
+    @app.post("/v1/push", response_model=PushResponse)
+    def push(body: PushRequest, who: Principal = Depends(principal)) -> PushResponse:
+        """Process outbox mutations in sequence order; each outcome is stored and repeated on resend."""
+        result = exchange.push(db, who, [m.model_dump() for m in body.mutations])
+        return PushResponse(
+            results=result.results, expected_seq=result.expected_seq, stale_client=result.stale_client
+        )
+
+    @app.post("/v1/pull", response_model=PullResponse)
+    def pull(body: PullRequest, who: Principal = Depends(principal)) -> PullResponse:
+        """One page of changes of a scope the token may read."""
+        if body.scope not in who.scopes:
+            raise HTTPException(404, _NOT_FOUND)
+        page = exchange.pull(db, who, body.scope, body.cursor, body.epoch, body.limit)
+        return PullResponse(**page.__dict__)
+
+    @app.put("/v1/blobs/{sha256}", status_code=204, response_class=Response)
+    async def put_blob(sha256: str, request: Request, who: Principal = Depends(principal)) -> Response:
+        """Upload a file (attachment, notice PDF) of the own municipality, named by its SHA-256."""
+        data = await request.body()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise HTTPException(422, "Die Prüfsumme der Datei stimmt nicht.")
+        scope = municipality_scope(who.municipality_id)
+        with db.transaction(who.scopes) as tx:
+            tx.execute(
+                "INSERT INTO blobs (sha256, scope, size, data, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (scope, sha256) DO NOTHING",
+                (sha256, scope, len(data), data, utc_now_iso()),
+            )
+        return Response(status_code=204)
+
+    @app.get(
+        "/v1/blobs/{sha256}",
+        response_class=Response,
+        responses={200: {"content": {"application/octet-stream": {}}}},
+    )
+    def get_blob(sha256: str, who: Principal = Depends(principal)) -> Response:
+        """Download a file of a scope this client may read."""
+        with db.transaction(who.scopes) as tx:
+            row = tx.one(
+                "SELECT data FROM blobs WHERE sha256 = ? AND scope = ?",
+                (sha256, municipality_scope(who.municipality_id)),
+            )
+        if row is None:
+            raise HTTPException(404, _NOT_FOUND)
+        return Response(bytes(row[0]), media_type="application/octet-stream")
+
+    @app.post(
+        "/v1/intake/submissions", response_model=Accepted,
+        openapi_extra={"requestBody": {"content": {"application/zip": {"schema": _BINARY}}}},
+    )  # fmt: skip
+    async def intake_submission(request: Request, municipality_id: str = Depends(portal)) -> Accepted:
+        """The online portal delivers one decrypted FIT-Connect submission as a ZIP."""
+        data = await request.body()
+        return _accept_submission(db, municipality_id, data)
+
+    @app.post("/v1/intake/events", response_model=Accepted)
+    def intake_events(body: UsageEvents, municipality_id: str = Depends(portal)) -> Accepted:
+        """The online portal delivers usage events of its forms (for the Statistik)."""
+        scope = municipality_scope(municipality_id)
+        accepted = known = 0
+        with db.transaction() as tx:
+            for event in body.events:
+                if entities.load(tx, "usage_events", event.id) is not None:
+                    known += 1
+                    continue
+                entities.store(
+                    tx,
+                    "usage_events",
+                    event.id,
+                    scope,
+                    {**event.model_dump(), "municipality_id": municipality_id},
+                )
+                accepted += 1
+        return Accepted(accepted=accepted, already_known=known)
+
+    @app.exception_handler(HTTPException)
+    async def german_problem(_request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+def _accept_submission(db: ServerDatabase, municipality_id: str, data: bytes) -> Accepted:
+    """Check a submission ZIP as the office would (schema, hashes, sizes) and queue it for the
+    municipality's offices; the same submission twice is accepted once."""
+    from kommune_desk.intake.errors import SubmissionRejected
+    from kommune_desk.intake.reader import read_submission
+
+    with tempfile.TemporaryDirectory(prefix="kd-intake-") as folder:
+        path = Path(folder) / "submission.zip"
+        path.write_bytes(data)
+        try:
+            submission = read_submission(path, Path(folder) / "staging")
+        except SubmissionRejected as exc:
+            raise HTTPException(422, f"Die Einreichung wurde nicht angenommen: {exc}") from exc
+    sha256 = hashlib.sha256(data).hexdigest()
+    submission_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kommune-desk:{municipality_id}:{submission.key}"))
+    scope = municipality_scope(municipality_id)
+    with db.transaction() as tx:
+        if entities.load(tx, "portal_submissions", submission_id) is not None:
+            return Accepted(accepted=0, already_known=1, id=submission_id)
+        tx.execute(
+            "INSERT INTO blobs (sha256, scope, size, data, created_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (scope, sha256) DO NOTHING",
+            (sha256, scope, len(data), data, utc_now_iso()),
+        )
+        now = utc_now_iso()
+        entities.store(
+            tx, "portal_submissions", submission_id, scope,
+            {
+                "id": submission_id, "municipality_id": municipality_id, "sha256": sha256,
+                "size_bytes": len(data), "received_at": now, "imported_at": None, "imported_by": None,
+                "outcome": None, "updated_at": now,
+            },
+        )  # fmt: skip
+    return Accepted(accepted=1, id=submission_id)

@@ -1,0 +1,185 @@
+"""Enrolment codes, access and refresh tokens: the server keeps only their SHA-256 hashes.
+
+An office's one-time code becomes a client with a short-lived access token and a refresh token.
+Each refresh rotates the refresh token; presenting one that was already used means it was
+copied, so every token of that client is revoked (the office enrols again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from kommune_desk.domain.ids import uuid7
+
+from .arbiter import Principal
+from .db import ServerDatabase, Tx
+
+ACCESS_TTL = dt.timedelta(minutes=15)
+REFRESH_TTL = dt.timedelta(days=60)
+CODE_TTL = dt.timedelta(days=14)
+# No 0/O, 1/I/L: the code is read out on the phone and typed by hand.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVALID_CODE = "Der Einrichtungscode ist ungültig, abgelaufen oder wurde schon verwendet."
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def new_enrolment_code(tx: Tx, office_id: str) -> str:
+    """A fresh one-time code for an office (shown once, stored as a hash)."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(20))
+    code = "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+    now = _now()
+    tx.execute(
+        "INSERT INTO enrolment_codes (code_hash, office_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        (digest(normalise_code(code)), office_id, _iso(now), _iso(now + CODE_TTL)),
+    )
+    return code
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Tokens:
+    client_id: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def _issue(tx: Tx, client_id: str) -> Tokens:
+    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = _now()
+    tx.execute(
+        "INSERT INTO tokens (token_hash, client_id, kind, expires_at) VALUES (?, ?, 'access', ?)",
+        (digest(access), client_id, _iso(now + ACCESS_TTL)),
+    )
+    tx.execute(
+        "INSERT INTO tokens (token_hash, client_id, kind, expires_at) VALUES (?, ?, 'refresh', ?)",
+        (digest(refresh), client_id, _iso(now + REFRESH_TTL)),
+    )
+    return Tokens(client_id, access, refresh, int(ACCESS_TTL.total_seconds()))
+
+
+def enrol(db: ServerDatabase, code: str, client_name: str) -> tuple[Tokens, str, str] | None:
+    """Exchange a one-time code for a new client; None for any invalid code (one answer for all)."""
+    with db.transaction() as tx:
+        row = tx.one(
+            "SELECT c.office_id, o.municipality_id, c.expires_at, c.used_at FROM enrolment_codes c"
+            " JOIN offices o ON o.id = c.office_id WHERE c.code_hash = ?",
+            (digest(normalise_code(code)),),
+        )
+        if row is None or row[3] is not None or row[2] < _iso(_now()):
+            return None
+        office_id, municipality_id = row[0], row[1]
+        client_id = uuid7()
+        tx.execute(
+            "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?",
+            (_iso(_now()), digest(normalise_code(code))),
+        )
+        tx.execute(
+            "INSERT INTO clients (id, office_id, municipality_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
+            (client_id, office_id, municipality_id, client_name[:200], _iso(_now())),
+        )
+        return _issue(tx, client_id), office_id, municipality_id
+
+
+def refresh(db: ServerDatabase, refresh_token: str) -> Tokens | None:
+    """Rotate: a valid refresh token gives new tokens; a reused one revokes the client."""
+    with db.transaction() as tx:
+        row = tx.one(
+            "SELECT t.client_id, t.expires_at, t.used_at, c.revoked_at FROM tokens t"
+            " JOIN clients c ON c.id = t.client_id WHERE t.token_hash = ? AND t.kind = 'refresh'",
+            (digest(refresh_token),),
+        )
+        if row is None or row[3] is not None or row[1] < _iso(_now()):
+            return None
+        client_id = row[0]
+        if row[2] is not None:
+            _revoke(tx, client_id)
+            return None
+        tx.execute(
+            "UPDATE tokens SET used_at = ? WHERE token_hash = ?", (_iso(_now()), digest(refresh_token))
+        )
+        tx.execute(
+            "UPDATE tokens SET expires_at = ? WHERE client_id = ? AND kind = 'access'",
+            (_iso(_now()), client_id),
+        )
+        return _issue(tx, client_id)
+    return None
+
+
+def rebind(db: ServerDatabase, who: Principal) -> Tokens:
+    """A client whose database went back in time continues under a new client id (same office)."""
+    with db.transaction() as tx:
+        client_id = uuid7()
+        tx.execute(
+            "INSERT INTO clients (id, office_id, municipality_id, name, created_at)"
+            " SELECT ?, office_id, municipality_id, name, ? FROM clients WHERE id = ?",
+            (client_id, _iso(_now()), who.client_id),
+        )
+        tx.execute("UPDATE clients SET replaced_by = ? WHERE id = ?", (client_id, who.client_id))
+        _revoke(tx, who.client_id)
+        return _issue(tx, client_id)
+
+
+def _revoke(tx: Tx, client_id: str) -> None:
+    tx.execute(
+        "UPDATE clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (_iso(_now()), client_id)
+    )
+    tx.execute("UPDATE tokens SET expires_at = ? WHERE client_id = ?", (_iso(_now()), client_id))
+
+
+def revoke_client(db: ServerDatabase, client_id: str) -> bool:
+    with db.transaction() as tx:
+        found = tx.one("SELECT 1 FROM clients WHERE id = ?", (client_id,)) is not None
+        if found:
+            _revoke(tx, client_id)
+        return found
+
+
+def authenticate(db: ServerDatabase, access_token: str) -> Principal | None:
+    """The client an access token belongs to, if it is valid and the client not revoked."""
+    with db.transaction() as tx:
+        row = tx.one(
+            "SELECT c.id, c.office_id, c.municipality_id FROM tokens t JOIN clients c ON c.id = t.client_id"
+            " WHERE t.token_hash = ? AND t.kind = 'access' AND t.expires_at > ? AND c.revoked_at IS NULL",
+            (digest(access_token), _iso(_now())),
+        )
+        if row is None:
+            return None
+        tx.execute("UPDATE clients SET last_seen_at = ? WHERE id = ?", (_iso(_now()), row[0]))
+    return Principal(row[0], row[1], row[2])
+
+
+def new_portal_credential(tx: Tx, municipality_id: str) -> str:
+    """The online portal's secret for one municipality's intake (shown once)."""
+    secret = "portal_" + secrets.token_urlsafe(32)
+    tx.execute(
+        "INSERT INTO portal_credentials (id, token_hash, municipality_id, created_at) VALUES (?, ?, ?, ?)",
+        (uuid7(), digest(secret), municipality_id, _iso(_now())),
+    )
+    return secret
+
+
+def portal_municipality(db: ServerDatabase, secret: str) -> str | None:
+    with db.transaction() as tx:
+        row = tx.one(
+            "SELECT municipality_id FROM portal_credentials WHERE token_hash = ? AND revoked_at IS NULL",
+            (digest(secret),),
+        )
+    return row[0] if row else None

@@ -1,0 +1,123 @@
+"""The wire format of the sync protocol, as pydantic models (they also make the OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_ID = Field(min_length=1, max_length=64)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnrolRequest(_Strict):
+    code: str = Field(min_length=1, max_length=64)
+    client_name: str = Field(default="", max_length=200)
+
+
+class RefreshRequest(_Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    client_id: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class EnrolResponse(TokenResponse):
+    office_id: str
+    municipality_id: str
+    scopes: list[str]
+    epoch: str
+
+
+class Hello(BaseModel):
+    protocol: int
+    min_client_schema: int
+    epoch: str
+    client_id: str
+    office_id: str
+    municipality_id: str
+    scopes: list[str]
+    last_seq: int
+    server_time: str
+
+
+class Mutation(_Strict):
+    seq: int = Field(ge=1, le=2**62)
+    mutation_id: str = _ID
+    name: str = Field(min_length=1, max_length=64)
+    scope: str = Field(default="", max_length=128)
+    args: dict[str, Any] = Field(default_factory=dict)
+    effects: list[dict[str, Any]] = Field(default_factory=list, max_length=10_000)
+    created_at: str = Field(default="", max_length=40)
+
+
+class PushRequest(_Strict):
+    mutations: list[Mutation] = Field(max_length=1000)
+
+
+class Outcome(BaseModel):
+    seq: int
+    mutation_id: str
+    outcome: Literal["applied", "conflict", "rejected"]
+    detail: str = ""
+
+
+class PushResponse(BaseModel):
+    results: list[Outcome]
+    expected_seq: int | None = None
+    stale_client: bool = False
+
+
+class PullRequest(_Strict):
+    scope: str = Field(min_length=1, max_length=128)
+    cursor: int = Field(default=0, ge=0, le=2**62)
+    epoch: str = Field(default="", max_length=64)
+    limit: int = Field(default=1000, ge=1, le=5000)
+
+
+class Change(BaseModel):
+    kind: str
+    id: str
+    version: int
+    deleted: bool
+    data: dict[str, Any] | None
+
+
+class PullResponse(BaseModel):
+    epoch: str
+    scope: str
+    changes: list[Change]
+    cursor: int
+    has_more: bool
+    reset_required: bool = False
+
+
+class UsageEvent(_Strict):
+    id: str = _ID
+    leika_id: str = Field(min_length=1, max_length=64)
+    session_id: str = Field(min_length=1, max_length=64)
+    occurred_at: str = Field(min_length=10, max_length=40)
+    kind: Literal["gestartet", "schritt", "abgebrochen", "abgeschickt", "bezahlt"]
+    step: int | None = Field(default=None, ge=0, le=1000)
+    payment_method: str | None = Field(default=None, max_length=40)
+
+
+class UsageEvents(_Strict):
+    events: list[UsageEvent] = Field(max_length=10_000)
+
+
+class Accepted(BaseModel):
+    accepted: int
+    already_known: int = 0
+    id: str | None = None
+
+
+class Problem(BaseModel):
+    detail: str

@@ -1,0 +1,104 @@
+"""The server's tables, for SQLite and PostgreSQL, created (idempotently) at start.
+
+- ``entities``: the latest state of every replicated row, with its scope and the scope version
+  of its last change (tombstones stay, so a pull never misses a delete).
+- ``scopes``: one version counter per scope; ``floor`` is the oldest cursor still served.
+- ``processed_mutations``: each client's mutations by sequence number with the stored outcome.
+- ``pool_devices`` / ``pool_bookings``: the pool's rules as relations, so PostgreSQL can make a
+  double booking impossible with an exclusion constraint.
+"""
+
+from __future__ import annotations
+
+from .db import APP_ROLE, Tx
+
+SCHEMA_VERSION = 1
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scopes (
+    scope TEXT PRIMARY KEY, version BIGINT NOT NULL DEFAULT 0, floor BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS entities (
+    kind TEXT NOT NULL, id TEXT NOT NULL, scope TEXT NOT NULL, data TEXT NOT NULL,
+    deleted BOOLEAN NOT NULL DEFAULT FALSE, version BIGINT NOT NULL, PRIMARY KEY (kind, id));
+CREATE INDEX IF NOT EXISTS entities_scope_version ON entities (scope, version);
+CREATE TABLE IF NOT EXISTS municipalities (
+    id TEXT PRIMARY KEY, ags TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS offices (
+    id TEXT PRIMARY KEY, municipality_id TEXT NOT NULL REFERENCES municipalities(id),
+    name TEXT NOT NULL, code TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code_hash TEXT PRIMARY KEY, office_id TEXT NOT NULL REFERENCES offices(id),
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
+CREATE TABLE IF NOT EXISTS clients (
+    id TEXT PRIMARY KEY, office_id TEXT NOT NULL REFERENCES offices(id),
+    municipality_id TEXT NOT NULL REFERENCES municipalities(id), name TEXT NOT NULL,
+    created_at TEXT NOT NULL, revoked_at TEXT, last_seen_at TEXT, last_seq BIGINT NOT NULL DEFAULT 0,
+    replaced_by TEXT);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,
+    expires_at TEXT NOT NULL, used_at TEXT);
+CREATE INDEX IF NOT EXISTS tokens_client ON tokens (client_id);
+CREATE TABLE IF NOT EXISTS portal_credentials (
+    id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+    municipality_id TEXT NOT NULL REFERENCES municipalities(id), created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS processed_mutations (
+    mutation_id TEXT PRIMARY KEY, client_id TEXT NOT NULL, seq BIGINT NOT NULL, name TEXT NOT NULL,
+    outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', processed_at TEXT NOT NULL,
+    UNIQUE (client_id, seq));
+CREATE TABLE IF NOT EXISTS pool_devices (
+    id TEXT PRIMARY KEY, inventory_number TEXT NOT NULL UNIQUE, home_municipality_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pool_bookings (
+    loan_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, start_date {date} NOT NULL, end_date {date} NOT NULL,
+    municipality_id TEXT NOT NULL, blocking BOOLEAN NOT NULL);
+CREATE INDEX IF NOT EXISTS pool_bookings_device ON pool_bookings (device_id, start_date);
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT NOT NULL, scope TEXT NOT NULL, size BIGINT NOT NULL, data {blob} NOT NULL,
+    created_at TEXT NOT NULL, PRIMARY KEY (scope, sha256));
+"""
+
+# Tables a tenant transaction reads and writes, each guarded by its scope column.
+_SCOPED_TABLES = {"entities": "scope", "blobs": "scope", "scopes": "scope"}
+_APP_TABLES = ("processed_mutations", "pool_devices", "pool_bookings", "clients", "meta")
+
+_POSTGRES_EXTRA = (
+    "CREATE EXTENSION IF NOT EXISTS btree_gist",
+    """DO $$ BEGIN
+        ALTER TABLE pool_bookings ADD CONSTRAINT pool_bookings_no_overlap EXCLUDE USING gist
+            (device_id WITH =, daterange(start_date, end_date, '[]') WITH &&) WHERE (blocking);
+    EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL; END $$""",
+    f"""DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+    EXCEPTION WHEN duplicate_object THEN NULL; END $$""",
+    f"GRANT {APP_ROLE} TO CURRENT_USER",
+)
+
+
+def create_schema(tx: Tx) -> None:
+    """Create what is missing; safe on every start."""
+    postgres = tx.dialect == "postgresql"
+    ddl = _TABLES.format(date="DATE" if postgres else "TEXT", blob="BYTEA" if postgres else "BLOB")
+    for statement in filter(str.strip, ddl.split(";")):
+        tx.execute(statement)
+    if postgres:
+        for statement in _POSTGRES_EXTRA:
+            tx.execute(statement)
+        _row_level_security(tx)
+
+
+def _row_level_security(tx: Tx) -> None:
+    """Enable and force RLS: the app role sees only rows of the scopes its transaction names."""
+    for table, column in _SCOPED_TABLES.items():
+        tx.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        tx.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        tx.execute(f"DROP POLICY IF EXISTS {table}_by_scope ON {table}")
+        tx.execute(
+            f"CREATE POLICY {table}_by_scope ON {table} TO {APP_ROLE} USING"
+            f" ({column} = ANY (string_to_array(current_setting('kommune.scopes', true), ',')))"
+        )
+        tx.execute(f"DROP POLICY IF EXISTS {table}_owner ON {table}")
+        # The owner (admin CLI, authentication, intake) works without a tenant.
+        tx.execute(f"CREATE POLICY {table}_owner ON {table} TO CURRENT_USER USING (true)")
+        tx.execute(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {APP_ROLE}")
+    for table in _APP_TABLES:
+        tx.execute(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {APP_ROLE}")

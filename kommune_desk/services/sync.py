@@ -1,0 +1,191 @@
+"""Sync use cases: enrol this workstation, run a round, tell the clerk how things stand.
+
+Enrolment exchanges an office's one-time code for tokens (kept in the OS keyring) and downloads
+the office's scopes as a snapshot. A fresh data folder becomes that office's workstation; the
+first workstation of a new municipality also brings the standard service catalogue and its
+first clerk (Administration).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.records import Clerk, Role
+from kommune_desk.domain.validation import ValidationError
+from kommune_desk.storage import reference, replica
+from kommune_desk.storage.database import Database
+from kommune_desk.storage.migrations import LATEST_VERSION
+from kommune_desk.storage.outbox import municipality_scope, pending_count
+from kommune_desk.sync import credentials
+from kommune_desk.sync.credentials import Credentials
+from kommune_desk.sync.engine import RoundReport, SyncEngine
+from kommune_desk.sync.errors import SyncError
+from kommune_desk.sync.transport import Transport
+
+from .changes import Actor, record_change
+from .setup import insert_standard_services
+from .workspace import LOCAL_OFFICE_KEY, current_os_login
+
+# Answered mutations are kept this long, to re-send them if the server is restored from a backup.
+OUTBOX_RETENTION_DAYS = 60
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    enrolled: bool
+    server_url: str | None
+    pending: int
+    last_success_at: str | None
+    last_error: str | None
+    open_conflicts: int
+
+
+def _store_id(conn) -> str:  # type: ignore[no-untyped-def]
+    store_id = replica.get_state(conn, "store_id")
+    if store_id is None:
+        store_id = uuid7()
+        replica.set_state(conn, "store_id", store_id)
+    return store_id
+
+
+def enrol(
+    db: Database, server_url: str, code: str, *, clerk_name: str = "", os_login: str | None = None
+) -> str:
+    """Enrol this data folder with the server's one-time ``code``; return the office id.
+
+    Raises SyncError (German) when the server refuses or cannot be reached; nothing is kept then.
+    """
+    login = current_os_login() if os_login is None else os_login
+    conn = db.reader()
+    try:
+        local_office = reference.get_setting(conn, LOCAL_OFFICE_KEY)
+        already = replica.get_state(conn, "client_id")
+    finally:
+        conn.close()
+    if already:
+        raise SyncError("Dieser Arbeitsplatz ist bereits eingerichtet. Ein neuer Code ist nicht nötig.")
+    transport = Transport(server_url, LATEST_VERSION)
+    try:
+        answer = transport.request(
+            "POST", "/v1/enrol", json={"code": code.strip(), "client_name": login[:200]}
+        )
+        if local_office and local_office != answer["office_id"]:
+            raise SyncError(
+                "Diese Datenbank gehört zu einer anderen Dienststelle als der Einrichtungscode. Bitte "
+                "richten Sie den Abgleich in einem leeren Datenordner ein oder fragen Sie die Administration."
+            )
+        with db.write() as conn:
+            store_id = _store_id(conn)
+            first = replica.first_unsent_seq(conn)
+            offset = (first - 1) if first is not None else replica.last_local_seq(conn)
+            for key, value in (
+                ("server_url", server_url.rstrip("/")), ("client_id", answer["client_id"]),
+                ("office_id", answer["office_id"]), ("seq_offset", str(offset)), ("epoch", answer["epoch"]),
+            ):  # fmt: skip
+                replica.set_state(conn, key, value)
+        credentials.save(
+            store_id,
+            Credentials(answer["client_id"], answer["access_token"], answer["refresh_token"],
+                        time.time() + answer["expires_in"]),
+        )  # fmt: skip
+        SyncEngine(db, transport, store_id).run_round()
+    finally:
+        transport.close()
+    _complete_setup(db, answer["office_id"], answer["municipality_id"], clerk_name, login)
+    return answer["office_id"]
+
+
+def _complete_setup(db: Database, office_id: str, municipality_id: str, clerk_name: str, login: str) -> None:
+    """Make the snapshot a workstation: the local office, and for a new municipality its service
+    catalogue and first clerk."""
+    at = utc_now_iso()
+    with db.write() as conn:
+        if reference.get_setting(conn, LOCAL_OFFICE_KEY) is None:
+            if reference.get_office(conn, office_id) is None:
+                raise SyncError(
+                    "Der Server hat die Dienststelle nicht geliefert. Bitte erneut synchronisieren."
+                )
+            reference.set_setting(conn, LOCAL_OFFICE_KEY, office_id)
+        if reference.list_services(conn, municipality_id):
+            has_services = True
+        else:
+            has_services = False
+            insert_standard_services(conn, municipality_id, at)
+        clerk_id = None
+        if not reference.list_clerks(conn, municipality_id):
+            if not clerk_name.strip():
+                raise ValidationError(["Bitte geben Sie den Namen der ersten Person an (Administration)."])
+            clerk_id = uuid7()
+            reference.insert_clerk(
+                conn,
+                Clerk(clerk_id, municipality_id, office_id, login, clerk_name.strip(), Role.ADMINISTRATION),
+                at,
+            )
+        if has_services and clerk_id is None:
+            return
+        record_change(
+            conn, Actor(clerk_id, municipality_id), at=at, mutation="complete_enrolment",
+            scope=municipality_scope(municipality_id), args={"office_id": office_id},
+            entity="office", entity_id=office_id, action="abgleich_eingerichtet",
+        )  # fmt: skip
+
+
+def engine_for(db: Database) -> SyncEngine:
+    """The sync engine of an enrolled data folder (the caller closes ``engine.transport``)."""
+    conn = db.reader()
+    try:
+        url = replica.get_state(conn, "server_url")
+        store_id = replica.get_state(conn, "store_id")
+    finally:
+        conn.close()
+    if not url or not store_id:
+        raise SyncError(
+            "Dieser Arbeitsplatz ist noch nicht für den Abgleich eingerichtet "
+            "(kommune-desk-cli enrol --server ADRESSE --code CODE)."
+        )
+    return SyncEngine(db, Transport(url, LATEST_VERSION), store_id)
+
+
+def sync_once(db: Database) -> RoundReport:
+    """One round (push, pull); a failure is recorded for the status bar and raised again."""
+    engine = engine_for(db)
+    try:
+        report = engine.run_round()
+    except SyncError as exc:
+        with db.write() as conn:
+            replica.set_state(conn, "last_error", str(exc))
+        raise
+    finally:
+        engine.transport.close()
+    _prune(db)
+    return report
+
+
+def _prune(db: Database) -> None:
+    import datetime as dt
+
+    cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=OUTBOX_RETENTION_DAYS)).isoformat()
+    with db.write() as conn:
+        replica.prune_outbox(conn, cutoff)
+
+
+def sync_status(db: Database) -> SyncStatus:
+    conn = db.reader()
+    try:
+        return SyncStatus(
+            enrolled=replica.get_state(conn, "client_id") is not None,
+            server_url=replica.get_state(conn, "server_url"),
+            pending=pending_count(conn),
+            last_success_at=replica.get_state(conn, "last_success_at"),
+            last_error=replica.get_state(conn, "last_error"),
+            open_conflicts=conn.execute(
+                "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL"
+            ).fetchone()[0],
+        )
+    finally:
+        conn.close()

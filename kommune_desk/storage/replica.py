@@ -1,0 +1,201 @@
+"""The client's side of the sync in SQL: outbox batches and outcomes, cursors, pulled pages.
+
+Pulled rows are the server's truth. They are written with change capture off (they are not
+new local work) and, because a page may name a parent that only arrives in a later page or
+lives in a scope this office does not read (a partner town), with foreign keys off on the
+writer connection. After a page, the effects of mutations still waiting in the outbox are laid
+over the rows they touch again, so the clerk keeps seeing the own unsent work.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from kommune_desk.domain.replication import Kind, kind_named
+
+from .capture import capture_suppressed
+
+SYNC_SETTINGS = (
+    "server_url",
+    "client_id",
+    "epoch",
+    "seq_offset",
+    "office_id",
+    "last_success_at",
+    "last_error",
+)
+
+
+def get_state(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (f"sync.{key}",)).fetchone()
+    return row[0] if row else None
+
+
+def set_state(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    if value is None:
+        conn.execute("DELETE FROM settings WHERE key = ?", (f"sync.{key}",))
+    else:
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"sync.{key}", value),
+        )
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+
+def outbox_batch(conn: sqlite3.Connection, after_seq: int, limit: int) -> list[dict[str, Any]]:
+    """Outbox rows with a local sequence above ``after_seq`` (sent or not), oldest first."""
+    rows = conn.execute(
+        "SELECT seq, mutation_id, name, scope, args, effects, created_at FROM outbox WHERE seq > ?"
+        " ORDER BY seq LIMIT ?",
+        (after_seq, limit),
+    ).fetchall()
+    return [
+        {"local_seq": r[0], "mutation_id": r[1], "name": r[2], "scope": r[3], "args": json.loads(r[4]),
+         "effects": json.loads(r[5]), "created_at": r[6]}
+        for r in rows
+    ]  # fmt: skip
+
+
+def first_unsent_seq(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT min(seq) FROM outbox WHERE pushed_at IS NULL").fetchone()
+    return row[0]
+
+
+def last_local_seq(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+
+
+def record_outcomes(conn: sqlite3.Connection, outcomes: Iterable[tuple[str, str, str, str]]) -> None:
+    """Mark mutations as answered: (mutation_id, outcome, detail, at)."""
+    conn.executemany(
+        "UPDATE outbox SET pushed_at = ?, outcome = ?, outcome_detail = ? WHERE mutation_id = ?",
+        ((at, outcome, detail, mutation_id) for mutation_id, outcome, detail, at in outcomes),
+    )
+
+
+def pending_effects(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT effects FROM outbox WHERE pushed_at IS NULL ORDER BY seq").fetchall()
+    return [effect for (effects,) in rows for effect in json.loads(effects)]
+
+
+def prune_outbox(conn: sqlite3.Connection, answered_before: str) -> int:
+    """Forget answered mutations older than the retention (they are kept to re-send after a
+    server restore)."""
+    return conn.execute(
+        "DELETE FROM outbox WHERE pushed_at IS NOT NULL AND pushed_at < ?", (answered_before,)
+    ).rowcount
+
+
+# --- cursors --------------------------------------------------------------------------------
+
+
+def cursors(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT scope, version FROM sync_cursors").fetchall())
+
+
+def set_cursor(conn: sqlite3.Connection, scope: str, version: int) -> None:
+    conn.execute(
+        "INSERT INTO sync_cursors (scope, version) VALUES (?, ?)"
+        " ON CONFLICT (scope) DO UPDATE SET version = excluded.version",
+        (scope, version),
+    )
+
+
+def reset_cursors(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM sync_cursors")
+
+
+# --- applying pulled rows -------------------------------------------------------------------
+
+
+class _Tables:
+    """Column lists of the local tables, read once per connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._columns: dict[str, tuple[str, ...]] = {}
+
+    def columns(self, table: str) -> tuple[str, ...]:
+        if table not in self._columns:
+            self._columns[table] = tuple(r[1] for r in self._conn.execute(f"PRAGMA table_info({table})"))
+        return self._columns[table]
+
+
+def _upsert_sql(kind: Kind, columns: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    marks = ", ".join("?" * len(columns))
+    insert = f"INSERT INTO {kind.name} ({names}) VALUES ({marks})"
+    mutable = [c for c in columns if c != "id" and c not in kind.immutable]
+    if kind.insert_only or not mutable:
+        return f"{insert} ON CONFLICT (id) DO NOTHING"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in mutable)
+    return f"{insert} ON CONFLICT (id) DO UPDATE SET {updates}"
+
+
+def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> None:
+    """Write pulled changes (in the caller's transaction); unknown kinds and columns are skipped,
+    so an older client keeps working with a newer server."""
+    tables = _Tables(conn)
+    with capture_suppressed(conn):
+        batch_sql: str | None = None
+        batch: list[tuple[Any, ...]] = []
+        for change in changes:
+            kind = kind_named(change.get("kind"))
+            if kind is None:
+                continue
+            if change.get("deleted"):
+                _flush(conn, batch_sql, batch)
+                batch_sql, batch = None, []
+                _delete_local(conn, kind, str(change["id"]))
+                continue
+            data = change["data"]
+            columns = tuple(c for c in tables.columns(kind.name) if c in data)
+            sql = _upsert_sql(kind, columns)
+            if sql != batch_sql:
+                _flush(conn, batch_sql, batch)
+                batch_sql, batch = sql, []
+            batch.append(tuple(data[c] for c in columns))
+        _flush(conn, batch_sql, batch)
+        touched = {(c.get("kind"), c.get("id")) for c in changes}
+        _replay_pending(conn, tables, touched)
+
+
+def _flush(conn: sqlite3.Connection, sql: str | None, rows: list[tuple[Any, ...]]) -> None:
+    if sql and rows:
+        conn.executemany(sql, rows)
+
+
+def _delete_local(conn: sqlite3.Connection, kind: Kind, row_id: str) -> None:
+    if kind.insert_only or kind.immutable:
+        return  # archived notices and template versions are never deleted, not even by the server
+    conn.execute(f"DELETE FROM {kind.name} WHERE id = ?", (row_id,))
+
+
+def _replay_pending(conn: sqlite3.Connection, tables: _Tables, touched: set[tuple[Any, Any]]) -> None:
+    """Lay the outbox's unsent effects over the rows this page overwrote."""
+    for effect in pending_effects(conn):
+        if (effect.get("kind"), effect.get("id")) not in touched:
+            continue
+        kind = kind_named(effect.get("kind"))
+        if kind is None:
+            continue
+        if effect["op"] == "delete":
+            _delete_local(conn, kind, effect["id"])
+            continue
+        values = effect["set"] if effect["op"] == "insert" else {"id": effect["id"], **effect["set"]}
+        columns = tuple(c for c in tables.columns(kind.name) if c in values)
+        if effect["op"] == "insert":
+            conn.execute(_upsert_sql(kind, columns), tuple(values[c] for c in columns))
+        else:
+            assignments = ", ".join(f"{c} = ?" for c in columns if c != "id")
+            if assignments:
+                conn.execute(
+                    f"UPDATE {kind.name} SET {assignments} WHERE id = ?",
+                    (*(values[c] for c in columns if c != "id"), effect["id"]),
+                )

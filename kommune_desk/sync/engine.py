@@ -1,0 +1,197 @@
+"""One sync round: handshake, push the outbox, pull every scope.
+
+- Handshake (``/v1/hello``): a changed server epoch (the server was restored) resets the cursors
+  and makes the client re-send what the server no longer has; a server that knows more of this
+  client than its database does means the database was restored: the client continues under a
+  new client id (``/v1/rebind``).
+- Push: outbox rows in sequence order, in batches; the server's stored outcomes are written back;
+  a gap is answered by re-sending from the sequence number the server expects.
+- Pull: pages per scope, each applied with its cursor in one transaction.
+A failure leaves everything as it was committed so far; the next round goes on from there.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.storage import replica
+from kommune_desk.storage.database import Database
+
+from . import credentials, failpoints
+from .credentials import Credentials
+from .errors import NotAuthorisedError, SyncError
+from .transport import Transport
+
+PUSH_BATCH = 200
+PULL_PAGE = 2000
+
+
+@dataclass
+class RoundReport:
+    pushed: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    rebuilt: bool = False
+    rebound: bool = False
+    pending: int = 0
+    scopes: list[str] = field(default_factory=list)
+
+
+class SyncEngine:
+    """Sync of one local database with its server (both given); one round at a time."""
+
+    def __init__(self, db: Database, transport: Transport, store_id: str) -> None:
+        self.db = db
+        self.transport = transport
+        self.store_id = store_id
+
+    # --- authentication ------------------------------------------------------------------
+
+    def _credentials(self) -> Credentials:
+        creds = credentials.load(self.store_id)
+        if creds is None:
+            raise NotAuthorisedError("Dieser Arbeitsplatz ist noch nicht für den Abgleich eingerichtet.")
+        if creds.access_expires_at - 60 < time.time():
+            creds = self._refresh(creds)
+        return creds
+
+    def _refresh(self, creds: Credentials) -> Credentials:
+        answer = self.transport.request("POST", "/v1/token", json={"refresh_token": creds.refresh_token})
+        fresh = Credentials(
+            answer["client_id"],
+            answer["access_token"],
+            answer["refresh_token"],
+            time.time() + answer["expires_in"],
+        )
+        credentials.save(self.store_id, fresh)
+        return fresh
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        creds = self._credentials()
+        try:
+            return self.transport.request(method, path, token=creds.access_token, json=json)
+        except NotAuthorisedError:
+            # The access token may have been revoked early (rotation elsewhere): refresh once.
+            creds = self._refresh(creds)
+            return self.transport.request(method, path, token=creds.access_token, json=json)
+
+    # --- the round ------------------------------------------------------------------------
+
+    def run_round(self) -> RoundReport:
+        report = RoundReport()
+        hello = self._call("GET", "/v1/hello")
+        report.scopes = list(hello["scopes"])
+        server_last = self._handshake(hello, report)
+        self._push(server_last, report)
+        for scope in hello["scopes"]:
+            self._pull_scope(scope, hello["epoch"], report)
+        with self.db.write() as conn:
+            replica.set_state(conn, "last_success_at", utc_now_iso())
+            replica.set_state(conn, "last_error", None)
+            report.pending = conn.execute("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetchone()[0]
+        return report
+
+    def _handshake(self, hello: dict[str, Any], report: RoundReport) -> int:
+        """Settle epoch and identity; return the last sequence number the server has of us."""
+        with self.db.write() as conn:
+            known_epoch = replica.get_state(conn, "epoch")
+            if known_epoch and known_epoch != hello["epoch"]:
+                replica.reset_cursors(conn)  # rebuild from a snapshot; the outbox is kept
+                report.rebuilt = True
+            replica.set_state(conn, "epoch", hello["epoch"])
+            offset = int(replica.get_state(conn, "seq_offset") or 0)
+            last_sent = replica.last_local_seq(conn) - offset
+        if hello["last_seq"] > last_sent:
+            # The server has seen later mutations of ours than this database holds: restored copy.
+            self._rebind(report)
+            return 0
+        return int(hello["last_seq"])
+
+    def _rebind(self, report: RoundReport) -> None:
+        creds = self._credentials()
+        answer = self.transport.request("POST", "/v1/rebind", token=creds.access_token)
+        credentials.save(
+            self.store_id,
+            Credentials(answer["client_id"], answer["access_token"], answer["refresh_token"],
+                        time.time() + answer["expires_in"]),
+        )  # fmt: skip
+        with self.db.write() as conn:
+            first = replica.first_unsent_seq(conn)
+            offset = (first - 1) if first is not None else replica.last_local_seq(conn)
+            replica.set_state(conn, "seq_offset", str(offset))
+            replica.set_state(conn, "client_id", answer["client_id"])
+        report.rebound = True
+
+    def _push(self, server_last: int, report: RoundReport) -> None:
+        next_seq = server_last + 1
+        rebound_once = False
+        while True:
+            with self.db.write() as conn:
+                offset = int(replica.get_state(conn, "seq_offset") or 0)
+                batch = replica.outbox_batch(conn, next_seq + offset - 1, PUSH_BATCH)
+            if not batch:
+                return
+            if batch[0]["local_seq"] != next_seq + offset:
+                # The rows the server lacks were pruned long ago: continue under a new identity.
+                if rebound_once:
+                    raise SyncError("Der Abgleich konnte die Reihenfolge der Änderungen nicht herstellen.")
+                self._rebind(report)
+                rebound_once, next_seq = True, 1
+                continue
+            mutations = [
+                {k: row[k] for k in ("mutation_id", "name", "scope", "args", "effects", "created_at")}
+                | {"seq": row["local_seq"] - offset}
+                for row in batch
+            ]
+            failpoints.reach("push:before-send")
+            answer = self._call("POST", "/v1/push", {"mutations": mutations})
+            failpoints.reach("push:after-send")
+            if answer["stale_client"]:
+                if rebound_once:
+                    raise SyncError("Der Abgleich konnte die Reihenfolge der Änderungen nicht herstellen.")
+                self._rebind(report)
+                rebound_once, next_seq = True, 1
+                continue
+            at = utc_now_iso()
+            results = answer["results"]
+            with self.db.write() as conn:
+                replica.record_outcomes(
+                    conn, [(r["mutation_id"], r["outcome"], r["detail"], at) for r in results]
+                )
+            report.pushed += len(results)
+            report.conflicts += sum(1 for r in results if r["outcome"] != "applied")
+            if answer["expected_seq"] is not None:
+                next_seq = int(answer["expected_seq"])
+            elif results:
+                next_seq = results[-1]["seq"] + 1
+            else:
+                return
+
+    def _pull_scope(self, scope: str, epoch: str, report: RoundReport) -> None:
+        while True:
+            conn = self.db.reader()
+            try:
+                cursor = replica.cursors(conn).get(scope, 0)
+            finally:
+                conn.close()
+            page = self._call(
+                "POST", "/v1/pull", {"scope": scope, "cursor": cursor, "epoch": epoch, "limit": PULL_PAGE}
+            )
+            if page["reset_required"]:
+                if cursor == 0:
+                    raise SyncError("Der Abgleichsserver verlangt einen Neuaufbau, liefert aber keine Daten.")
+                with self.db.write() as conn:
+                    replica.set_cursor(conn, scope, 0)
+                report.rebuilt = True
+                continue
+            failpoints.reach("pull:before-apply")
+            with self.db.replica_write() as conn:
+                replica.apply_changes(conn, page["changes"])
+                replica.set_cursor(conn, scope, page["cursor"])
+                failpoints.reach("pull:inside-apply")
+            report.pulled += len(page["changes"])
+            if not page["has_more"]:
+                return

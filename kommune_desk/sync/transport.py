@@ -1,0 +1,94 @@
+"""HTTP to the sync server (httpx): system proxy and the system's certificate store (truststore),
+timeouts, and every failure turned into a German SyncError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import NotAuthorisedError, OfflineError, ServerBusyError, SyncError, UpdateRequiredError
+
+TIMEOUT_S = 30.0
+_OFFLINE = "Der Abgleichsserver ist nicht erreichbar. Ihre Änderungen bleiben gespeichert."
+_BUSY = "Der Abgleichsserver ist gerade überlastet oder gestört. Es wird später erneut versucht."
+
+
+class Transport:
+    """One HTTP client to one server; ``schema`` is the local database schema (handshake)."""
+
+    def __init__(self, base_url: str, schema: int, *, timeout: float = TIMEOUT_S) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        verify: Any = True
+        if self.base_url.startswith("https://"):
+            import ssl
+
+            import truststore
+
+            verify = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        # trust_env: the system proxy settings (HTTPS_PROXY, Windows: the IE/WinINet proxy via env).
+        self._client = httpx.Client(
+            base_url=self.base_url, timeout=timeout, verify=verify, trust_env=True,
+            headers={"X-KommuneDesk-Schema": str(schema), "User-Agent": "KommuneDesk"},
+        )  # fmt: skip
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+    ) -> Any:
+        """Send one request; return the decoded JSON (or bytes for files), raise SyncError otherwise."""
+        import httpx
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = self._client.request(method, path, json=json, content=content, headers=headers)
+        except (httpx.TransportError, OSError) as exc:
+            raise OfflineError(_OFFLINE) from exc
+        return _answer(response)
+
+    def probe(self) -> bool:
+        """Is the server reachable right now? (cheap, no authentication)"""
+        try:
+            self.request("GET", "/healthz")
+        except SyncError:
+            return False
+        return True
+
+
+def _answer(response: Any) -> Any:
+    status = response.status_code
+    if 200 <= status < 300:
+        if status == 204:
+            return None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+    detail = _detail(response)
+    if status == 401:
+        raise NotAuthorisedError(detail or "Die Anmeldung dieses Arbeitsplatzes ist ungültig.")
+    if status == 426:
+        raise UpdateRequiredError(detail or "Bitte installieren Sie die aktuelle KommuneDesk-Version.")
+    if status == 429 or status >= 500:
+        raise ServerBusyError(detail if status == 429 and detail else _BUSY, _retry_after(response))
+    raise SyncError(detail or f"Der Abgleichsserver hat die Anfrage abgelehnt (HTTP {status}).")
+
+
+def _detail(response: Any) -> str:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        return ""
+    return detail if isinstance(detail, str) else ""
+
+
+def _retry_after(response: Any) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
