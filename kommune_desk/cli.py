@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from . import __version__
 from .cli_args import GermanArgumentParser, folder, iso_date, non_negative, whole_number
 from .cli_notice import add_notice_parser
+from .cli_sync import add_sync_parsers
 from .domain.formatting import count_noun, format_count, format_decimal
 from .domain.records import Role
 from .locations import resolve_data_dir
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--json", action="store_true", help="Ausgabe als JSON")
     add_notice_parser(commands, _add_command, _notice)
+    add_sync_parsers(commands, _add_command)
     return parser
 
 
@@ -151,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = resolve_data_dir(args.data_dir)
     from .domain.validation import ValidationError
     from .storage.errors import StorageError
+    from .sync.errors import SyncError
 
     try:
         return int(args.handler(args, data_dir))
@@ -160,8 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         log.info("command %s refused: invalid input", args.command)
         print("\n".join(exc.messages), file=sys.stderr)
-    except _CliError as exc:
-        log.info("command %s refused", args.command)
+    except (_CliError, SyncError) as exc:
+        log.info("command %s refused: %s", args.command, type(exc).__name__)
         print(exc, file=sys.stderr)
     except KeyboardInterrupt:
         print("Abgebrochen. Es wurde nichts gespeichert.", file=sys.stderr)

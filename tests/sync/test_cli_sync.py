@@ -1,0 +1,93 @@
+"""The admin and the workstation CLIs against a real server process on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.sync.server_process import ServerProcess, server_cli
+
+
+def _client(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kommune_desk.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_admin_enrols_an_office_and_the_workstation_syncs(tmp_path: Path) -> None:
+    server_dir = tmp_path / "server"
+    server_cli(server_dir, "admin", "municipality", "--ags", "06433009", "--name", "Gemeinde Nauheim")
+    office_id = server_cli(
+        server_dir,
+        "admin",
+        "office",
+        "--municipality",
+        "06433009",
+        "--name",
+        "Rathaus Nauheim",
+        "--code",
+        "NAU",
+    )
+    code = server_cli(server_dir, "admin", "enrolment-code", "--office", office_id)
+    assert len(code) == 23 and code.count("-") == 3
+    server = ServerProcess(server_dir).start()
+    try:
+        enrolled = _client(
+            tmp_path / "ws", "enrol", "--server", server.url, "--code", code, "--name", "Anna Admin"
+        )
+        assert enrolled.returncode == 0, enrolled.stderr
+        assert "Arbeitsplatz eingerichtet" in enrolled.stdout
+
+        again = _client(tmp_path / "ws2", "enrol", "--server", server.url, "--code", code)
+        assert again.returncode == 1
+        assert "ungültig, abgelaufen oder wurde schon verwendet" in again.stderr
+
+        synced = _client(tmp_path / "ws", "sync", "--json")
+        assert synced.returncode == 0, synced.stderr
+        report = json.loads(synced.stdout)
+        assert report["pending"] == 0 and report["conflicts"] == 0
+
+        clients = json.loads(server_cli(server_dir, "admin", "clients", "--json"))
+        assert len(clients) == 1 and clients[0]["revoked_at"] is None
+        server_cli(server_dir, "admin", "revoke", clients[0]["id"])
+        refused = _client(tmp_path / "ws", "sync")
+        assert refused.returncode == 1
+        assert "Anmeldung" in refused.stderr and "Traceback" not in refused.stderr
+    finally:
+        server.stop()
+    # No token and no name in the server's log.
+    log = server.log.read_text()
+    assert "Bearer" not in log and "Anna" not in log and code not in log
+
+
+def test_sync_while_the_server_is_down_says_so_in_german_and_keeps_everything(tmp_path: Path) -> None:
+    server_dir = tmp_path / "server"
+    server_cli(server_dir, "admin", "municipality", "--ags", "06433009", "--name", "Gemeinde Nauheim")
+    office_id = server_cli(
+        server_dir,
+        "admin",
+        "office",
+        "--municipality",
+        "06433009",
+        "--name",
+        "Rathaus Nauheim",
+        "--code",
+        "NAU",
+    )
+    code = server_cli(server_dir, "admin", "enrolment-code", "--office", office_id)
+    server = ServerProcess(server_dir).start()
+    try:
+        assert (
+            _client(
+                tmp_path / "ws", "enrol", "--server", server.url, "--code", code, "--name", "A B"
+            ).returncode
+            == 0
+        )
+    finally:
+        server.stop()
+    offline = _client(tmp_path / "ws", "sync")
+    assert offline.returncode == 1
+    assert "nicht erreichbar" in offline.stderr and "Traceback" not in offline.stderr
