@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -40,10 +42,34 @@ from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
 DROP_FOLDER_KEY = "eingang/ablageordner"
 if TYPE_CHECKING:
     from .new_application_dialog import NewApplicationDialog
+    from .pool_page import PoolPage
 
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
 _MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "S&ynchronisation")  # unique Alt keys
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
+POOL_SECTION = 1
+
+
+class LazySection(QWidget):
+    """Holds a page that is built the first time the section is shown: its module, widgets and
+    data stay out of start-up."""
+
+    def __init__(self, build: Callable[[], QWidget]) -> None:
+        super().__init__()
+        self._build = build
+        self.page: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def ensure_built(self) -> QWidget:
+        if self.page is None:
+            self.page = self._build()
+            self.layout().addWidget(self.page)
+        return self.page
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.ensure_built()
+        super().showEvent(event)
 
 
 class MainWindow(QMainWindow):
@@ -77,12 +103,16 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(QSize(22, 22))
         self.navigation.setAccessibleName("Bereiche")
         self.pages = QStackedWidget()
+        self._pool_page: PoolPage | None = None
+        self.pool_section = LazySection(self._build_pool_page)
         for index, name in enumerate(SECTIONS):
             item = QListWidgetItem(QIcon(icon_path(_ICONS[index])), name)
             item.setSizeHint(QSize(170, 40))
             self.navigation.addItem(item)
             if index == 0:
                 page = self.inbox_page or NoAccessPage(workspace.os_login)
+            elif index == POOL_SECTION:
+                page = self.pool_section
             else:
                 page = PlaceholderPage(name, SECTIONS_TO_COME[name])
             self.pages.addWidget(page)
@@ -106,6 +136,24 @@ class MainWindow(QMainWindow):
 
     def current_section(self) -> str:
         return SECTIONS[self.pages.currentIndex()]
+
+    def pool_page(self) -> PoolPage:
+        """The Geräteverleih page, built now if the clerk has not opened it yet."""
+        self.pool_section.ensure_built()
+        assert self._pool_page is not None
+        return self._pool_page
+
+    def _build_pool_page(self) -> QWidget:
+        from .pool_page import PoolPage
+
+        self._pool_page = PoolPage(self.workspace)
+        return self._pool_page
+
+    def refresh(self) -> None:
+        """F5: read the Posteingang again, and the device list if it was opened."""
+        self.inbox_model.reload()
+        if self._pool_page is not None:
+            self._pool_page.refresh()
 
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -154,7 +202,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         refresh = QAction("&Aktualisieren", self)
         refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        refresh.triggered.connect(self.inbox_model.reload)
+        refresh.triggered.connect(self.refresh)
         view_menu.addAction(refresh)
 
         help_menu = self.menuBar().addMenu("&Hilfe")

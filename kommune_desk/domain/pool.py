@@ -1,0 +1,146 @@
+"""The shared equipment pool (Geräteverleih): when a device is free, and what a period may be.
+
+Pure and shared: the client checks a booking against the loans it knows; the server, the one
+arbiter, calls ``overlapping`` and ``booking_refusal`` with the same signatures on every push.
+Periods are whole days, both ends included: a loan 01.–05. and one 05.–08. share the 5th.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .formatting import format_date
+from .validation import ValidationError
+
+# A cancelled (storniert) or returned (zurueckgegeben) loan blocks nothing.
+BLOCKING_STATUSES = frozenset({"reserviert", "ausgegeben"})
+MAX_LOAN_DAYS = 90
+# The one pool of the Kreis Groß-Gerau and its towns (the demo uses the same name).
+POOL_NAME = "kreis-gross-gerau"
+
+DEVICE_STATUS_LABELS = {"verfuegbar": "verfügbar", "wartung": "in Wartung", "ausgemustert": "ausgemustert"}
+LOAN_STATUS_LABELS = {
+    "reserviert": "reserviert",
+    "ausgegeben": "ausgegeben",
+    "zurueckgegeben": "zurückgegeben",
+    "storniert": "storniert",
+}
+
+
+class PoolError(ValidationError):
+    """A booking or device change that is not possible; the message says why, in German."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A loan as the overlap rule sees it; ``start`` and ``end`` are inclusive days."""
+
+    loan_id: str
+    device_id: str
+    start: dt.date
+    end: dt.date
+    status: str
+    municipality_id: str
+
+
+def overlapping(candidate: Booking, others: Iterable[Booking]) -> list[Booking]:
+    """The blocking bookings of the candidate's device whose days meet the candidate's, by start.
+
+    The candidate's own loan is skipped (a changed loan does not clash with its old self); a
+    candidate that blocks nothing itself (storniert) clashes with nothing.
+    """
+    if candidate.status not in BLOCKING_STATUSES:
+        return []
+    clashes = [
+        other
+        for other in others
+        if other.loan_id != candidate.loan_id
+        and other.device_id == candidate.device_id
+        and other.status in BLOCKING_STATUSES
+        and other.start <= candidate.end
+        and candidate.start <= other.end
+    ]
+    return sorted(clashes, key=lambda b: (b.start, b.end, b.loan_id))
+
+
+def period_problem(start: dt.date, end: dt.date, today: dt.date) -> str | None:
+    """Why ``start``–``end`` cannot be booked on ``today``, in German, or None."""
+    if end < start:
+        return (
+            f"Das Ende der Ausleihe ({format_date(end)}) liegt vor ihrem Beginn ({format_date(start)}). "
+            "Bitte prüfen Sie den Zeitraum."
+        )
+    if start < today:
+        return (
+            f"Der Beginn der Ausleihe ({format_date(start)}) liegt in der Vergangenheit. "
+            f"Reservieren können Sie ab heute, dem {format_date(today)}."
+        )
+    days = loan_days(start, end)
+    if days > MAX_LOAN_DAYS:
+        return (
+            f"Eine Ausleihe dauert höchstens {MAX_LOAN_DAYS} Tage; gewählt sind {days} Tage. "
+            "Bitte wählen Sie einen kürzeren Zeitraum."
+        )
+    return None
+
+
+def booking_refusal(candidate: Booking, others: Iterable[Booking]) -> str | None:
+    """Why the candidate clashes, naming the taken period(s) in German, or None if it is free."""
+    clashes = overlapping(candidate, others)
+    if not clashes:
+        return None
+    periods = [f"vom {format_date(b.start)} bis {format_date(b.end)}" for b in clashes]
+    listed = periods[0] if len(periods) == 1 else ", ".join(periods[:-1]) + " und " + periods[-1]
+    return f"Das Gerät ist {listed} bereits reserviert."
+
+
+def device_problems(inventory_number: str, name: str, category: str) -> list[str]:
+    """What is missing in a new device's entry, one German sentence per field."""
+    problems = []
+    if not inventory_number.strip():
+        problems.append("Bitte geben Sie die Inventarnummer an, z.\u00a0B. KGG-KS-025.")
+    if not name.strip():
+        problems.append("Bitte geben Sie die Bezeichnung des Geräts an.")
+    if not category.strip():
+        problems.append("Bitte geben Sie die Kategorie an, z.\u00a0B. Wärmebildkamera.")
+    return problems
+
+
+def cancel_refusal(loan: Booking, municipality_id: str) -> str | None:
+    """Why the town ``municipality_id`` may not cancel ``loan``, or None (a no-op if storniert)."""
+    if loan.municipality_id != municipality_id:
+        return "Diese Reservierung hat eine andere Gemeinde angelegt; nur sie kann sie stornieren."
+    if loan.status == "ausgegeben":
+        return "Das Gerät ist bereits ausgegeben; es wird zurückgenommen, nicht storniert."
+    if loan.status == "zurueckgegeben":
+        return "Eine abgeschlossene Ausleihe kann nicht mehr storniert werden."
+    return None
+
+
+def device_state(status: str, lent_until: dt.date | None, today: dt.date) -> str:
+    """What the device list says about a device: its state, and until when it is out."""
+    label = DEVICE_STATUS_LABELS.get(status, status)
+    if lent_until is None:
+        return label
+    if lent_until < today:
+        out = f"überfällig seit {format_date(lent_until + dt.timedelta(days=1))}"
+    else:
+        out = f"ausgeliehen bis {format_date(lent_until)}"
+    return out if status == "verfuegbar" else f"{label}, {out}"
+
+
+def loan_days(start: dt.date, end: dt.date) -> int:
+    """How many days a loan covers, both ends included."""
+    return (end - start).days + 1
+
+
+def period_text(start: dt.date, end: dt.date) -> str:
+    """``03.12.–10.12.2026``; with both years when the period spans the new year."""
+    if start.year == end.year:
+        return f"{start.day:02d}.{start.month:02d}.–{format_date(end)}"
+    return f"{format_date(start)}–{format_date(end)}"
