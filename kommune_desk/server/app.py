@@ -118,13 +118,13 @@ def create_app(db: ServerDatabase, *, token_rate: tuple[int, float] = (20, 60.0)
         enrolled = auth.enrol(db, body.code, body.client_name)
         if enrolled is None:
             raise HTTPException(401, auth.INVALID_CODE)
-        tokens, office_id, municipality_id = enrolled
+        tokens, office_id, municipality_id, workstation = enrolled
         with db.transaction() as tx:
             epoch = exchange.epoch(tx)
         who = Principal(tokens.client_id, office_id, municipality_id)
         return EnrolResponse(
             **tokens.__dict__, office_id=office_id, municipality_id=municipality_id,
-            scopes=list(who.scopes), epoch=epoch,
+            scopes=list(who.scopes), epoch=epoch, workstation=workstation,
         )  # fmt: skip
 
     @app.post("/v1/token", response_model=TokenResponse, dependencies=[Depends(limit_token_requests)])

@@ -52,6 +52,10 @@ class Principal:
 class RefusalError(Exception):
     """A mutation the domain refuses: processed as ``conflict`` (or ``rejected`` if malformed)."""
 
+    # A refusal that needs no decision (the same portal submission taken over twice) is filed
+    # as already resolved, so the Konflikte inbox holds only what a clerk must decide.
+    auto_resolution: str | None = None
+
     def __init__(self, outcome: str, reason: str, kind: str = "", entity_id: str = "", theirs: Any = None):
         super().__init__(reason)
         self.outcome, self.reason, self.kind, self.entity_id, self.theirs = (
@@ -101,7 +105,7 @@ def _apply_effect(tx: Tx, who: Principal, effect: Any) -> None:
     if kind.public_columns:
         data = {k: v for k, v in data.items() if k in kind.public_columns}
     scope = kind.scope_of(data)
-    _pool_rules(tx, kind, data)
+    _shared_rules(tx, kind, data)
     entities.store(tx, kind.name, entity_id, scope, data)
 
 
@@ -138,11 +142,14 @@ def _update(
         if current.data.get(column) != base.get(column) and current.data.get(column) != new
     ]  # fmt: skip
     if clashing:
-        raise RefusalError(
+        refusal = RefusalError(
             CONFLICT,
             "Ein anderer Arbeitsplatz hat dieselben Angaben inzwischen anders geändert.",
             kind.name, current.id, [current.data],
         )  # fmt: skip
+        if kind.name == "portal_submissions":
+            refusal.auto_resolution = "doppelt_uebernommen"  # another office took it over first
+        raise refusal
     merged = {**current.data, **values}
     return None if merged == current.data else merged
 
@@ -165,11 +172,35 @@ def _may_change_pool_row(tx: Tx, kind: Kind, who: Principal, row: dict[str, Any]
     return device is not None and device.data.get("home_municipality_id") == who.municipality_id
 
 
-def _pool_rules(tx: Tx, kind: Kind, row: dict[str, Any]) -> None:
-    if kind.name == "devices":
+def _shared_rules(tx: Tx, kind: Kind, row: dict[str, Any]) -> None:
+    """Rules across rows that one office alone cannot keep."""
+    if kind.name == "applications" and row.get("submission_id"):
+        _claim_submission(tx, row)
+    elif kind.name == "devices":
         _claim_inventory_number(tx, row)
     elif kind.name == "loans":
         _check_booking(tx, row)
+
+
+def _claim_submission(tx: Tx, application: dict[str, Any]) -> None:
+    """A portal submission becomes one application, however many offices take it over."""
+    holder = tx.one(
+        "SELECT application_id FROM submission_claims WHERE municipality_id = ? AND submission_id = ?",
+        (application["municipality_id"], application["submission_id"]),
+    )
+    if holder is not None and holder[0] != application["id"]:
+        other = entities.load(tx, "applications", holder[0])
+        refusal = RefusalError(
+            CONFLICT, "Diese Einreichung hat ein anderer Arbeitsplatz bereits als Antrag übernommen.",
+            "applications", application["id"], [other.data] if other else [],
+        )  # fmt: skip
+        refusal.auto_resolution = "doppelt_uebernommen"
+        raise refusal
+    tx.execute(
+        "INSERT INTO submission_claims (municipality_id, submission_id, application_id) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (application["municipality_id"], application["submission_id"], application["id"]),
+    )
 
 
 def _claim_inventory_number(tx: Tx, device: dict[str, Any]) -> None:
@@ -257,9 +288,9 @@ def record_conflict(tx: Tx, who: Principal, mutation: dict[str, Any], refusal: R
             "mine": _json_text({"args": mutation.get("args", {}), "effects": mutation.get("effects", [])}),
             "theirs": _json_text(refusal.theirs or []),
             "created_at": now,
-            "resolved_at": None,
+            "resolved_at": now if refusal.auto_resolution else None,
             "resolved_by": None,
-            "resolution": None,
+            "resolution": refusal.auto_resolution,
             "updated_at": now,
         },
     )

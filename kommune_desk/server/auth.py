@@ -75,7 +75,7 @@ def _issue(tx: Tx, client_id: str) -> Tokens:
     return Tokens(client_id, access, refresh, int(ACCESS_TTL.total_seconds()))
 
 
-def enrol(db: ServerDatabase, code: str, client_name: str) -> tuple[Tokens, str, str] | None:
+def enrol(db: ServerDatabase, code: str, client_name: str) -> tuple[Tokens, str, str, int] | None:
     """Exchange a one-time code for a new client; None for any invalid code (one answer for all)."""
     with db.transaction() as tx:
         row = tx.one(
@@ -91,11 +91,16 @@ def enrol(db: ServerDatabase, code: str, client_name: str) -> tuple[Tokens, str,
             "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?",
             (_iso(_now()), digest(normalise_code(code))),
         )
-        tx.execute(
-            "INSERT INTO clients (id, office_id, municipality_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
-            (client_id, office_id, municipality_id, client_name[:200], _iso(_now())),
+        # Each workstation of an office numbers its Aktenzeichen with its own prefix.
+        number = tx.one(
+            "SELECT coalesce(max(workstation), 0) + 1 FROM clients WHERE office_id = ?", (office_id,)
         )
-        return _issue(tx, client_id), office_id, municipality_id
+        tx.execute(
+            "INSERT INTO clients (id, office_id, municipality_id, name, created_at, workstation)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (client_id, office_id, municipality_id, client_name[:200], _iso(_now()), int(number[0])),
+        )
+        return _issue(tx, client_id), office_id, municipality_id, int(number[0])
 
 
 def refresh(db: ServerDatabase, refresh_token: str) -> Tokens | None:
@@ -128,8 +133,8 @@ def rebind(db: ServerDatabase, who: Principal) -> Tokens:
     with db.transaction() as tx:
         client_id = uuid7()
         tx.execute(
-            "INSERT INTO clients (id, office_id, municipality_id, name, created_at)"
-            " SELECT ?, office_id, municipality_id, name, ? FROM clients WHERE id = ?",
+            "INSERT INTO clients (id, office_id, municipality_id, name, created_at, workstation)"
+            " SELECT ?, office_id, municipality_id, name, ?, workstation FROM clients WHERE id = ?",
             (client_id, _iso(_now()), who.client_id),
         )
         tx.execute("UPDATE clients SET replaced_by = ? WHERE id = ?", (client_id, who.client_id))

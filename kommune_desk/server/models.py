@@ -34,6 +34,7 @@ class EnrolResponse(TokenResponse):
     municipality_id: str
     scopes: list[str]
     epoch: str
+    workstation: int
 
 
 class Hello(BaseModel):

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS clients (
     id TEXT PRIMARY KEY, office_id TEXT NOT NULL REFERENCES offices(id),
     municipality_id TEXT NOT NULL REFERENCES municipalities(id), name TEXT NOT NULL,
     created_at TEXT NOT NULL, revoked_at TEXT, last_seen_at TEXT, last_seq BIGINT NOT NULL DEFAULT 0,
-    replaced_by TEXT);
+    replaced_by TEXT, workstation INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,
     expires_at TEXT NOT NULL, used_at TEXT);
@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS pool_bookings (
     loan_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, start_date {date} NOT NULL, end_date {date} NOT NULL,
     municipality_id TEXT NOT NULL, blocking BOOLEAN NOT NULL);
 CREATE INDEX IF NOT EXISTS pool_bookings_device ON pool_bookings (device_id, start_date);
+CREATE TABLE IF NOT EXISTS submission_claims (
+    municipality_id TEXT NOT NULL, submission_id TEXT NOT NULL, application_id TEXT NOT NULL,
+    PRIMARY KEY (municipality_id, submission_id));
 CREATE TABLE IF NOT EXISTS blobs (
     sha256 TEXT NOT NULL, scope TEXT NOT NULL, size BIGINT NOT NULL, data {blob} NOT NULL,
     created_at TEXT NOT NULL, PRIMARY KEY (scope, sha256));
@@ -60,7 +63,7 @@ CREATE TABLE IF NOT EXISTS blobs (
 
 # Tables a tenant transaction reads and writes, each guarded by its scope column.
 _SCOPED_TABLES = {"entities": "scope", "blobs": "scope", "scopes": "scope"}
-_APP_TABLES = ("processed_mutations", "pool_devices", "pool_bookings", "clients", "meta")
+_APP_TABLES = ("processed_mutations", "pool_devices", "pool_bookings", "submission_claims", "clients", "meta")
 
 _POSTGRES_EXTRA = (
     "CREATE EXTENSION IF NOT EXISTS btree_gist",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kommune_desk.domain.aktenzeichen import format_aktenzeichen
+from kommune_desk.domain.aktenzeichen import format_aktenzeichen, numbering_code
 from kommune_desk.domain.applications import NewApplication
 from kommune_desk.domain.deadlines import legal_deadline
 from kommune_desk.domain.formatting import local_date, utc_now_iso
@@ -95,7 +95,9 @@ def create_application(
     municipality_id = ws.municipality.id
     received_day = local_date(received_at)
     number = repo.next_number(conn, ws.office.id, received_day.year)
-    aktenzeichen = format_aktenzeichen(ws.office.code, received_day.year, number)
+    aktenzeichen = format_aktenzeichen(
+        numbering_code(ws.office.code, ws.workstation), received_day.year, number
+    )
     fee = service.fee_rule.fee_cents(fee_units) if service else 0
     row: dict[str, Any] = {
         "payment_status": initial_payment_status(fee).value,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.formatting import utc_now_iso
@@ -85,10 +86,15 @@ def set_up_office(db: Database, data: SetupInput) -> str:
 
 
 def insert_standard_services(conn: sqlite3.Connection, municipality_id: str, at: str) -> None:
-    """The standard service catalogue for a municipality (in the caller's transaction)."""
+    """The standard service catalogue for a municipality (in the caller's transaction).
+
+    Ids and timestamps follow from the municipality and the service alone, so two workstations
+    that set up the same new municipality at once write identical rows (a no-op for the server).
+    """
     for entry in STANDARD_SERVICES:
         service = Service(
-            uuid7(), municipality_id, entry.leika_id, entry.name, entry.processing_days, entry.fee,
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"kommune-desk:service:{municipality_id}:{entry.leika_id}")),
+            municipality_id, entry.leika_id, entry.name, entry.processing_days, entry.fee,
             entry.four_eyes, entry.legal_basis, entry.form_fields,
         )  # fmt: skip
         reference.insert_service(conn, service, at)

@@ -26,8 +26,9 @@ from kommune_desk.sync.errors import SyncError
 from kommune_desk.sync.transport import Transport
 
 from .changes import Actor, record_change
+from .portal_intake import import_portal_submissions
 from .setup import insert_standard_services
-from .workspace import LOCAL_OFFICE_KEY, current_os_login
+from .workspace import LOCAL_OFFICE_KEY, current_os_login, load_workspace
 
 # Answered mutations are kept this long, to re-send them if the server is restored from a backup.
 OUTBOX_RETENTION_DAYS = 60
@@ -86,6 +87,7 @@ def enrol(
             for key, value in (
                 ("server_url", server_url.rstrip("/")), ("client_id", answer["client_id"]),
                 ("office_id", answer["office_id"]), ("seq_offset", str(offset)), ("epoch", answer["epoch"]),
+                ("workstation", str(answer["workstation"])),
             ):  # fmt: skip
                 replica.set_state(conn, key, value)
         credentials.save(
@@ -96,13 +98,14 @@ def enrol(
         SyncEngine(db, transport, store_id).run_round()
     finally:
         transport.close()
-    _complete_setup(db, answer["office_id"], answer["municipality_id"], clerk_name, login)
+    if _complete_setup(db, answer["office_id"], answer["municipality_id"], clerk_name, login):
+        sync_once(db)  # the new catalogue and first clerk go to the server at once
     return answer["office_id"]
 
 
-def _complete_setup(db: Database, office_id: str, municipality_id: str, clerk_name: str, login: str) -> None:
+def _complete_setup(db: Database, office_id: str, municipality_id: str, clerk_name: str, login: str) -> bool:
     """Make the snapshot a workstation: the local office, and for a new municipality its service
-    catalogue and first clerk."""
+    catalogue and first clerk; True if that wrote something to send."""
     at = utc_now_iso()
     with db.write() as conn:
         if reference.get_setting(conn, LOCAL_OFFICE_KEY) is None:
@@ -111,11 +114,11 @@ def _complete_setup(db: Database, office_id: str, municipality_id: str, clerk_na
                     "Der Server hat die Dienststelle nicht geliefert. Bitte erneut synchronisieren."
                 )
             reference.set_setting(conn, LOCAL_OFFICE_KEY, office_id)
-        if reference.list_services(conn, municipality_id):
-            has_services = True
-        else:
-            has_services = False
-            insert_standard_services(conn, municipality_id, at)
+        has_services = bool(reference.list_services(conn, municipality_id))
+        if not has_services:
+            # The municipality's own timestamp: a second first workstation writes the same rows.
+            created = reference.municipality_created_at(conn, municipality_id) or at
+            insert_standard_services(conn, municipality_id, created)
         clerk_id = None
         if not reference.list_clerks(conn, municipality_id):
             if not clerk_name.strip():
@@ -127,12 +130,13 @@ def _complete_setup(db: Database, office_id: str, municipality_id: str, clerk_na
                 at,
             )
         if has_services and clerk_id is None:
-            return
+            return False
         record_change(
             conn, Actor(clerk_id, municipality_id), at=at, mutation="complete_enrolment",
             scope=municipality_scope(municipality_id), args={"office_id": office_id},
             entity="office", entity_id=office_id, action="abgleich_eingerichtet",
         )  # fmt: skip
+    return True
 
 
 def engine_for(db: Database) -> SyncEngine:
@@ -156,6 +160,10 @@ def sync_once(db: Database) -> RoundReport:
     engine = engine_for(db)
     try:
         report = engine.run_round()
+        ws = load_workspace(db)
+        if ws is not None and import_portal_submissions(ws):
+            # What the portal delivered is now an application here: tell the other offices at once.
+            report = engine.run_round()
     except SyncError as exc:
         with db.write() as conn:
             replica.set_state(conn, "last_error", str(exc))

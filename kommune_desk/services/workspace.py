@@ -11,6 +11,7 @@ from kommune_desk.storage import reference
 from kommune_desk.storage.database import Database
 
 LOCAL_OFFICE_KEY = "local_office_id"
+WORKSTATION_KEY = "sync.workstation"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Workspace:
     office: Office
     clerk: Clerk | None
     os_login: str
+    workstation: int = 1  # this office's n-th synced workstation (Aktenzeichen prefix)
 
 
 def current_os_login() -> str:
@@ -52,6 +54,7 @@ def load_workspace(db: Database, os_login: str | None = None) -> Workspace | Non
         if municipality is None:
             return None
         clerk = reference.find_clerk_by_login(conn, municipality.id, login) if login else None
+        workstation = int(reference.get_setting(conn, WORKSTATION_KEY) or 1)
     finally:
         conn.close()
-    return Workspace(db, municipality, office, clerk, login)
+    return Workspace(db, municipality, office, clerk, login, workstation)

@@ -198,3 +198,8 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def municipality_created_at(conn: sqlite3.Connection, municipality_id: str) -> str | None:
+    row = conn.execute("SELECT created_at FROM municipalities WHERE id = ?", (municipality_id,)).fetchone()
+    return row[0] if row else None

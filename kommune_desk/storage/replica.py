@@ -140,19 +140,22 @@ def _upsert_sql(kind: Kind, columns: tuple[str, ...]) -> str:
 
 def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> None:
     """Write pulled changes (in the caller's transaction); unknown kinds and columns are skipped,
-    so an older client keeps working with a newer server."""
+    so an older client keeps working with a newer server.
+
+    A page holds each row once, so its deletions can go first: a refused local row then makes
+    room for the server's row that replaces it (the same portal submission, for instance).
+    """
     tables = _Tables(conn)
     with capture_suppressed(conn):
+        for change in changes:
+            kind = kind_named(change.get("kind"))
+            if kind is not None and change.get("deleted"):
+                _delete_local(conn, kind, str(change["id"]))
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
         for change in changes:
             kind = kind_named(change.get("kind"))
-            if kind is None:
-                continue
-            if change.get("deleted"):
-                _flush(conn, batch_sql, batch)
-                batch_sql, batch = None, []
-                _delete_local(conn, kind, str(change["id"]))
+            if kind is None or change.get("deleted"):
                 continue
             data = change["data"]
             columns = tuple(c for c in tables.columns(kind.name) if c in data)
@@ -167,8 +170,20 @@ def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> No
 
 
 def _flush(conn: sqlite3.Connection, sql: str | None, rows: list[tuple[Any, ...]]) -> None:
-    if sql and rows:
+    if not (sql and rows):
+        return
+    try:
         conn.executemany(sql, rows)
+    except sqlite3.IntegrityError:
+        # A local row (unsent, or refused and not yet withdrawn) holds a unique value the server
+        # has given to another row. The server is the truth: its row replaces the local one;
+        # the local mutation, if still unsent, comes back from the server as a conflict.
+        for row in rows:
+            try:
+                conn.execute(sql, row)
+            except sqlite3.IntegrityError:
+                replace = sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1).split(" ON CONFLICT")[0]
+                conn.execute(replace, row)
 
 
 def _delete_local(conn: sqlite3.Connection, kind: Kind, row_id: str) -> None:
@@ -199,3 +214,29 @@ def _replay_pending(conn: sqlite3.Connection, tables: _Tables, touched: set[tupl
                     f"UPDATE {kind.name} SET {assignments} WHERE id = ?",
                     (*(values[c] for c in columns if c != "id"), effect["id"]),
                 )
+
+
+# --- files beside the rows ------------------------------------------------------------------
+
+# Kinds whose rows name a file in the content store.
+FILE_KINDS = ("attachments", "notices", "portal_submissions")
+
+
+def file_state(conn: sqlite3.Connection, sha256: str) -> str | None:
+    row = conn.execute("SELECT state FROM sync_files WHERE sha256 = ?", (sha256,)).fetchone()
+    return row[0] if row else None
+
+
+def set_file_state(conn: sqlite3.Connection, sha256: str, state: str | None) -> None:
+    if state is None:
+        conn.execute("DELETE FROM sync_files WHERE sha256 = ?", (sha256,))
+    else:
+        conn.execute(
+            "INSERT INTO sync_files (sha256, state) VALUES (?, ?)"
+            " ON CONFLICT (sha256) DO UPDATE SET state = excluded.state",
+            (sha256, state),
+        )
+
+
+def wanted_files(conn: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT sha256 FROM sync_files WHERE state = 'fehlt'")]

@@ -4,8 +4,8 @@
   JSON) into ``sync_capture``; the transaction's outbox mutation takes them as its *effects*.
   Rows written by the sync itself (pulled changes) are not captured (``sync_capture_off``).
 - The outbox keeps each mutation's effects and, once the server answered, its outcome.
-- Pull cursors per scope; the Konflikte inbox; the pool's member towns; portal submissions
-  waiting to be imported.
+- Pull cursors per scope; which files went up and which are still to fetch; the Konflikte
+  inbox; the pool's member towns; portal submissions waiting to be imported.
 - The borrower of a loan is personal data of the lending town: it moves out of ``loans`` (the
   shared pool scope) into ``loan_borrowers`` (the town's own scope).
 """
@@ -86,6 +86,13 @@ STATEMENTS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         deleted_at TEXT
+    )
+    """,
+    # Files (attachments, notice PDFs, portal submissions) travel beside the rows, by SHA-256.
+    """
+    CREATE TABLE sync_files (
+        sha256 TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('hochgeladen', 'fehlt'))
     )
     """,
     "INSERT INTO loan_borrowers (id, municipality_id, name, created_at, updated_at, deleted_at)"

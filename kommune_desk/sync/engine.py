@@ -20,7 +20,7 @@ from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.storage import replica
 from kommune_desk.storage.database import Database
 
-from . import credentials, failpoints
+from . import credentials, failpoints, files
 from .credentials import Credentials
 from .errors import NotAuthorisedError, SyncError
 from .transport import Transport
@@ -37,6 +37,7 @@ class RoundReport:
     rebuilt: bool = False
     rebound: bool = False
     pending: int = 0
+    files: int = 0
     scopes: list[str] = field(default_factory=list)
 
 
@@ -69,14 +70,14 @@ class SyncEngine:
         credentials.save(self.store_id, fresh)
         return fresh
 
-    def _call(self, method: str, path: str, json: Any = None) -> Any:
+    def _call(self, method: str, path: str, json: Any = None, content: bytes | None = None) -> Any:
         creds = self._credentials()
         try:
-            return self.transport.request(method, path, token=creds.access_token, json=json)
+            return self.transport.request(method, path, token=creds.access_token, json=json, content=content)
         except NotAuthorisedError:
             # The access token may have been revoked early (rotation elsewhere): refresh once.
             creds = self._refresh(creds)
-            return self.transport.request(method, path, token=creds.access_token, json=json)
+            return self.transport.request(method, path, token=creds.access_token, json=json, content=content)
 
     # --- the round ------------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class SyncEngine:
         self._push(server_last, report)
         for scope in hello["scopes"]:
             self._pull_scope(scope, hello["epoch"], report)
+        report.files = files.fetch_missing(self.db, self._call)
         with self.db.write() as conn:
             replica.set_state(conn, "last_success_at", utc_now_iso())
             replica.set_state(conn, "last_error", None)
@@ -146,6 +148,7 @@ class SyncEngine:
                 | {"seq": row["local_seq"] - offset}
                 for row in batch
             ]
+            files.upload_for(self.db, batch, self._call)
             failpoints.reach("push:before-send")
             answer = self._call("POST", "/v1/push", {"mutations": mutations})
             failpoints.reach("push:after-send")
@@ -192,6 +195,7 @@ class SyncEngine:
                 replica.apply_changes(conn, page["changes"])
                 replica.set_cursor(conn, scope, page["cursor"])
                 failpoints.reach("pull:inside-apply")
+            files.note_missing(self.db, page["changes"])
             report.pulled += len(page["changes"])
             if not page["has_more"]:
                 return
