@@ -24,9 +24,9 @@ from kommune_desk.domain.pool import BLOCKING_STATUSES, Booking, booking_refusal
 from kommune_desk.domain.replication import POOL, POOL_SCOPE, Kind, kind_named, municipality_scope
 
 from . import entities
-from .db import Tx
+from .db import AccessRefusedError, Tx
 
-_ABSENT = "Der Datensatz ist auf dem Server nicht vorhanden."
+NOT_ACCEPTED = "Die Änderung wurde nicht angenommen."
 _FIXED = "Dieser Teil des Datensatzes kann nicht mehr geändert werden."
 _INCOMPLETE = "Die Änderung ist unvollständig übermittelt worden."
 _NO_DEVICE = "Das Gerät ist im Pool nicht (mehr) vorhanden."
@@ -89,10 +89,10 @@ def _apply_effect(tx: Tx, who: Principal, effect: Any) -> None:
         or op not in ("insert", "update", "delete")
     ):
         raise RefusalError(REJECTED, "Die Änderung betrifft Daten, die nicht abgeglichen werden.")
-    current = entities.load(tx, kind.name, entity_id)
-    if current is not None and current.scope not in who.scopes:
-        # Someone else's row: answered exactly like a row that does not exist.
-        raise RefusalError(REJECTED, _ABSENT, kind.name, entity_id)
+    current = visible(tx, who, kind.name, entity_id)
+    if current is None and op == "insert" and entities.load(tx, kind.name, entity_id) is not None:
+        # An id taken in another scope: never overwritten, and nothing said about the other row.
+        raise RefusalError(REJECTED, NOT_ACCEPTED, kind.name, entity_id)
     if op == "insert":
         data = _insert(kind, who, current, effect.get("set"))
     elif op == "update":
@@ -107,6 +107,12 @@ def _apply_effect(tx: Tx, who: Principal, effect: Any) -> None:
     scope = kind.scope_of(data)
     _shared_rules(tx, kind, data)
     entities.store(tx, kind.name, entity_id, scope, data)
+
+
+def visible(tx: Tx, who: Principal, kind: str, entity_id: str) -> entities.Entity | None:
+    """The row if this client may see it; a row of another tenant is treated as absent."""
+    current = entities.load(tx, kind, entity_id)
+    return current if current is not None and current.scope in who.scopes else None
 
 
 def _insert(kind: Kind, who: Principal, current: entities.Entity | None, values: Any) -> dict | None:
@@ -311,13 +317,27 @@ def resend_touched(tx: Tx, who: Principal, mutation: dict[str, Any]) -> None:
             if current.scope in who.scopes:
                 entities.store(tx, kind.name, entity_id, current.scope, current.data, deleted=current.deleted)
             continue
-        values = effect.get("set") if isinstance(effect.get("set"), dict) else {}
+        values = effect.get("set")
+        if effect.get("op") != "insert" or not isinstance(values, dict):
+            continue  # nothing on the server to send again
         try:
-            scope = kind.scope_of(values) if values else municipality_scope(who.municipality_id)
+            scope = kind.scope_of(values)
         except ValueError:
             continue
-        if scope in who.scopes:
-            entities.store(tx, kind.name, entity_id, scope, {"id": entity_id}, deleted=True)
+        if scope in who.scopes:  # the refused new row is withdrawn at the office
+            _withdraw(tx, kind.name, entity_id, scope)
+
+
+def _withdraw(tx: Tx, kind: str, entity_id: str, scope: str) -> None:
+    """A tombstone for a refused new row; if the id lives in another scope (PostgreSQL's row-level
+    security refuses the write there), that row is left alone and nothing is sent."""
+    tx.execute("SAVEPOINT withdraw")
+    try:
+        entities.store(tx, kind, entity_id, scope, {"id": entity_id}, deleted=True)
+    except AccessRefusedError:
+        tx.execute("ROLLBACK TO SAVEPOINT withdraw")
+        return
+    tx.execute("RELEASE SAVEPOINT withdraw")
 
 
 def _json_text(value: Any) -> str:

@@ -32,6 +32,10 @@ class IntegrityConflictError(Exception):
     """A uniqueness or exclusion constraint refused a write (the transaction is rolled back)."""
 
 
+class AccessRefusedError(Exception):
+    """Row-level security refused a write (the transaction must roll back to its savepoint)."""
+
+
 class _SqliteTx:
     dialect = "sqlite"
 
@@ -67,6 +71,9 @@ class _PgTx:
             return self._conn.execute(_PLACEHOLDER.sub("%s", sql), tuple(params))
         except (psycopg.errors.UniqueViolation, psycopg.errors.ExclusionViolation) as exc:
             raise IntegrityConflictError(exc.diag.constraint_name or type(exc).__name__) from exc
+        except psycopg.errors.InsufficientPrivilege as exc:
+            # Row-level security refused a row of another scope: the second wall held.
+            raise AccessRefusedError(type(exc).__name__) from exc
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
         return self.execute(sql, params).fetchone()

@@ -15,8 +15,17 @@ from typing import Any
 from kommune_desk.domain.formatting import utc_now_iso
 
 from . import entities
-from .arbiter import APPLIED, CONFLICT, REJECTED, Principal, RefusalError, apply_mutation, record_conflict
-from .db import IntegrityConflictError, ServerDatabase, Tx
+from .arbiter import (
+    APPLIED,
+    CONFLICT,
+    NOT_ACCEPTED,
+    REJECTED,
+    Principal,
+    RefusalError,
+    apply_mutation,
+    record_conflict,
+)
+from .db import AccessRefusedError, IntegrityConflictError, ServerDatabase, Tx
 
 MAX_PAGE = 5000
 _BOOKED = "Das Gerät ist in diesem Zeitraum bereits reserviert."
@@ -106,6 +115,11 @@ def _process(tx: Tx, who: Principal, mutation: dict[str, Any]) -> tuple[str, str
         tx.execute("ROLLBACK TO SAVEPOINT mutation")
         record_conflict(tx, who, mutation, refusal)
         return refusal.outcome, refusal.reason
+    except AccessRefusedError:
+        tx.execute("ROLLBACK TO SAVEPOINT mutation")
+        refusal = RefusalError(REJECTED, NOT_ACCEPTED)
+        record_conflict(tx, who, mutation, refusal)
+        return REJECTED, NOT_ACCEPTED
     except IntegrityConflictError as exc:
         # The second wall (the exclusion constraint on PostgreSQL) caught a concurrent booking.
         tx.execute("ROLLBACK TO SAVEPOINT mutation")

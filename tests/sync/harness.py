@@ -23,14 +23,14 @@ from kommune_desk.storage.database import Database
 class ServerThread:
     """uvicorn serving ``create_app(db)`` on 127.0.0.1 at a free port, stoppable."""
 
-    def __init__(self, db: ServerDatabase, port: int = 0) -> None:
+    def __init__(self, db: ServerDatabase, port: int = 0, app: object | None = None) -> None:
         self.db = db
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         self._sock = sock
-        config = uvicorn.Config(create_app(db), log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(app or create_app(db), log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
 
