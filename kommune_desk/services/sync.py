@@ -46,14 +46,6 @@ class SyncStatus:
     open_conflicts: int
 
 
-def _store_id(conn) -> str:  # type: ignore[no-untyped-def]
-    store_id = replica.get_state(conn, "store_id")
-    if store_id is None:
-        store_id = uuid7()
-        replica.set_state(conn, "store_id", store_id)
-    return store_id
-
-
 def enrol(
     db: Database, server_url: str, code: str, *, clerk_name: str = "", os_login: str | None = None
 ) -> str:
@@ -70,31 +62,37 @@ def enrol(
         conn.close()
     if already:
         raise SyncError("Dieser Arbeitsplatz ist bereits eingerichtet. Ein neuer Code ist nicht nötig.")
+    credentials.ensure_available()  # before the one-time code is spent
     transport = Transport(server_url, LATEST_VERSION)
     try:
-        answer = transport.request(
-            "POST", "/v1/enrol", json={"code": code.strip(), "client_name": login[:200]}
-        )
+        request = {"code": code.strip(), "client_name": login[:200]}
+        answer = transport.request("POST", "/v1/enrol", json=request)
         if local_office and local_office != answer["office_id"]:
             raise SyncError(
                 "Diese Datenbank gehört zu einer anderen Dienststelle als der Einrichtungscode. Bitte "
                 "richten Sie den Abgleich in einem leeren Datenordner ein oder fragen Sie die Administration."
             )
-        with db.write() as conn:
-            store_id = _store_id(conn)
-            first = replica.first_unsent_seq(conn)
-            offset = (first - 1) if first is not None else replica.last_local_seq(conn)
-            for key, value in (
-                ("server_url", server_url.rstrip("/")), ("client_id", answer["client_id"]),
-                ("office_id", answer["office_id"]), ("seq_offset", str(offset)), ("epoch", answer["epoch"]),
-                ("workstation", str(answer["workstation"])),
-            ):  # fmt: skip
-                replica.set_state(conn, key, value)
+        conn = db.reader()
+        try:
+            store_id = replica.get_state(conn, "store_id") or uuid7()
+        finally:
+            conn.close()
+        # Tokens first: the folder counts as enrolled only once they are safely in the keyring.
         credentials.save(
             store_id,
             Credentials(answer["client_id"], answer["access_token"], answer["refresh_token"],
                         time.time() + answer["expires_in"]),
         )  # fmt: skip
+        with db.write() as conn:
+            first = replica.first_unsent_seq(conn)
+            offset = (first - 1) if first is not None else replica.last_local_seq(conn)
+            for key, value in (
+                ("store_id", store_id), ("server_url", server_url.rstrip("/")),
+                ("client_id", answer["client_id"]), ("office_id", answer["office_id"]),
+                ("seq_offset", str(offset)), ("epoch", answer["epoch"]),
+                ("workstation", str(answer["workstation"])),
+            ):  # fmt: skip
+                replica.set_state(conn, key, value)
         SyncEngine(db, transport, store_id).run_round()
     finally:
         transport.close()

@@ -41,6 +41,11 @@ def _keyring():  # type: ignore[no-untyped-def]
     return keyring
 
 
+def ensure_available() -> None:
+    """Raise the German SyncError now if no usable keyring exists (before a code is spent)."""
+    _keyring()
+
+
 def _account(store_id: str) -> str:
     return f"arbeitsplatz:{store_id}"
 
