@@ -38,16 +38,24 @@ from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
 from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
+from .sync_status import SyncState, SyncStatusWidget
 
 DROP_FOLDER_KEY = "eingang/ablageordner"
 if TYPE_CHECKING:
+    from kommune_desk.sync.engine import RoundReport
+
+    from .conflicts_page import ConflictsPage
+    from .enrol_dialog import EnrolDialog
     from .new_application_dialog import NewApplicationDialog
     from .pool_page import PoolPage
+    from .sync_controller import SyncController
 
-SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Synchronisation")
-_MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "S&ynchronisation")  # unique Alt keys
+SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Konflikte")
+_MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "&Konflikte")  # unique Alt keys
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
 POOL_SECTION = 1
+CONFLICTS_SECTION = 3
+SYNC_START_DELAY_MS = 300  # the first sync work waits until the Posteingang is painted
 
 
 class LazySection(QWidget):
@@ -105,6 +113,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self._pool_page: PoolPage | None = None
         self.pool_section = LazySection(self._build_pool_page)
+        self._conflicts_page: ConflictsPage | None = None
+        self.conflicts_section = LazySection(self._build_conflicts_page)
         for index, name in enumerate(SECTIONS):
             item = QListWidgetItem(QIcon(icon_path(_ICONS[index])), name)
             item.setSizeHint(QSize(170, 40))
@@ -113,6 +123,8 @@ class MainWindow(QMainWindow):
                 page = self.inbox_page or NoAccessPage(workspace.os_login)
             elif index == POOL_SECTION:
                 page = self.pool_section
+            elif index == CONFLICTS_SECTION:
+                page = self.conflicts_section
             else:
                 page = PlaceholderPage(name, SECTIONS_TO_COME[name])
             self.pages.addWidget(page)
@@ -126,6 +138,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._watching = False
+        self._sync: SyncController | None = None
+        self.inbox_ready.connect(lambda: QTimer.singleShot(SYNC_START_DELAY_MS, self, self._start_sync))
         self._build_menus()
         self._build_status_bar()
         self._restore_state()
@@ -149,11 +163,28 @@ class MainWindow(QMainWindow):
         self._pool_page = PoolPage(self.workspace)
         return self._pool_page
 
+    def conflicts_page(self) -> ConflictsPage:
+        """The Konflikte page, built now if the clerk has not opened it yet."""
+        self.conflicts_section.ensure_built()
+        assert self._conflicts_page is not None
+        return self._conflicts_page
+
+    def _build_conflicts_page(self) -> QWidget:
+        from .conflicts_page import ConflictsPage
+
+        self._conflicts_page = ConflictsPage(self.workspace)
+        self._conflicts_page.resolved.connect(self._conflict_resolved)
+        return self._conflicts_page
+
     def refresh(self) -> None:
-        """F5: read the Posteingang again, and the device list if it was opened."""
+        """F5: read the Posteingang again, and the device list and conflicts if they were opened."""
         self.inbox_model.reload()
         if self._pool_page is not None:
             self._pool_page.refresh()
+        if self._conflicts_page is not None:
+            self._conflicts_page.refresh()
+        if self._sync is not None:
+            self._sync.refresh_status()
 
     # -- menus -------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -184,6 +215,15 @@ class MainWindow(QMainWindow):
             settings = QAction("&Einstellungen …", self)
             settings.triggered.connect(self.edit_settings)
             file_menu.addAction(settings)
+            self.enrol_action = QAction("Abgleich ein&richten …", self)
+            self.enrol_action.triggered.connect(self.enrol)
+            self.enrol_action.setEnabled(False)  # until the status says this folder is not enrolled
+            file_menu.addAction(self.enrol_action)
+        self.sync_action = QAction("Jetzt s&ynchronisieren", self)
+        self.sync_action.setShortcut(QKeySequence("F9"))
+        self.sync_action.triggered.connect(lambda: self.sync.sync_now())
+        self.sync_action.setEnabled(False)
+        file_menu.addAction(self.sync_action)
         open_data = QAction("&Datenordner öffnen", self)
         open_data.triggered.connect(lambda: self._open_folder(str(self.workspace.db.data_dir)))
         file_menu.addAction(open_data)
@@ -274,6 +314,61 @@ class MainWindow(QMainWindow):
             self.settings.setValue(DROP_FOLDER_KEY, folder)
             self.importer.watch(Path(folder) if folder else None)
 
+    # -- sync --------------------------------------------------------------------------------------
+    @property
+    def sync(self) -> SyncController:
+        """The background sync; made on first use, so its module stays out of start-up."""
+        if self._sync is None:
+            from .sync_controller import SyncController
+
+            self._sync = SyncController(self.workspace.db, self)
+            self._sync.status_changed.connect(self._sync_state_changed)
+            self._sync.round_finished.connect(self._sync_round_finished)
+        return self._sync
+
+    def _start_sync(self) -> None:
+        if self.isVisible():  # not after a quick close (--exit-when-ready, tests)
+            self.sync.start()
+
+    def enrol(self) -> EnrolDialog:
+        """ "Abgleich einrichten": the server address and the office's one-time code."""
+        from .enrol_dialog import EnrolDialog
+
+        dialog = EnrolDialog(self.workspace.db, self.workspace.os_login, self)
+        dialog.enrolled.connect(self._enrolled)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _enrolled(self, _office_id: str) -> None:
+        self.statusBar().showMessage("Der Abgleich ist eingerichtet.", 10_000)
+        self.refresh()
+        self.sync.sync_now()
+
+    def _sync_state_changed(self, state: SyncState) -> None:
+        self.sync_status.show_state(state)
+        self.sync_action.setEnabled(bool(state.enrolled) and not state.running)
+        if self.inbox_page is not None:
+            self.enrol_action.setEnabled(state.enrolled is False)
+        item = self.navigation.item(CONFLICTS_SECTION)
+        count = state.open_conflicts
+        item.setText(f"Konflikte ({count})" if count else "Konflikte")
+        font = item.font()
+        font.setBold(count > 0)
+        item.setFont(font)
+        if self._conflicts_page is not None and count != len(self._conflicts_page.conflicts()):
+            self._conflicts_page.refresh()
+
+    def _sync_round_finished(self, report: RoundReport) -> None:
+        if report.pulled or report.rebuilt:  # others' work arrived: show it
+            self.inbox_model.reload()
+            if self._pool_page is not None:
+                self._pool_page.refresh()
+
+    def _conflict_resolved(self, _resolution: str) -> None:
+        self.inbox_model.reload()  # "erneut übernehmen" changed a case
+        self.sync.sync_now()  # tell the other workstations soon
+
     def _registered(self, application_id: str) -> None:
         self.inbox_model.reload()
         self.statusBar().showMessage("Der Antrag wurde erfasst.", 5000)
@@ -309,15 +404,15 @@ class MainWindow(QMainWindow):
         else:
             clerk_text = f"Anmeldung »{ws.os_login}« ist niemandem zugeordnet"
         self.clerk_label = QLabel(clerk_text)
-        self.online_label = QLabel("<span style='color:#b35c00'>●</span> Offline (kein Server eingerichtet)")
-        self.online_label.setToolTip("Die Synchronisation wird in einer späteren Version eingerichtet.")
-        self.last_sync_label = QLabel("Letzte Synchronisation: noch nie")
         bar.setStyleSheet("QStatusBar::item { border: none; }")
-        for index, label in enumerate(
-            (self.office_label, self.clerk_label, self.online_label, self.last_sync_label)
-        ):
+        for index, label in enumerate((self.office_label, self.clerk_label)):
             label.setStyleSheet("padding: 0 10px;" + ("" if index == 0 else "border-left: 1px solid #bbb;"))
             bar.addPermanentWidget(label)
+        self.sync_status = SyncStatusWidget(can_enrol=self.inbox_page is not None)
+        self.sync_status.sync_requested.connect(lambda: self.sync.sync_now())
+        self.sync_status.conflicts_requested.connect(lambda: self.show_section(CONFLICTS_SECTION))
+        self.sync_status.enrol_requested.connect(self.enrol)
+        bar.addPermanentWidget(self.sync_status, 1)
 
     # -- persistence -----------------------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -353,6 +448,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("posteingang/sort_column", column)
         self.settings.setValue("posteingang/sort_descending", "true" if descending else "false")
         self.settings.sync()
+        if self._sync is not None:
+            self._sync.stop()
         self.inbox_model.close()
         super().closeEvent(event)
 

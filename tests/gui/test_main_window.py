@@ -107,18 +107,18 @@ def test_navigation_by_click_and_shortcut(qtbot, window: MainWindow) -> None:  #
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.current_section() == "Geräteverleih"
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_section() == "Synchronisation"
+    assert window.current_section() == "Konflikte"
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.current_section() == "Posteingang"
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&Datei", "&Ansicht", "&Hilfe"]
 
 
-def test_status_bar_names_office_clerk_and_sync_state(window: MainWindow) -> None:
+def test_status_bar_names_office_clerk_and_sync_state(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     assert window.office_label.text() == "Mörfelden-Walldorf · Bürgerbüro"
     assert window.clerk_label.text() == "Jana Becker (Teamleitung)"
-    assert "Offline (kein Server eingerichtet)" in window.online_label.text()
-    assert window.last_sync_label.text() == "Letzte Synchronisation: noch nie"
+    qtbot.waitUntil(window.sync_status.setup_label.isVisible, timeout=5000)  # the demo is not enrolled
+    assert window.sync_status.setup_label.text().startswith("Abgleich nicht eingerichtet")
 
 
 def test_geometry_and_section_are_remembered(qtbot, demo_workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +131,7 @@ def test_geometry_and_section_are_remembered(qtbot, demo_workspace: Workspace, s
     second = MainWindow(demo_workspace, settings, "x.log")
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == (1000, 640)
-    assert second.current_section() == "Synchronisation"
+    assert second.current_section() == "Konflikte"
     second.close()
 
 
