@@ -28,6 +28,8 @@ _ACTIONS = {
     "schreiben_versandt": "Schreiben versandt",
     "schreiben_storniert": "Schreiben storniert",
     "schreiben_berichtigt": "Schreiben berichtigt (neue Version)",
+    "erneut_uebernommen": "Nach einem Abgleichskonflikt erneut übernommen",
+    "konflikt_geloest": "Abgleichskonflikt erledigt",
     **{step.value: step.label for step in Step},
 }
 _FIELDS = {

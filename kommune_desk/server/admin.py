@@ -73,12 +73,15 @@ def add_municipality(
     return new_id
 
 
-def add_office(db: ServerDatabase, municipality: str, name: str, code: str) -> str:
-    """Register an office (Rathaus, Außenstelle) of a municipality."""
+def add_office(
+    db: ServerDatabase, municipality: str, name: str, code: str, office_id: str | None = None
+) -> str:
+    """Register an office (Rathaus, Außenstelle) of a municipality; ``office_id`` adopts the id of
+    a workstation that was set up before the server existed."""
     name, code = name.strip(), code.strip().upper()
     if not name or not (code.isalnum() and 2 <= len(code) <= 6):
         raise AdminError("Bitte einen Namen und ein Kürzel aus 2 bis 6 Buchstaben oder Ziffern angeben.")
-    office_id = uuid7()
+    office_id = office_id or uuid7()
     now = utc_now_iso()
     with db.transaction() as tx:
         municipality_id, _, _ = _municipality(tx, municipality)

@@ -116,7 +116,14 @@ def create_app(db: ServerDatabase, *, token_rate: tuple[int, float] = (20, 60.0)
     @app.post("/v1/enrol", response_model=EnrolResponse, dependencies=[Depends(limit_token_requests)])
     def enrol(body: EnrolRequest) -> EnrolResponse:
         """Exchange an office's one-time enrolment code for this client's tokens."""
-        enrolled = auth.enrol(db, body.code, body.client_name)
+        try:
+            enrolled = auth.enrol(db, body.code, body.client_name, body.expected_office_id)
+        except auth.OfficeMismatchError as exc:
+            raise HTTPException(
+                409,
+                "Der Einrichtungscode gehört zu einer anderen Dienststelle als die Daten dieses "
+                "Arbeitsplatzes. Der Code bleibt gültig. Bitte fragen Sie die Administration.",
+            ) from exc
         if enrolled is None:
             raise HTTPException(401, auth.INVALID_CODE)
         tokens, office_id, municipality_id, workstation = enrolled

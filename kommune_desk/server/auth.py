@@ -75,7 +75,13 @@ def _issue(tx: Tx, client_id: str) -> Tokens:
     return Tokens(client_id, access, refresh, int(ACCESS_TTL.total_seconds()))
 
 
-def enrol(db: ServerDatabase, code: str, client_name: str) -> tuple[Tokens, str, str, int] | None:
+class OfficeMismatchError(Exception):
+    """The code is valid but for another office than the workstation's own (the code is kept)."""
+
+
+def enrol(
+    db: ServerDatabase, code: str, client_name: str, expected_office_id: str | None = None
+) -> tuple[Tokens, str, str, int] | None:
     """Exchange a one-time code for a new client; None for any invalid code (one answer for all)."""
     with db.transaction() as tx:
         row = tx.one(
@@ -86,6 +92,8 @@ def enrol(db: ServerDatabase, code: str, client_name: str) -> tuple[Tokens, str,
         if row is None or row[3] is not None or row[2] < _iso(_now()):
             return None
         office_id, municipality_id = row[0], row[1]
+        if expected_office_id is not None and expected_office_id != office_id:
+            raise OfficeMismatchError(office_id)
         client_id = uuid7()
         tx.execute(
             "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?",

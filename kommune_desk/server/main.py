@@ -66,6 +66,7 @@ def _add_admin(commands: argparse._SubParsersAction) -> None:
     office.add_argument("--municipality", required=True, metavar="AGS")
     office.add_argument("--name", required=True)
     office.add_argument("--code", required=True, help="Kürzel für Aktenzeichen, z. B. NAU")
+    office.add_argument("--id", help="Kennung übernehmen (bestehende Arbeitsplatz-Datenbank)")
     actions.add_parser("offices", help="Dienststellen auflisten")
     code = actions.add_parser("enrolment-code", help="Einmal-Einrichtungscode für eine Dienststelle ausgeben")
     code.add_argument("--office", required=True, metavar="KENNUNG")
@@ -125,7 +126,7 @@ def _admin(db: ServerDatabase, args: argparse.Namespace) -> int:
     if args.action == "municipality":
         print(admin.add_municipality(db, args.ags, args.name, args.kind, args.id))
     elif args.action == "office":
-        print(admin.add_office(db, args.municipality, args.name, args.code))
+        print(admin.add_office(db, args.municipality, args.name, args.code, args.id))
     elif args.action == "offices":
         for office_id, municipality, name, code in admin.list_offices(db):
             print(f"{office_id}  {code:<6}  {municipality} – {name}")

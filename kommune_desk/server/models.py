@@ -16,6 +16,9 @@ class _Strict(BaseModel):
 class EnrolRequest(_Strict):
     code: str = Field(min_length=1, max_length=64)
     client_name: str = Field(default="", max_length=200)
+    # A workstation set up before it was enrolled names its office: a code of another office is
+    # then refused without being spent.
+    expected_office_id: str | None = Field(default=None, max_length=64)
 
 
 class RefreshRequest(_Strict):

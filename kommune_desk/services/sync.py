@@ -65,7 +65,7 @@ def enrol(
     credentials.ensure_available()  # before the one-time code is spent
     transport = Transport(server_url, LATEST_VERSION)
     try:
-        request = {"code": code.strip(), "client_name": login[:200]}
+        request = {"code": code.strip(), "client_name": login[:200], "expected_office_id": local_office}
         answer = transport.request("POST", "/v1/enrol", json=request)
         if local_office and local_office != answer["office_id"]:
             raise SyncError(

@@ -78,3 +78,37 @@ def test_another_town_sees_nothing_of_it(server: ServerThread, tmp_path: Path) -
     assert _scalar(other, "SELECT count(*) FROM municipalities") == 1
     # Both towns are pool members, known by name only.
     assert _scalar(other, "SELECT count(*) FROM pool_members") == 2
+
+
+def test_a_code_of_another_office_is_refused_and_stays_valid(server: ServerThread, tmp_path: Path) -> None:
+    import pytest
+
+    from kommune_desk.server import admin
+    from kommune_desk.services.setup import set_up_office
+    from kommune_desk.services.sync import enrol
+    from kommune_desk.storage.database import Database
+    from kommune_desk.sync.errors import SyncError
+    from tests.conftest import setup_input
+
+    nauheim = add_town(server.db, "06433009", "Nauheim", "NAU")
+    code = admin.enrolment_code(server.db, nauheim.office_id)
+    local = Database.open(tmp_path / "local")
+    try:
+        set_up_office(local, setup_input())  # set up offline, before the server existed
+        with pytest.raises(SyncError, match=r"anderen Dienststelle.*bleibt gültig"):
+            enrol(local, server.url, code, os_login="anna")
+    finally:
+        local.close()
+    fresh = enrolled_workstation_with_code(server, code, tmp_path / "fresh")
+    assert fresh == nauheim.office_id
+
+
+def enrolled_workstation_with_code(server: ServerThread, code: str, folder: Path) -> str:
+    from kommune_desk.services.sync import enrol
+    from kommune_desk.storage.database import Database
+
+    db = Database.open(folder)
+    try:
+        return enrol(db, server.url, code, clerk_name="Anna Admin", os_login="anna")
+    finally:
+        db.close()
