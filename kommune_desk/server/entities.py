@@ -53,16 +53,15 @@ def store(
     return version
 
 
-def page(tx: Tx, scope: str, after: int, limit: int, *, upto: int | None = None) -> list[Entity]:
-    """Changes of ``scope`` with a version above ``after`` (and at most ``upto``), oldest first."""
-    bound = " AND version <= ?" if upto is not None else ""
-    params: tuple[Any, ...] = (scope, after, upto, limit) if upto is not None else (scope, after, limit)
+def page(tx: Tx, scope: str, after: int, limit: int) -> list[tuple[str, str, str, bool, int]]:
+    """Changes of ``scope`` with a version above ``after``, oldest first, as stored:
+    (kind, id, data as JSON text, deleted, version)."""
     rows = tx.all(
         "SELECT kind, id, data, deleted, version FROM entities WHERE scope = ? AND version > ?"
-        f"{bound} ORDER BY version LIMIT ?",
-        params,
+        " ORDER BY version LIMIT ?",
+        (scope, after, limit),
     )
-    return [Entity(r[0], r[1], scope, json.loads(r[2]), bool(r[3]), int(r[4])) for r in rows]
+    return [(r[0], r[1], r[2], bool(r[3]), int(r[4])) for r in rows]
 
 
 def scope_state(tx: Tx, scope: str) -> tuple[int, int]:

@@ -9,6 +9,7 @@ Pull: pages of one scope above the client's cursor, or ``reset_required``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,12 +133,22 @@ def _process(tx: Tx, who: Principal, mutation: dict[str, Any]) -> tuple[str, str
 
 @dataclass(frozen=True)
 class PullPage:
+    """One page; ``changes`` are JSON texts as stored, so a page is sent without re-encoding."""
+
     epoch: str
     scope: str
-    changes: list[dict[str, Any]]
+    changes: list[str]
     cursor: int
     has_more: bool
     reset_required: bool = False
+
+    def to_json(self) -> bytes:
+        head = json.dumps(
+            {"epoch": self.epoch, "scope": self.scope, "cursor": self.cursor, "has_more": self.has_more,
+             "reset_required": self.reset_required},
+            ensure_ascii=False,
+        )  # fmt: skip
+        return (head[:-1] + ', "changes": [' + ",".join(self.changes) + "]}").encode("utf-8")
 
 
 def pull(
@@ -152,16 +163,11 @@ def pull(
             return PullPage(server_epoch, scope, [], 0, False, reset_required=True)
         rows = entities.page(tx, scope, cursor, limit)
     changes = [
-        {
-            "kind": e.kind,
-            "id": e.id,
-            "version": e.version,
-            "deleted": e.deleted,
-            "data": None if e.deleted else e.data,
-        }
-        for e in rows
+        f'{{"kind":{json.dumps(kind)},"id":{json.dumps(row_id)},"version":{version},'
+        f'"deleted":{"true" if deleted else "false"},"data":{"null" if deleted else data}}}'
+        for kind, row_id, data, deleted, version in rows
     ]
-    return PullPage(server_epoch, scope, changes, rows[-1].version if rows else cursor, len(rows) == limit)
+    return PullPage(server_epoch, scope, changes, rows[-1][4] if rows else cursor, len(rows) == limit)
 
 
 __all__ = ["APPLIED", "CONFLICT", "REJECTED", "PullPage", "PushResult", "pull", "push"]
