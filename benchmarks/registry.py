@@ -1,6 +1,6 @@
 """Every benchmark, in running order. To add one, write a module with a ``BENCHMARK`` and list it here."""
 
-from . import inbox, intake, notices, startup
+from . import inbox, intake, notices, startup, sync
 from .harness import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -9,4 +9,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     inbox.VIEW_SWITCH,
     intake.BENCHMARK,
     notices.BENCHMARK,
+    sync.SNAPSHOT,
+    sync.CLIENTS_BENCHMARK,
+    sync.STALL,
 )
