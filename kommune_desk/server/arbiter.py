@@ -30,6 +30,8 @@ NOT_ACCEPTED = "Die Änderung wurde nicht angenommen."
 _FIXED = "Dieser Teil des Datensatzes kann nicht mehr geändert werden."
 _INCOMPLETE = "Die Änderung ist unvollständig übermittelt worden."
 _NO_DEVICE = "Das Gerät ist im Pool nicht (mehr) vorhanden."
+# Bookkeeping columns every local write sets: never a same-field conflict, the last write's stays.
+_STAMPS = frozenset({"updated_at"})
 
 APPLIED = "applied"
 CONFLICT = "conflict"
@@ -141,11 +143,14 @@ def _update(
         raise RefusalError(CONFLICT, "Der Datensatz ist auf dem Server nicht (mehr) vorhanden.", kind.name)
     if kind.insert_only or set(values) & kind.fixed_columns():
         raise RefusalError(REJECTED, _FIXED, kind.name)
+    if kind.name == "sync_conflicts" and current.data.get("resolved_at"):
+        return None  # resolved at another workstation first: that answer stands
     if kind.family == POOL and not _may_change_pool_row(tx, kind, who, current.data):
         raise RefusalError(REJECTED, "Nur die eigene Kommune kann diesen Eintrag ändern.", kind.name)
     clashing = [
         column for column, new in values.items()
-        if current.data.get(column) != base.get(column) and current.data.get(column) != new
+        if column not in _STAMPS  # every write stamps it: no field a clerk edits
+        and current.data.get(column) != base.get(column) and current.data.get(column) != new
     ]  # fmt: skip
     if clashing:
         refusal = RefusalError(

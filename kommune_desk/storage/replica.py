@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from kommune_desk.domain.replication import Kind, kind_named
+from kommune_desk.domain.replication import KINDS, MUNICIPALITY, POOL, Kind, kind_named, scope_municipality
 
 from .capture import capture_suppressed
 
@@ -26,6 +26,7 @@ SYNC_SETTINGS = (
     "office_id",
     "last_success_at",
     "last_error",
+    "rebuild",
 )
 
 
@@ -109,6 +110,46 @@ def set_cursor(conn: sqlite3.Connection, scope: str, version: int) -> None:
 
 def reset_cursors(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM sync_cursors")
+
+
+# --- rebuilding a scope from a snapshot -----------------------------------------------------
+
+
+def rebuild_scopes(conn: sqlite3.Connection) -> set[str]:
+    """Scopes being rebuilt from a snapshot (the server was restored, or the cursor too old)."""
+    return set((get_state(conn, "rebuild") or "").split())
+
+
+def mark_rebuild(conn: sqlite3.Connection, scopes: Iterable[str]) -> None:
+    set_state(conn, "rebuild", " ".join(sorted(rebuild_scopes(conn) | set(scopes))) or None)
+
+
+def drop_unseen(conn: sqlite3.Connection, scope: str, seen: set[tuple[str, str]]) -> int:
+    """End a rebuild of ``scope`` (in the caller's transaction, with its last page): remove the
+    scope's rows the snapshot did not name, as they lived only in history the server no longer
+    has (a conflict record, a withdrawn loan). Rows the unsent outbox touches stay, and so do rows
+    offices write once and never delete (notices, template versions). Returns how many went."""
+    municipality_id = scope_municipality(scope)
+    family = MUNICIPALITY if municipality_id else POOL
+    kept = {(effect.get("kind"), effect.get("id")) for effect in pending_effects(conn)}
+    dropped = 0
+    with capture_suppressed(conn):
+        for kind in KINDS:
+            if kind.family != family or (kind.client_inserts and (kind.insert_only or kind.immutable)):
+                continue
+            if municipality_id:
+                ids = conn.execute(
+                    f"SELECT id FROM {kind.name} WHERE {kind.owner_column} = ?", (municipality_id,)
+                )
+            else:
+                ids = conn.execute(f"SELECT id FROM {kind.name}")
+            gone = [
+                (i,) for (i,) in ids.fetchall() if (kind.name, i) not in seen and (kind.name, i) not in kept
+            ]
+            conn.executemany(f"DELETE FROM {kind.name} WHERE id = ?", gone)
+            dropped += len(gone)
+    set_state(conn, "rebuild", " ".join(sorted(rebuild_scopes(conn) - {scope})) or None)
+    return dropped
 
 
 # --- applying pulled rows -------------------------------------------------------------------

@@ -102,6 +102,7 @@ class SyncEngine:
             known_epoch = replica.get_state(conn, "epoch")
             if known_epoch and known_epoch != hello["epoch"]:
                 replica.reset_cursors(conn)  # rebuild from a snapshot; the outbox is kept
+                replica.mark_rebuild(conn, hello["scopes"])
                 report.rebuilt = True
             replica.set_state(conn, "epoch", hello["epoch"])
             offset = int(replica.get_state(conn, "seq_offset") or 0)
@@ -129,6 +130,13 @@ class SyncEngine:
 
     def _push(self, server_last: int, report: RoundReport) -> None:
         next_seq = server_last + 1
+        with self.db.write() as conn:
+            offset = int(replica.get_state(conn, "seq_offset") or 0)
+            first_unsent = replica.first_unsent_seq(conn)
+        if first_unsent is not None and first_unsent - offset <= server_last:
+            # Sent before, answer lost (connection cut, crash): send again from there; the server
+            # answers from its stored outcomes, or says this database went back in time.
+            next_seq = max(1, first_unsent - offset)
         rebound_once = False
         while True:
             with self.db.write() as conn:
@@ -174,6 +182,16 @@ class SyncEngine:
                 return
 
     def _pull_scope(self, scope: str, epoch: str, report: RoundReport) -> None:
+        conn = self.db.reader()
+        try:
+            rebuilding = scope in replica.rebuild_scopes(conn)
+        finally:
+            conn.close()
+        if rebuilding:
+            with self.db.write() as conn:
+                replica.set_cursor(conn, scope, 0)  # an interrupted rebuild starts over: it sees every row
+            report.rebuilt = True
+        seen: set[tuple[str, str]] = set()
         while True:
             conn = self.db.reader()
             try:
@@ -188,12 +206,17 @@ class SyncEngine:
                     raise SyncError("Der Abgleichsserver verlangt einen Neuaufbau, liefert aber keine Daten.")
                 with self.db.write() as conn:
                     replica.set_cursor(conn, scope, 0)
+                    replica.mark_rebuild(conn, [scope])
+                rebuilding, seen = True, set()
                 report.rebuilt = True
                 continue
             failpoints.reach("pull:before-apply")
+            seen.update((change["kind"], change["id"]) for change in page["changes"])
             with self.db.replica_write() as conn:
                 replica.apply_changes(conn, page["changes"])
                 replica.set_cursor(conn, scope, page["cursor"])
+                if rebuilding and not page["has_more"]:
+                    replica.drop_unseen(conn, scope, seen)  # what only the lost history had goes
                 failpoints.reach("pull:inside-apply")
             files.note_missing(self.db, page["changes"])
             report.pulled += len(page["changes"])
