@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from kommune_desk.domain.replication import KINDS, MUNICIPALITY, POOL, Kind, kind_named, scope_municipality
@@ -168,6 +170,7 @@ class _Tables:
         return self._columns[table]
 
 
+@lru_cache(maxsize=256)
 def _upsert_sql(kind: Kind, columns: tuple[str, ...]) -> str:
     names = ", ".join(columns)
     marks = ", ".join("?" * len(columns))
@@ -185,29 +188,44 @@ def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> No
 
     A page holds each row once, so its deletions can go first: a refused local row then makes
     room for the server's row that replaces it (the same portal submission, for instance).
+    Rows of one shape (kind and columns) go to SQLite in one ``executemany``.
     """
     tables = _Tables(conn)
     with capture_suppressed(conn):
         for change in changes:
-            kind = kind_named(change.get("kind"))
-            if kind is not None and change.get("deleted"):
+            if change.get("deleted") and (kind := kind_named(change.get("kind"))) is not None:
                 _delete_local(conn, kind, str(change["id"]))
+        shapes: dict[tuple[str, frozenset[str]], tuple[str, Any]] = {}
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
         for change in changes:
-            kind = kind_named(change.get("kind"))
-            if kind is None or change.get("deleted"):
-                continue
             data = change["data"]
-            columns = tuple(c for c in tables.columns(kind.name) if c in data)
-            sql = _upsert_sql(kind, columns)
+            if data is None:
+                continue
+            shape = (change["kind"], frozenset(data))
+            known = shapes.get(shape)
+            if known is None:
+                kind = kind_named(change["kind"])
+                if kind is None:
+                    continue  # a kind this version does not know yet
+                columns = tuple(c for c in tables.columns(kind.name) if c in data)
+                known = shapes[shape] = (_upsert_sql(kind, columns), _row_getter(columns))
+            sql, values = known
             if sql != batch_sql:
                 _flush(conn, batch_sql, batch)
                 batch_sql, batch = sql, []
-            batch.append(tuple(data[c] for c in columns))
+            batch.append(values(data))
         _flush(conn, batch_sql, batch)
-        touched = {(c.get("kind"), c.get("id")) for c in changes}
-        _replay_pending(conn, tables, touched)
+        if conn.execute("SELECT 1 FROM outbox WHERE pushed_at IS NULL LIMIT 1").fetchone():
+            _replay_pending(conn, tables, {(c["kind"], c["id"]) for c in changes})
+
+
+def _row_getter(columns: tuple[str, ...]) -> Any:
+    """A function giving the values of ``columns`` from a row dict, always as a tuple."""
+    if len(columns) == 1:
+        column = columns[0]
+        return lambda data: (data[column],)
+    return itemgetter(*columns)
 
 
 def _flush(conn: sqlite3.Connection, sql: str | None, rows: list[tuple[Any, ...]]) -> None:

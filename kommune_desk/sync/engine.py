@@ -192,12 +192,12 @@ class SyncEngine:
                 replica.set_cursor(conn, scope, 0)  # an interrupted rebuild starts over: it sees every row
             report.rebuilt = True
         seen: set[tuple[str, str]] = set()
+        conn = self.db.reader()
+        try:
+            cursor = replica.cursors(conn).get(scope, 0)
+        finally:
+            conn.close()
         while True:
-            conn = self.db.reader()
-            try:
-                cursor = replica.cursors(conn).get(scope, 0)
-            finally:
-                conn.close()
             page = self._call(
                 "POST", "/v1/pull", {"scope": scope, "cursor": cursor, "epoch": epoch, "limit": PULL_PAGE}
             )
@@ -207,18 +207,21 @@ class SyncEngine:
                 with self.db.write() as conn:
                     replica.set_cursor(conn, scope, 0)
                     replica.mark_rebuild(conn, [scope])
-                rebuilding, seen = True, set()
+                rebuilding, seen, cursor = True, set(), 0
                 report.rebuilt = True
                 continue
             failpoints.reach("pull:before-apply")
-            seen.update((change["kind"], change["id"]) for change in page["changes"])
+            if rebuilding:
+                seen.update((change["kind"], change["id"]) for change in page["changes"])
+            missing = files.missing_files(self.db, page["changes"])
             with self.db.replica_write() as conn:
                 replica.apply_changes(conn, page["changes"])
                 replica.set_cursor(conn, scope, page["cursor"])
+                files.note_missing(conn, missing)
                 if rebuilding and not page["has_more"]:
                     replica.drop_unseen(conn, scope, seen)  # what only the lost history had goes
                 failpoints.reach("pull:inside-apply")
-            files.note_missing(self.db, page["changes"])
+            cursor = page["cursor"]
             report.pulled += len(page["changes"])
             if not page["has_more"]:
                 return

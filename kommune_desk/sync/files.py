@@ -56,17 +56,19 @@ def upload_for(db: Database, batch: list[dict[str, Any]], call: Call) -> int:
     return uploaded
 
 
-def note_missing(db: Database, changes: list[dict[str, Any]]) -> None:
-    """Remember files named by pulled rows that are not in the local store."""
-    missing = [
+def missing_files(db: Database, changes: list[dict[str, Any]]) -> list[str]:
+    """Files named by pulled rows that are not in the local store (to note with the page)."""
+    return [
         sha
         for sha in _shas(changes, replica.FILE_KINDS, "data")
         if not blob_path(db.attachments_dir, sha).exists()
     ]
-    if missing:
-        with db.write() as conn:
-            for sha in missing:
-                replica.set_file_state(conn, sha, MISSING)
+
+
+def note_missing(conn: Any, missing: list[str]) -> None:
+    """In the page's transaction: so a crash never forgets a file still to fetch."""
+    for sha in missing:
+        replica.set_file_state(conn, sha, MISSING)
 
 
 def fetch_missing(db: Database, call: Call) -> int:
