@@ -24,6 +24,7 @@ def prepare(db: ServerDatabase) -> str:
     """Create the schema if needed and make sure the store has an epoch; return the epoch."""
     with db.transaction() as tx:
         create_schema(tx)
+        auth.ensure_token_key(tx)
         row = tx.one("SELECT value FROM meta WHERE key = 'epoch'")
         if row is not None:
             return row[0]

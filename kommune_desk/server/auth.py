@@ -1,4 +1,4 @@
-"""Enrolment codes, access and refresh tokens: the server keeps only their SHA-256 hashes.
+"""Enrolment codes, access and refresh tokens: the server never stores a token itself.
 
 An office's one-time code becomes a client with a short-lived access token and a refresh token.
 Each refresh rotates the refresh token; presenting one that was already used means it was
@@ -7,8 +7,10 @@ copied, so every token of that client is revoked (the office enrols again).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -61,16 +63,51 @@ class Tokens:
     expires_in: int
 
 
-def _issue(tx: Tx, client_id: str) -> Tokens:
-    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    now = _now()
+# Tokens are signed with the server's key (kept in its database, so a restored server still
+# knows every workstation): an access token is checked without storing it; of the refresh token
+# only the current generation and its hash are kept. After a restore the database may remember
+# an older generation than a workstation holds: the signature shows the server issued it, so it
+# is accepted and the count moves on. An older generation than stored is a copied token.
+
+
+def ensure_token_key(tx: Tx) -> None:
+    """Create the signing key once (at server start)."""
+    _key(tx)
+
+
+def _key(tx: Tx) -> bytes:
+    row = tx.one("SELECT value FROM meta WHERE key = 'token_key'")
+    if row is None:
+        key = secrets.token_hex(32)
+        tx.execute("INSERT INTO meta (key, value) VALUES ('token_key', ?)", (key,))
+        return bytes.fromhex(key)
+    return bytes.fromhex(row[0])
+
+
+def _sign(key: bytes, *parts: str) -> str:
+    body = ".".join(parts)
+    mac = hmac.new(key, body.encode("utf-8"), hashlib.sha256).digest()
+    return f"{body}.{base64.urlsafe_b64encode(mac).decode('ascii').rstrip('=')}"
+
+
+def _verify(key: bytes, token: str, prefix: str, count: int) -> list[str] | None:
+    """The token's parts if its signature holds and it has the expected form, else None."""
+    parts = token.split(".")
+    if len(parts) != count + 1 or parts[0] != prefix:
+        return None
+    expected = _sign(key, *parts[:-1])
+    return parts[1:-1] if hmac.compare_digest(expected.encode(), token.encode()) else None
+
+
+def _issue(tx: Tx, client_id: str, generation: int) -> Tokens:
+    key = _key(tx)
+    issued = int(_now().timestamp())
+    access = _sign(key, "a", client_id, str(issued), str(issued + int(ACCESS_TTL.total_seconds())))
+    refresh = _sign(key, "r", client_id, str(generation), secrets.token_urlsafe(16))
     tx.execute(
-        "INSERT INTO tokens (token_hash, client_id, kind, expires_at) VALUES (?, ?, 'access', ?)",
-        (digest(access), client_id, _iso(now + ACCESS_TTL)),
-    )
-    tx.execute(
-        "INSERT INTO tokens (token_hash, client_id, kind, expires_at) VALUES (?, ?, 'refresh', ?)",
-        (digest(refresh), client_id, _iso(now + REFRESH_TTL)),
+        "UPDATE clients SET refresh_generation = ?, refresh_hash = ?, refresh_expires_at = ?,"
+        " access_not_before = ? WHERE id = ?",
+        (generation, digest(refresh), _iso(_now() + REFRESH_TTL), issued, client_id),
     )
     return Tokens(client_id, access, refresh, int(ACCESS_TTL.total_seconds()))
 
@@ -108,32 +145,32 @@ def enrol(
             " VALUES (?, ?, ?, ?, ?, ?)",
             (client_id, office_id, municipality_id, client_name[:200], _iso(_now()), int(number[0])),
         )
-        return _issue(tx, client_id), office_id, municipality_id, int(number[0])
+        return _issue(tx, client_id, 1), office_id, municipality_id, int(number[0])
 
 
 def refresh(db: ServerDatabase, refresh_token: str) -> Tokens | None:
     """Rotate: a valid refresh token gives new tokens; a reused one revokes the client."""
     with db.transaction() as tx:
+        parts = _verify(_key(tx), refresh_token, "r", 4)
+        if parts is None or not parts[1].isdigit():
+            return None
+        client_id, generation = parts[0], int(parts[1])
         row = tx.one(
-            "SELECT t.client_id, t.expires_at, t.used_at, c.revoked_at FROM tokens t"
-            " JOIN clients c ON c.id = t.client_id WHERE t.token_hash = ? AND t.kind = 'refresh'",
-            (digest(refresh_token),),
+            "SELECT revoked_at, refresh_generation, refresh_hash, refresh_expires_at FROM clients"
+            " WHERE id = ?",
+            (client_id,),
         )
-        if row is None or row[3] is not None or row[1] < _iso(_now()):
+        if row is None or row[0] is not None:
             return None
-        client_id = row[0]
-        if row[2] is not None:
-            _revoke(tx, client_id)
+        stored_generation, stored_hash, expires_at = int(row[1]), row[2], row[3]
+        current = generation == stored_generation and stored_hash == digest(refresh_token)
+        restored = generation > stored_generation  # the server went back to a backup
+        if not (current or restored):
+            _revoke(tx, client_id)  # a spent token again: someone has a copy
             return None
-        tx.execute(
-            "UPDATE tokens SET used_at = ? WHERE token_hash = ?", (_iso(_now()), digest(refresh_token))
-        )
-        tx.execute(
-            "UPDATE tokens SET expires_at = ? WHERE client_id = ? AND kind = 'access'",
-            (_iso(_now()), client_id),
-        )
-        return _issue(tx, client_id)
-    return None
+        if current and expires_at is not None and expires_at < _iso(_now()):
+            return None
+        return _issue(tx, client_id, generation + 1)
 
 
 def rebind(db: ServerDatabase, who: Principal) -> Tokens:
@@ -147,14 +184,13 @@ def rebind(db: ServerDatabase, who: Principal) -> Tokens:
         )
         tx.execute("UPDATE clients SET replaced_by = ? WHERE id = ?", (client_id, who.client_id))
         _revoke(tx, who.client_id)
-        return _issue(tx, client_id)
+        return _issue(tx, client_id, 1)
 
 
 def _revoke(tx: Tx, client_id: str) -> None:
     tx.execute(
         "UPDATE clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (_iso(_now()), client_id)
     )
-    tx.execute("UPDATE tokens SET expires_at = ? WHERE client_id = ?", (_iso(_now()), client_id))
 
 
 def revoke_client(db: ServerDatabase, client_id: str) -> bool:
@@ -168,15 +204,19 @@ def revoke_client(db: ServerDatabase, client_id: str) -> bool:
 def authenticate(db: ServerDatabase, access_token: str) -> Principal | None:
     """The client an access token belongs to, if it is valid and the client not revoked."""
     with db.transaction() as tx:
-        row = tx.one(
-            "SELECT c.id, c.office_id, c.municipality_id FROM tokens t JOIN clients c ON c.id = t.client_id"
-            " WHERE t.token_hash = ? AND t.kind = 'access' AND t.expires_at > ? AND c.revoked_at IS NULL",
-            (digest(access_token), _iso(_now())),
-        )
-        if row is None:
+        parts = _verify(_key(tx), access_token, "a", 4)
+        if parts is None or not (parts[1].isdigit() and parts[2].isdigit()):
             return None
-        tx.execute("UPDATE clients SET last_seen_at = ? WHERE id = ?", (_iso(_now()), row[0]))
-    return Principal(row[0], row[1], row[2])
+        issued, expires = int(parts[1]), int(parts[2])
+        if expires <= int(_now().timestamp()):
+            return None
+        # Tokens issued before the client's last refresh are void (a refresh ends the old ones).
+        row = tx.one(
+            "SELECT id, office_id, municipality_id FROM clients"
+            " WHERE id = ? AND revoked_at IS NULL AND access_not_before <= ?",
+            (parts[0], issued),
+        )
+    return Principal(row[0], row[1], row[2]) if row else None
 
 
 def new_portal_credential(tx: Tx, municipality_id: str) -> str:

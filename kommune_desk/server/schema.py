@@ -35,11 +35,9 @@ CREATE TABLE IF NOT EXISTS clients (
     id TEXT PRIMARY KEY, office_id TEXT NOT NULL REFERENCES offices(id),
     municipality_id TEXT NOT NULL REFERENCES municipalities(id), name TEXT NOT NULL,
     created_at TEXT NOT NULL, revoked_at TEXT, last_seen_at TEXT, last_seq BIGINT NOT NULL DEFAULT 0,
-    replaced_by TEXT, workstation INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS tokens (
-    token_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,
-    expires_at TEXT NOT NULL, used_at TEXT);
-CREATE INDEX IF NOT EXISTS tokens_client ON tokens (client_id);
+    replaced_by TEXT, workstation INTEGER NOT NULL DEFAULT 1,
+    refresh_generation BIGINT NOT NULL DEFAULT 0, refresh_hash TEXT, refresh_expires_at TEXT,
+    access_not_before BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS portal_credentials (
     id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
     municipality_id TEXT NOT NULL REFERENCES municipalities(id), created_at TEXT NOT NULL, revoked_at TEXT);

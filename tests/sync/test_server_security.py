@@ -161,8 +161,12 @@ def test_tokens_codes_and_clients(server: ServerThread, towns) -> None:  # type:
         old = http.get("/v1/hello", headers=_auth(a) | {"X-KommuneDesk-Schema": "5"})
         assert old.status_code == 426 and "aktuelle" in old.json()["detail"]
     with server.db.transaction() as tx:
-        stored = [row[0] for row in tx.all("SELECT token_hash FROM tokens")]
-    assert refresh not in stored and hashlib.sha256(refresh.encode()).hexdigest() in stored
+        stored = " ".join(str(value) for row in tx.all("SELECT * FROM clients") for value in row)
+        stored += " ".join(str(row) for row in tx.all("SELECT * FROM meta"))
+    # Tokens are signed, never stored: only the hash of the newest refresh token is kept.
+    newest = first.json()["refresh_token"]
+    assert refresh not in stored and newest not in stored and fresh not in stored
+    assert hashlib.sha256(newest.encode()).hexdigest() in stored
 
 
 def test_request_size_and_rate_limits(tmp_path: Path) -> None:
