@@ -17,21 +17,17 @@ def _client(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def _office_with_code(server_dir: Path) -> str:
+    """Nauheim with its Rathaus, set up by the admin CLI; the office's enrolment code."""
+    server_cli(server_dir, "admin", "municipality", "--ags", "06433009", "--name", "Gemeinde Nauheim")
+    office = ("--municipality", "06433009", "--name", "Rathaus Nauheim", "--code", "NAU")
+    office_id = server_cli(server_dir, "admin", "office", *office)
+    return server_cli(server_dir, "admin", "enrolment-code", "--office", office_id)
+
+
 def test_admin_enrols_an_office_and_the_workstation_syncs(tmp_path: Path) -> None:
     server_dir = tmp_path / "server"
-    server_cli(server_dir, "admin", "municipality", "--ags", "06433009", "--name", "Gemeinde Nauheim")
-    office_id = server_cli(
-        server_dir,
-        "admin",
-        "office",
-        "--municipality",
-        "06433009",
-        "--name",
-        "Rathaus Nauheim",
-        "--code",
-        "NAU",
-    )
-    code = server_cli(server_dir, "admin", "enrolment-code", "--office", office_id)
+    code = _office_with_code(server_dir)
     assert len(code) == 23 and code.count("-") == 3
     server = ServerProcess(server_dir).start()
     try:
@@ -65,19 +61,7 @@ def test_admin_enrols_an_office_and_the_workstation_syncs(tmp_path: Path) -> Non
 
 def test_sync_while_the_server_is_down_says_so_in_german_and_keeps_everything(tmp_path: Path) -> None:
     server_dir = tmp_path / "server"
-    server_cli(server_dir, "admin", "municipality", "--ags", "06433009", "--name", "Gemeinde Nauheim")
-    office_id = server_cli(
-        server_dir,
-        "admin",
-        "office",
-        "--municipality",
-        "06433009",
-        "--name",
-        "Rathaus Nauheim",
-        "--code",
-        "NAU",
-    )
-    code = server_cli(server_dir, "admin", "enrolment-code", "--office", office_id)
+    code = _office_with_code(server_dir)
     server = ServerProcess(server_dir).start()
     try:
         assert (

@@ -24,6 +24,18 @@ def _clerk(ws: Workspace, login: str) -> Workspace:
     return clerk
 
 
+def _two_towns_and_a_camera(server: ServerThread, tmp_path: Path) -> tuple[Workspace, Workspace, str]:
+    """A clerk in Nauheim and one in Trebur, both knowing Nauheim's camera (synced)."""
+    nauheim = _clerk(enrolled_workstation(server, add_town(server.db, "06433009", "Nauheim", "NAU"),
+                                          tmp_path / "n", "admin-n"), "nina")  # fmt: skip
+    trebur = _clerk(enrolled_workstation(server, add_town(server.db, "06433012", "Trebur", "TRE"),
+                                         tmp_path / "t", "admin-t"), "theo")  # fmt: skip
+    camera = register_device(nauheim, "KGG-KS-001", "Wärmebildkamera testo 865", "Wärmebildkamera")
+    sync_once(nauheim.db)
+    sync_once(trebur.db)
+    return nauheim, trebur, camera
+
+
 def _rows(ws: Workspace, sql: str, *params: object) -> list[tuple]:
     conn = ws.db.reader()
     try:
@@ -35,13 +47,7 @@ def _rows(ws: Workspace, sql: str, *params: object) -> list[tuple]:
 def test_one_booking_wins_and_the_other_office_sees_the_conflict(
     server: ServerThread, tmp_path: Path
 ) -> None:
-    nauheim = _clerk(enrolled_workstation(server, add_town(server.db, "06433009", "Nauheim", "NAU"),
-                                          tmp_path / "n", "admin-n"), "nina")  # fmt: skip
-    trebur = _clerk(enrolled_workstation(server, add_town(server.db, "06433012", "Trebur", "TRE"),
-                                         tmp_path / "t", "admin-t"), "theo")  # fmt: skip
-    camera = register_device(nauheim, "KGG-KS-001", "Wärmebildkamera testo 865", "Wärmebildkamera")
-    sync_once(nauheim.db)
-    sync_once(trebur.db)
+    nauheim, trebur, camera = _two_towns_and_a_camera(server, tmp_path)
     assert _rows(trebur, "SELECT inventory_number FROM devices WHERE id = ?", camera) == [("KGG-KS-001",)]
 
     # Both offline: each books the camera for overlapping days.
@@ -83,13 +89,7 @@ def test_one_booking_wins_and_the_other_office_sees_the_conflict(
 
 
 def test_non_overlapping_bookings_both_stand(server: ServerThread, tmp_path: Path) -> None:
-    nauheim = _clerk(enrolled_workstation(server, add_town(server.db, "06433009", "Nauheim", "NAU"),
-                                          tmp_path / "n", "admin-n"), "nina")  # fmt: skip
-    trebur = _clerk(enrolled_workstation(server, add_town(server.db, "06433012", "Trebur", "TRE"),
-                                         tmp_path / "t", "admin-t"), "theo")  # fmt: skip
-    camera = register_device(nauheim, "KGG-KS-001", "Wärmebildkamera testo 865", "Wärmebildkamera")
-    sync_once(nauheim.db)
-    sync_once(trebur.db)
+    nauheim, trebur, camera = _two_towns_and_a_camera(server, tmp_path)
     book_device(nauheim, camera, dt.date(2026, 12, 1), dt.date(2026, 12, 3), "Erika Mustermann", today=TODAY)
     book_device(trebur, camera, dt.date(2026, 12, 4), dt.date(2026, 12, 8), "Max Beispiel", today=TODAY)
     assert sync_once(nauheim.db).conflicts == 0
