@@ -51,8 +51,14 @@ _RESPONSES: dict[int | str, dict] = {
 }  # fmt: skip
 
 
-def create_app(db: ServerDatabase, *, token_rate: tuple[int, float] = (20, 60.0)) -> FastAPI:
-    """The ASGI app on ``db`` (schema already created)."""
+def create_app(
+    db: ServerDatabase,
+    *,
+    token_rate: tuple[int, float] = (20, 60.0),
+    min_client_schema: int = MIN_CLIENT_SCHEMA,
+) -> FastAPI:
+    """The ASGI app on ``db`` (schema already created); ``min_client_schema`` is the oldest
+    workstation database it syncs with."""
     app = FastAPI(
         title="KommuneDesk Sync",
         version=str(PROTOCOL_VERSION),
@@ -83,7 +89,7 @@ def create_app(db: ServerDatabase, *, token_rate: tuple[int, float] = (20, 60.0)
     def client_version(
         x_kommunedesk_schema: Annotated[int | None, Header()] = None,
     ) -> None:
-        if x_kommunedesk_schema is not None and x_kommunedesk_schema < MIN_CLIENT_SCHEMA:
+        if x_kommunedesk_schema is not None and x_kommunedesk_schema < min_client_schema:
             raise HTTPException(
                 426,
                 "Diese KommuneDesk-Version ist zu alt für den Abgleich. Bitte installieren Sie die aktuelle "
@@ -150,7 +156,7 @@ def create_app(db: ServerDatabase, *, token_rate: tuple[int, float] = (20, 60.0)
             tx.execute("UPDATE clients SET last_seen_at = ? WHERE id = ?", (utc_now_iso(), who.client_id))
             epoch = exchange.epoch(tx)
         return Hello(
-            protocol=PROTOCOL_VERSION, min_client_schema=MIN_CLIENT_SCHEMA, epoch=epoch,
+            protocol=PROTOCOL_VERSION, min_client_schema=min_client_schema, epoch=epoch,
             client_id=who.client_id, office_id=who.office_id, municipality_id=who.municipality_id,
             scopes=list(who.scopes), last_seq=int(row[0]) if row else 0, server_time=utc_now_iso(),
         )  # fmt: skip

@@ -112,3 +112,40 @@ def enrolled_workstation_with_code(server: ServerThread, code: str, folder: Path
         return enrol(db, server.url, code, clerk_name="Anna Admin", os_login="anna")
     finally:
         db.close()
+
+
+def test_an_outdated_workstation_is_told_to_update_and_keeps_its_outbox(tmp_path: Path) -> None:
+    import pytest
+
+    from kommune_desk.server import admin
+    from kommune_desk.server.app import create_app
+    from kommune_desk.server.db import SqliteServerDatabase
+    from kommune_desk.services.sync import enrol
+    from kommune_desk.storage.database import Database
+    from kommune_desk.sync.errors import UpdateRequiredError
+    from tests.sync.harness import ServerThread as Thread
+
+    db = SqliteServerDatabase(tmp_path / "server" / "server.sqlite3")
+    admin.prepare(db)
+    today = Thread(db).start()
+    town = add_town(db, "06433009", "Nauheim", "NAU")
+    local = Database.open(tmp_path / "ws")
+    enrol(
+        local, today.url, admin.enrolment_code(db, town.office_id), clerk_name="Anna Admin", os_login="anna"
+    )
+    admin_ws = load_workspace(local, "anna")
+    add_clerk(admin_ws, "sara", "Sara Sach", Role.SACHBEARBEITUNG)
+    today.stop()
+    # The server is updated and now needs a newer workstation database than this one.
+    newer = Thread(db, port=today.port, app=create_app(db, min_client_schema=99)).start()
+    try:
+        before = sync_status(local).pending
+        assert before >= 1
+        with pytest.raises(UpdateRequiredError, match="aktuelle Version"):
+            sync_once(local)
+        status = sync_status(local)
+        assert status.pending == before and "aktuelle Version" in (status.last_error or "")
+    finally:
+        newer.stop()
+        local.close()
+        db.close()
