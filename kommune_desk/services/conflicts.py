@@ -20,6 +20,7 @@ from kommune_desk.domain.formatting import format_date, parse_timestamp, utc_now
 from kommune_desk.domain.history import describe_changes
 from kommune_desk.domain.pool import LOAN_STATUS_LABELS, period_text
 from kommune_desk.domain.validation import ValidationError
+from kommune_desk.storage import conflicts as repo
 from kommune_desk.storage.outbox import municipality_scope
 from kommune_desk.storage.reference import list_clerks, list_services
 
@@ -116,20 +117,11 @@ class _Row:
         return {k: v for k, v in values.items() if k not in _BOOKKEEPING}
 
 
-_SELECT = (
-    "SELECT id, mutation_name, entity_kind, entity_id, reason, mine, theirs, created_at, resolved_at,"
-    " resolution FROM sync_conflicts WHERE municipality_id = ?"
-)
-
-
 def list_conflicts(ws: Workspace, include_resolved: bool = False) -> list[ConflictInfo]:
     """The town's conflicts, newest first; only the open ones unless ``include_resolved``."""
     conn = ws.db.reader()
     try:
-        sql = _SELECT + ("" if include_resolved else " AND resolved_at IS NULL")
-        rows = [
-            _row(r) for r in conn.execute(sql + " ORDER BY created_at DESC, id DESC", (ws.municipality.id,))
-        ]
+        rows = [_row(r) for r in repo.list_rows(conn, ws.municipality.id, include_resolved)]
         if not rows:
             return []
         names = _Names(conn, ws.municipality.id)
@@ -147,7 +139,7 @@ def resolve_conflict(ws: Workspace, conflict_id: str, resolution: str) -> None:
     municipality_id = ws.municipality.id
     at = utc_now_iso()
     with ws.db.write() as conn:
-        found = conn.execute(_SELECT + " AND id = ?", (municipality_id, conflict_id)).fetchone()
+        found = repo.find_row(conn, municipality_id, conflict_id)
         if found is None:
             raise ConflictResolutionError("Diesen Konflikt gibt es nicht (mehr).")
         row = _row(found)
@@ -163,11 +155,7 @@ def resolve_conflict(ws: Workspace, conflict_id: str, resolution: str) -> None:
                 ws, row.entity_id, lambda _case, _current: values, mutation="reapply_change",
                 action="erneut_uebernommen", extra={"conflict_id": conflict_id}, conn=conn,
             )  # fmt: skip
-        conn.execute(
-            "UPDATE sync_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ?, updated_at = ?"
-            " WHERE id = ?",
-            (at, actor.clerk_id, resolution, at, conflict_id),
-        )
+        repo.mark_resolved(conn, conflict_id, at, actor.clerk_id, resolution)
         record_change(
             conn, Actor(actor.clerk_id, municipality_id), at=at, mutation="resolve_conflict",
             scope=municipality_scope(municipality_id), args={"id": conflict_id, "resolution": resolution},
@@ -223,24 +211,17 @@ class _Names:
         self._towns: dict[str, str] | None = None
 
     def aktenzeichen(self, application_id: str) -> str | None:
-        row = self._conn.execute("SELECT aktenzeichen FROM applications WHERE id = ?", (application_id,))
-        found = row.fetchone()
-        return found[0] if found else None
+        return repo.aktenzeichen(self._conn, application_id)
 
     def device(self, device_id: str) -> tuple[str, str] | None:
-        row = self._conn.execute("SELECT name, inventory_number FROM devices WHERE id = ?", (device_id,))
-        found = row.fetchone()
-        return (found[0], found[1]) if found else None
+        return repo.device_label(self._conn, device_id)
 
     def loan_device(self, loan_id: str) -> str | None:
-        found = self._conn.execute("SELECT device_id FROM loans WHERE id = ?", (loan_id,)).fetchone()
-        return found[0] if found else None
+        return repo.loan_device(self._conn, loan_id)
 
     def town(self, municipality_id: str) -> str:
         if self._towns is None:
-            # pool_members first: a partner town known only to the pool; municipalities win for our own.
-            self._towns = dict(self._conn.execute("SELECT id, name FROM pool_members").fetchall())
-            self._towns.update(self._conn.execute("SELECT id, name FROM municipalities").fetchall())
+            self._towns = repo.town_names(self._conn)
         return self._towns.get(municipality_id, "eine andere Gemeinde")
 
 

@@ -200,6 +200,10 @@ def set_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
+def delete_setting(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
 def municipality_created_at(conn: sqlite3.Connection, municipality_id: str) -> str | None:
     row = conn.execute("SELECT created_at FROM municipalities WHERE id = ?", (municipality_id,)).fetchone()
     return row[0] if row else None

@@ -19,33 +19,20 @@ from typing import Any
 from kommune_desk.domain.replication import KINDS, MUNICIPALITY, POOL, Kind, kind_named, scope_municipality
 
 from .capture import capture_suppressed
+from .reference import delete_setting, get_setting, set_setting
 
-SYNC_SETTINGS = (
-    "server_url",
-    "client_id",
-    "epoch",
-    "seq_offset",
-    "office_id",
-    "last_success_at",
-    "last_error",
-    "rebuild",
-)
+_PREFIX = "sync."  # the sync's own settings, beside the office's
 
 
 def get_state(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (f"sync.{key}",)).fetchone()
-    return row[0] if row else None
+    return get_setting(conn, _PREFIX + key)
 
 
 def set_state(conn: sqlite3.Connection, key: str, value: str | None) -> None:
     if value is None:
-        conn.execute("DELETE FROM settings WHERE key = ?", (f"sync.{key}",))
+        delete_setting(conn, _PREFIX + key)
     else:
-        conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (f"sync.{key}", value),
-        )
+        set_setting(conn, _PREFIX + key, value)
 
 
 # --- outbox ---------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from kommune_desk.storage.database import Database
 
 from . import credentials, failpoints, files
 from .credentials import Credentials
-from .errors import NotAuthorisedError, SyncError
-from .transport import Transport
+from .errors import NotAuthorisedError, OfflineError, SyncError
+from .transport import OFFLINE, Transport
 
 PUSH_BATCH = 200
 PULL_PAGE = 2000
@@ -82,6 +82,9 @@ class SyncEngine:
     # --- the round ------------------------------------------------------------------------
 
     def run_round(self) -> RoundReport:
+        # A cheap, unauthenticated look first: offline, no token is refreshed or spent.
+        if not self.transport.probe():
+            raise OfflineError(OFFLINE)
         report = RoundReport()
         hello = self._call("GET", "/v1/hello")
         report.scopes = list(hello["scopes"])

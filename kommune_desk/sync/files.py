@@ -39,15 +39,18 @@ def _shas(effects_or_changes: Iterable[dict[str, Any]], kinds: tuple[str, ...], 
 def upload_for(db: Database, batch: list[dict[str, Any]], call: Call) -> int:
     """Upload the files new rows in ``batch`` name and the server does not have yet."""
     effects = [e for row in batch for e in row["effects"] if e.get("op") == "insert"]
+    wanted = sorted(_shas(effects, _UPLOADED_KINDS, "set"))
+    if not wanted:
+        return 0
+    conn = db.reader()
+    try:
+        todo = [sha for sha in wanted if replica.file_state(conn, sha) != UPLOADED]
+    finally:
+        conn.close()
     uploaded = 0
-    for sha in sorted(_shas(effects, _UPLOADED_KINDS, "set")):
-        conn = db.reader()
-        try:
-            done = replica.file_state(conn, sha) == UPLOADED
-        finally:
-            conn.close()
+    for sha in todo:
         path = blob_path(db.attachments_dir, sha)
-        if done or not path.exists():
+        if not path.exists():
             continue
         call("PUT", f"/v1/blobs/{sha}", content=path.read_bytes())
         with db.write() as conn:

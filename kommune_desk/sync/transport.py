@@ -8,7 +8,7 @@ from typing import Any
 from .errors import NotAuthorisedError, OfflineError, ServerBusyError, SyncError, UpdateRequiredError
 
 TIMEOUT_S = 30.0
-_OFFLINE = "Der Abgleichsserver ist nicht erreichbar. Ihre Änderungen bleiben gespeichert."
+OFFLINE = "Der Abgleichsserver ist nicht erreichbar. Ihre Änderungen bleiben gespeichert."
 _BUSY = "Der Abgleichsserver ist gerade überlastet oder gestört. Es wird später erneut versucht."
 
 
@@ -51,7 +51,7 @@ class Transport:
         try:
             response = self._client.request(method, path, json=json, content=content, headers=headers)
         except (httpx.TransportError, OSError) as exc:
-            raise OfflineError(_OFFLINE) from exc
+            raise OfflineError(OFFLINE) from exc
         return _answer(response)
 
     def probe(self) -> bool:

@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 STATUS_POLL_MS = 15_000  # the waiting count follows the clerk's work between rounds
 MIN_DELAY_S = 1.0  # full jitter may draw ~0 s; never hammer the server in a tight loop
 _MAX_TIMER_MS = 2**31 - 1  # QTimer takes an int; an absurd Retry-After must not overflow it
-OFFLINE_TEXT = "Der Abgleichsserver ist nicht erreichbar. Ihre Änderungen bleiben gespeichert."
 UNEXPECTED_TEXT = (
     "Der Abgleich ist an einem unerwarteten Fehler gescheitert. Ihre Daten sind gespeichert; "
     "Einzelheiten stehen in der Protokolldatei."
@@ -58,17 +57,10 @@ def _read_status(db: Database) -> Any:
 
 
 def _run_round(db: Database) -> _Outcome:
-    """In the worker: is the server there at all (cheap, unauthenticated), then one round."""
+    """In the worker: one round (it looks whether the server is there before anything else)."""
     from kommune_desk.services import sync
 
     try:
-        engine = sync.engine_for(db)
-        try:
-            reachable = engine.transport.probe()
-        finally:
-            engine.transport.close()
-        if not reachable:
-            raise OfflineError(OFFLINE_TEXT)
         report, error = sync.sync_once(db), None
     except SyncError as exc:
         report, error = None, exc
