@@ -180,3 +180,21 @@ def test_unknown_conflict_and_unknown_answer_are_refused(clash: Clash) -> None:
     with pytest.raises(ValidationError, match="Entscheidung"):
         resolve_conflict(clash.second, conflict.id, "ignorieren")
     assert len(list_conflicts(clash.second)) == 1
+
+
+def test_a_conflict_answered_at_two_workstations_keeps_the_first_answer(clash: Clash) -> None:
+    sync_once(clash.first.db)  # the first workstation of the town now sees the conflict too
+    [seen_first] = list_conflicts(clash.first)
+    [seen_second] = list_conflicts(clash.second)
+    assert seen_first.id == seen_second.id
+    resolve_conflict(clash.second, seen_second.id, ACKNOWLEDGE)
+    resolve_conflict(clash.first, seen_first.id, ACKNOWLEDGE)
+    sync_once(clash.second.db)
+    sync_once(clash.first.db)
+    sync_once(clash.second.db)
+    answer = "SELECT resolved_at, resolution FROM sync_conflicts WHERE id = ?"
+    settled = _scalar(clash.second, answer, seen_second.id)
+    assert settled and settled == _scalar(clash.first, answer, seen_first.id)
+    # Answering twice is no new conflict.
+    assert list_conflicts(clash.first) == [] and list_conflicts(clash.second) == []
+    assert _scalar(clash.first, "SELECT count(*) FROM sync_conflicts") == 1

@@ -32,6 +32,9 @@ def scope_municipality(scope: str) -> str | None:
 class Kind:
     """One replicated table.
 
+    ``settled_by`` names a column whose first value on the server settles the row (a conflict
+    answered, a submission taken over): a later answer from another workstation changes nothing
+    and gets the settled row back.
     ``public_columns``, where given, is the whole set of columns the server keeps for the kind.
     ``immutable`` columns are written once (an archived notice); ``insert_only`` rows are never
     updated at all (template versions). Rows of a kind without ``client_inserts`` are created by
@@ -46,6 +49,7 @@ class Kind:
     insert_only: bool = False
     client_inserts: bool = True
     public_columns: frozenset[str] = frozenset()
+    settled_by: str | None = None
 
     def scope_of(self, row: dict[str, object]) -> str:
         """The scope a row of this kind lives in."""
@@ -100,8 +104,22 @@ KINDS: tuple[Kind, ...] = (
     Kind("letter_templates", MUNICIPALITY, "municipality_id", insert_only=True),
     Kind("notices", MUNICIPALITY, "municipality_id", immutable=_NOTICE_CONTENT),
     Kind("loan_borrowers", MUNICIPALITY, "municipality_id"),
-    Kind("portal_submissions", MUNICIPALITY, "municipality_id", immutable=_SUBMISSION, client_inserts=False),
-    Kind("sync_conflicts", MUNICIPALITY, "municipality_id", immutable=_CONFLICT, client_inserts=False),
+    Kind(
+        "portal_submissions",
+        MUNICIPALITY,
+        "municipality_id",
+        immutable=_SUBMISSION,
+        client_inserts=False,
+        settled_by="imported_at",
+    ),
+    Kind(
+        "sync_conflicts",
+        MUNICIPALITY,
+        "municipality_id",
+        immutable=_CONFLICT,
+        client_inserts=False,
+        settled_by="resolved_at",
+    ),
     Kind("pool_members", POOL, "id", insert_only=True, client_inserts=False),
     Kind("devices", POOL, "home_municipality_id", public_columns=_DEVICE_COLUMNS),
     Kind("loans", POOL, "borrower_municipality_id", public_columns=_LOAN_COLUMNS),

@@ -143,8 +143,10 @@ def _update(
         raise RefusalError(CONFLICT, "Der Datensatz ist auf dem Server nicht (mehr) vorhanden.", kind.name)
     if kind.insert_only or set(values) & kind.fixed_columns():
         raise RefusalError(REJECTED, _FIXED, kind.name)
-    if kind.name == "sync_conflicts" and current.data.get("resolved_at"):
-        return None  # resolved at another workstation first: that answer stands
+    if kind.settled_by and current.data.get(kind.settled_by):
+        # Settled at another workstation first: that answer stands, and this office gets it back.
+        entities.store(tx, kind.name, current.id, current.scope, current.data)
+        return None
     if kind.family == POOL and not _may_change_pool_row(tx, kind, who, current.data):
         raise RefusalError(REJECTED, "Nur die eigene Kommune kann diesen Eintrag ändern.", kind.name)
     clashing = [
@@ -153,14 +155,11 @@ def _update(
         and current.data.get(column) != base.get(column) and current.data.get(column) != new
     ]  # fmt: skip
     if clashing:
-        refusal = RefusalError(
+        raise RefusalError(
             CONFLICT,
             "Ein anderer Arbeitsplatz hat dieselben Angaben inzwischen anders geändert.",
             kind.name, current.id, [current.data],
         )  # fmt: skip
-        if kind.name == "portal_submissions":
-            refusal.auto_resolution = "doppelt_uebernommen"  # another office took it over first
-        raise refusal
     merged = {**current.data, **values}
     return None if merged == current.data else merged
 

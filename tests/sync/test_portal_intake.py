@@ -94,6 +94,8 @@ def test_two_offices_taking_over_at_once_keep_one_application(server: ServerThre
     assert _rows(first, "SELECT id FROM applications") == _rows(second, "SELECT id FROM applications")
     assert len(_rows(second, "SELECT id FROM applications")) == 1
     # The duplicate is filed as settled, not as a decision for a clerk.
+    taken_over = "SELECT imported_at, imported_by, outcome FROM portal_submissions"
+    assert _rows(first, taken_over) == _rows(second, taken_over), "one answer, the first, everywhere"
     resolutions = {row[0] for row in _rows(second, "SELECT resolution FROM sync_conflicts")}
     assert resolutions == {"doppelt_uebernommen"}
     assert _rows(second, "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL") == [(0,)]
