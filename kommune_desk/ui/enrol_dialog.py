@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kommune_desk.services.errors import StorageError, ValidationError
 from kommune_desk.sync.errors import SyncError
 
+from .errors import problem_label
 from .workers import report_unexpected, start_task
 
 if TYPE_CHECKING:
@@ -85,11 +86,7 @@ class EnrolDialog(QDialog):
             policy = widget.sizePolicy()
             policy.setRetainSizeWhenHidden(True)
             widget.setSizePolicy(policy)
-        self.errors = QLabel()
-        self.errors.setObjectName("enrolErrors")
-        self.errors.setWordWrap(True)
-        self.errors.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.errors.setStyleSheet("color: #a61b1b")
+        self.errors = problem_label("enrolErrors")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.enrol_button = self.buttons.addButton("Einrichten", QDialogButtonBox.ButtonRole.AcceptRole)
         self.enrol_button.setDefault(True)

@@ -8,9 +8,22 @@ import threading
 import traceback
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 log = logging.getLogger("kommune_desk.crash")
+
+
+def problem_label(object_name: str) -> QLabel:
+    """The red line in a dialog that says, in German, why its input was refused. Plain text
+    always: the message may quote what a citizen or a server sent."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet("color: #a40000;")
+    return label
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:

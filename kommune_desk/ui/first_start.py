@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
 from kommune_desk.domain.records import Role
 from kommune_desk.domain.validation import SetupInput
 
+from .errors import problem_label
+
 
 class FirstStartDialog(QDialog):
     """Returns Accepted with :attr:`choice` ``"setup"`` (and :meth:`setup_input`) or ``"demo"``."""
@@ -66,10 +68,7 @@ class FirstStartDialog(QDialog):
             folder.setWordWrap(True)
             form.addRow("Datenordner:", folder)
 
-        self.errors = QLabel()
-        self.errors.setObjectName("setupErrors")
-        self.errors.setStyleSheet("color: #a40000")
-        self.errors.setWordWrap(True)
+        self.errors = problem_label("setupErrors")
 
         buttons = QDialogButtonBox()
         self.setup_button = QPushButton("Einrichten")

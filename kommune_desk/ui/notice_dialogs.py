@@ -27,6 +27,7 @@ from kommune_desk.documents.model import LetterKind, SignatureMode
 from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.notices import NoticeDetails
 
+from .errors import problem_label
 from .run import explain_failure
 from .workers import start_task
 
@@ -126,11 +127,7 @@ class NoticeDetailsDialog(QDialog):
         self.form.addRow("Unterschrift:", self.signature)
         self.form.addRow("Datum des Schreibens:", self.letter_date)
 
-        self.problems = QLabel()
-        self.problems.setObjectName("noticeProblems")
-        self.problems.setTextFormat(Qt.TextFormat.PlainText)
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a40000;")
+        self.problems = problem_label("noticeProblems")
         self.problems.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.confirm = self.buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)

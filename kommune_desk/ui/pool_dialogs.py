@@ -27,6 +27,7 @@ from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.pool import DeviceListing, book_device, device_bookings, register_device
 from kommune_desk.services.workspace import Workspace
 
+from .errors import problem_label
 from .run import explain_failure
 from .workers import start_task
 
@@ -46,11 +47,7 @@ class _ServiceDialog(QDialog):
         self._confirm_text = confirm_text
         self._working = False
         self.form = QFormLayout()
-        self.problems = QLabel()
-        self.problems.setObjectName("poolProblems")
-        self.problems.setTextFormat(Qt.TextFormat.PlainText)
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a40000;")
+        self.problems = problem_label("poolProblems")
         self.problems.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.confirm = self.buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)
