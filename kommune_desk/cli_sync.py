@@ -34,21 +34,28 @@ def run_enrol(args: argparse.Namespace, data_dir: Path) -> int:
 
     db = Database.open(data_dir)
     try:
-        office_id = enrol(db, args.server, args.code, clerk_name=args.name)
+        enrolment = enrol(db, args.server, args.code, clerk_name=args.name)
     finally:
         db.close()
-    print(f"Arbeitsplatz eingerichtet (Dienststelle {office_id}). Die Daten der Dienststelle sind geladen.")
+    print(enrolment.message())
     return 0
 
 
 def run_sync(args: argparse.Namespace, data_dir: Path) -> int:
     from .services.sync import sync_once, sync_status
     from .storage.database import Database
+    from .sync.errors import NotAuthorisedError
 
     db = Database.open(data_dir, create=False)
     try:
         report = sync_once(db)
         status = sync_status(db)
+    except NotAuthorisedError as exc:
+        server = sync_status(db).server_url or "ADRESSE"
+        raise NotAuthorisedError(
+            f"{exc}\nMit dem neuen Code: kommune-desk-cli --data-dir {data_dir} enrol --server {server} "
+            "--code NEUER-CODE"
+        ) from exc
     finally:
         db.close()
     if args.json:

@@ -16,6 +16,10 @@ MUNICIPALITY = "municipality"
 POOL = "pool"
 POOL_SCOPE = "pool"
 PROTOCOL_VERSION = 1
+# A 401 for a workstation that is locked out carries this header, so the client can tell the
+# clerk to ask for a new enrolment code rather than report an invalid sign-in.
+PROBLEM_HEADER = "X-KommuneDesk-Problem"
+WORKSTATION_REVOKED = "arbeitsplatz-gesperrt"
 
 
 def municipality_scope(municipality_id: str) -> str:

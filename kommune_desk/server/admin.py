@@ -121,17 +121,18 @@ class ClientInfo:
     last_seen_at: str | None
     revoked_at: str | None
     last_seq: int
+    replaced_by: str | None  # the client it was enrolled again as
 
 
 def list_clients(db: ServerDatabase) -> list[ClientInfo]:
     with db.transaction() as tx:
         rows = tx.all(
-            "SELECT c.id, o.name, m.name, c.name, c.created_at, c.last_seen_at, c.revoked_at, c.last_seq"
-            " FROM clients c JOIN offices o ON o.id = c.office_id"
+            "SELECT c.id, o.name, m.name, c.name, c.created_at, c.last_seen_at, c.revoked_at, c.last_seq,"
+            " c.replaced_by FROM clients c JOIN offices o ON o.id = c.office_id"
             " JOIN municipalities m ON m.id = c.municipality_id"
             " ORDER BY m.name, o.name, c.created_at"
         )
-    return [ClientInfo(*r[:7], int(r[7])) for r in rows]
+    return [ClientInfo(*r[:7], int(r[7]), r[8]) for r in rows]
 
 
 def list_offices(db: ServerDatabase) -> list[tuple[str, str, str, str]]:

@@ -17,7 +17,12 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from kommune_desk.domain.formatting import utc_now_iso
-from kommune_desk.domain.replication import PROTOCOL_VERSION, municipality_scope
+from kommune_desk.domain.replication import (
+    PROBLEM_HEADER,
+    PROTOCOL_VERSION,
+    WORKSTATION_REVOKED,
+    municipality_scope,
+)
 
 from . import auth, entities, exchange
 from .arbiter import Principal
@@ -43,6 +48,10 @@ log = logging.getLogger("kommune_desk.server")
 # The oldest client database schema this server understands (migration 6 brought sync).
 MIN_CLIENT_SCHEMA = 6
 _NO_ACCESS = "Die Anmeldung dieses Arbeitsplatzes ist ungültig oder abgelaufen."
+_REVOKED = (
+    "Dieser Arbeitsplatz ist für den Abgleich gesperrt. Er braucht einen neuen Einrichtungscode der "
+    "Kreis-IT; die noch nicht übertragenen Änderungen bleiben erhalten."
+)
 _NOT_FOUND = "Nicht gefunden."
 _BINARY = {"type": "string", "format": "binary"}
 _RESPONSES: dict[int | str, dict] = {
@@ -100,9 +109,9 @@ def create_app(
         authorization: Annotated[str | None, Header()] = None, _: None = Depends(client_version)
     ) -> Principal:
         token = (authorization or "").removeprefix("Bearer ").strip()
-        who = auth.authenticate(db, token) if token else None
-        if who is None:
-            raise HTTPException(401, _NO_ACCESS, {"WWW-Authenticate": "Bearer"})
+        who = auth.authenticate(db, token) if token else auth.Refusal.INVALID
+        if isinstance(who, auth.Refusal):
+            raise _not_authorised(who)
         return who
 
     def portal(authorization: Annotated[str | None, Header()] = None) -> str:
@@ -122,7 +131,9 @@ def create_app(
     def enrol(body: EnrolRequest) -> EnrolResponse:
         """Exchange an office's one-time enrolment code for this client's tokens."""
         try:
-            enrolled = auth.enrol(db, body.code, body.client_name, body.expected_office_id)
+            enrolled = auth.enrol(
+                db, body.code, body.client_name, body.expected_office_id, body.previous_client_id
+            )
         except auth.OfficeMismatchError as exc:
             raise HTTPException(
                 409,
@@ -142,10 +153,12 @@ def create_app(
 
     @app.post("/v1/token", response_model=TokenResponse, dependencies=[Depends(limit_token_requests)])
     def token(body: RefreshRequest) -> TokenResponse:
-        """Rotate the refresh token: new access and refresh tokens, the old refresh token is spent."""
-        tokens = auth.refresh(db, body.refresh_token)
-        if tokens is None:
-            raise HTTPException(401, _NO_ACCESS)
+        """Rotate the refresh token: new access and refresh tokens, the old refresh token is spent.
+
+        The same request again (same ``request_id``) after its answer was lost is answered anew."""
+        tokens = auth.refresh(db, body.refresh_token, body.request_id)
+        if isinstance(tokens, auth.Refusal):
+            raise _not_authorised(tokens)
         return TokenResponse(**tokens.__dict__)
 
     @app.get("/v1/hello", response_model=Hello)
@@ -249,6 +262,14 @@ def create_app(
 
     app.add_middleware(BodySizeLimit)
     return app
+
+
+def _not_authorised(refusal: auth.Refusal) -> HTTPException:
+    if refusal is auth.Refusal.REVOKED:
+        return HTTPException(
+            401, _REVOKED, {"WWW-Authenticate": "Bearer", PROBLEM_HEADER: WORKSTATION_REVOKED}
+        )
+    return HTTPException(401, _NO_ACCESS, {"WWW-Authenticate": "Bearer"})
 
 
 def _accept_submission(db: ServerDatabase, municipality_id: str, data: bytes) -> Accepted:

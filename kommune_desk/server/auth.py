@@ -1,14 +1,16 @@
 """Enrolment codes, access and refresh tokens: the server never stores a token itself.
 
 An office's one-time code becomes a client with a short-lived access token and a refresh token.
-Each refresh rotates the refresh token; presenting one that was already used means it was
-copied, so every token of that client is revoked (the office enrols again).
+Each refresh rotates the refresh token. The same refresh request repeated after its answer was
+lost is answered again; any other reuse of a spent token means it was copied, so every token of
+that client is revoked (the office enrols the workstation again with a new code).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import enum
 import hashlib
 import hmac
 import secrets
@@ -65,9 +67,8 @@ class Tokens:
 
 # Tokens are signed with the server's key (kept in its database, so a restored server still
 # knows every workstation): an access token is checked without storing it; of the refresh token
-# only the current generation and its hash are kept. After a restore the database may remember
-# an older generation than a workstation holds: the signature shows the server issued it, so it
-# is accepted and the count moves on. An older generation than stored is a copied token.
+# only the current generation, its hash and the previous one's hash are kept. See refresh() for
+# what is accepted and why.
 
 
 def ensure_token_key(tx: Tx) -> None:
@@ -100,14 +101,18 @@ def _verify(key: bytes, token: str, prefix: str, count: int) -> list[str] | None
 
 
 def _issue(tx: Tx, client_id: str, generation: int) -> Tokens:
+    """New tokens of ``generation``; every access token issued before is void from here on (each
+    names its grant, and only the newest grant counts, even within the same second)."""
     key = _key(tx)
     issued = int(_now().timestamp())
-    access = _sign(key, "a", client_id, str(issued), str(issued + int(ACCESS_TTL.total_seconds())))
+    grant = secrets.token_hex(8)
+    expires = str(issued + int(ACCESS_TTL.total_seconds()))
+    access = _sign(key, "a", client_id, grant, str(issued), expires)
     refresh = _sign(key, "r", client_id, str(generation), secrets.token_urlsafe(16))
     tx.execute(
         "UPDATE clients SET refresh_generation = ?, refresh_hash = ?, refresh_expires_at = ?,"
-        " access_not_before = ? WHERE id = ?",
-        (generation, digest(refresh), _iso(_now() + REFRESH_TTL), issued, client_id),
+        " access_not_before = ?, access_grant = ?, refresh_used = FALSE WHERE id = ?",
+        (generation, digest(refresh), _iso(_now() + REFRESH_TTL), issued, grant, client_id),
     )
     return Tokens(client_id, access, refresh, int(ACCESS_TTL.total_seconds()))
 
@@ -117,9 +122,18 @@ class OfficeMismatchError(Exception):
 
 
 def enrol(
-    db: ServerDatabase, code: str, client_name: str, expected_office_id: str | None = None
+    db: ServerDatabase,
+    code: str,
+    client_name: str,
+    expected_office_id: str | None = None,
+    previous_client_id: str | None = None,
 ) -> tuple[Tokens, str, str, int] | None:
-    """Exchange a one-time code for a new client; None for any invalid code (one answer for all)."""
+    """Exchange a one-time code for a new client; None for any invalid code (one answer for all).
+
+    ``previous_client_id`` names the client a workstation enrolled again was before: if it is of
+    the same office and not yet succeeded, it is locked and its workstation number carries over,
+    so the Aktenzeichen prefix stays (no two live clients ever share one).
+    """
     with db.transaction() as tx:
         row = tx.one(
             "SELECT c.office_id, o.municipality_id, c.expires_at, c.used_at FROM enrolment_codes c"
@@ -136,41 +150,90 @@ def enrol(
             "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ?",
             (_iso(_now()), digest(normalise_code(code))),
         )
-        # Each workstation of an office numbers its Aktenzeichen with its own prefix.
-        number = tx.one(
-            "SELECT coalesce(max(workstation), 0) + 1 FROM clients WHERE office_id = ?", (office_id,)
+        predecessor = tx.one(
+            "SELECT workstation FROM clients WHERE id = ? AND office_id = ? AND replaced_by IS NULL",
+            (previous_client_id or "", office_id),
         )
+        if predecessor is not None:
+            number = int(predecessor[0])
+            _revoke(tx, previous_client_id or "")
+        else:
+            # Each workstation of an office numbers its Aktenzeichen with its own prefix.
+            found = tx.one(
+                "SELECT coalesce(max(workstation), 0) + 1 FROM clients WHERE office_id = ?", (office_id,)
+            )
+            number = int(found[0]) if found else 1
         tx.execute(
             "INSERT INTO clients (id, office_id, municipality_id, name, created_at, workstation)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (client_id, office_id, municipality_id, client_name[:200], _iso(_now()), int(number[0])),
+            (client_id, office_id, municipality_id, client_name[:200], _iso(_now()), number),
         )
-        return _issue(tx, client_id, 1), office_id, municipality_id, int(number[0])
+        if predecessor is not None:
+            tx.execute("UPDATE clients SET replaced_by = ? WHERE id = ?", (client_id, previous_client_id))
+        return _issue(tx, client_id, 1), office_id, municipality_id, number
 
 
-def refresh(db: ServerDatabase, refresh_token: str) -> Tokens | None:
-    """Rotate: a valid refresh token gives new tokens; a reused one revokes the client."""
+class Refusal(enum.Enum):
+    """Why a token was not accepted."""
+
+    INVALID = "invalid"  # not ours, malformed or expired
+    REVOKED = "revoked"  # a genuine token of a workstation that is locked out
+
+
+def refresh(db: ServerDatabase, refresh_token: str, request_id: str | None = None) -> Tokens | Refusal:
+    """Rotate the refresh token; what is accepted:
+
+    - the current generation: new tokens of the next generation (the request id is noted);
+    - the previous generation again, with the request id that rotated it, while no token of the
+      current generation has been used: the answer of that rotation was lost (a dropped line, a
+      crash before the keyring write), so the current generation is issued again, with a new
+      secret (a copy of the lost answer is void);
+    - a newer generation than stored: the server was restored from a backup and the signature
+      shows it issued the token, so the count moves on.
+
+    Anything else presented with a genuine signature is a copy in someone else's hands (an older
+    generation, the previous one after the current one was used, or with another request id):
+    the workstation is locked out.
+    """
     with db.transaction() as tx:
         parts = _verify(_key(tx), refresh_token, "r", 4)
         if parts is None or not parts[1].isdigit():
-            return None
+            return Refusal.INVALID
         client_id, generation = parts[0], int(parts[1])
         row = tx.one(
-            "SELECT revoked_at, refresh_generation, refresh_hash, refresh_expires_at FROM clients"
-            " WHERE id = ?",
+            "SELECT revoked_at, refresh_generation, refresh_hash, refresh_expires_at,"
+            " refresh_previous_hash, refresh_request_id, refresh_used FROM clients WHERE id = ?",
             (client_id,),
         )
-        if row is None or row[0] is not None:
-            return None
-        stored_generation, stored_hash, expires_at = int(row[1]), row[2], row[3]
-        current = generation == stored_generation and stored_hash == digest(refresh_token)
-        restored = generation > stored_generation  # the server went back to a backup
-        if not (current or restored):
-            _revoke(tx, client_id)  # a spent token again: someone has a copy
-            return None
-        if current and expires_at is not None and expires_at < _iso(_now()):
-            return None
-        return _issue(tx, client_id, generation + 1)
+        if row is None:
+            return Refusal.INVALID
+        if row[0] is not None:
+            return Refusal.REVOKED
+        stored, (current_hash, expires_at, previous_hash, last_request) = int(row[1]), row[2:6]
+        used = bool(row[6])
+        presented = digest(refresh_token)
+        if generation > stored:  # the server went back to a backup
+            return _rotate(tx, client_id, generation + 1, presented, request_id)
+        if expires_at is not None and expires_at < _iso(_now()):
+            return Refusal.INVALID
+        if generation == stored and presented == current_hash:
+            return _rotate(tx, client_id, generation + 1, presented, request_id)
+        lost_answer = (
+            generation == stored - 1 and presented == previous_hash and not used
+            and request_id is not None and request_id == last_request
+        )  # fmt: skip
+        if lost_answer:
+            return _issue(tx, client_id, stored)
+        _revoke(tx, client_id)  # a spent token again: someone has a copy
+        return Refusal.REVOKED
+
+
+def _rotate(tx: Tx, client_id: str, generation: int, presented: str, request_id: str | None) -> Tokens:
+    tx.execute(
+        "UPDATE clients SET refresh_previous_hash = ?, refresh_request_id = ? WHERE id = ?",
+        (presented, request_id, client_id),
+    )
+    return _issue(tx, client_id, generation)
 
 
 def rebind(db: ServerDatabase, who: Principal) -> Tokens:
@@ -201,22 +264,32 @@ def revoke_client(db: ServerDatabase, client_id: str) -> bool:
         return found
 
 
-def authenticate(db: ServerDatabase, access_token: str) -> Principal | None:
-    """The client an access token belongs to, if it is valid and the client not revoked."""
+def authenticate(db: ServerDatabase, access_token: str) -> Principal | Refusal:
+    """The client an access token belongs to, if it is valid and the client not revoked.
+
+    Using an access token of the current generation marks that generation as used: from then on
+    the previous refresh token is a copy, never a lost answer (see refresh()).
+    """
     with db.transaction() as tx:
-        parts = _verify(_key(tx), access_token, "a", 4)
-        if parts is None or not (parts[1].isdigit() and parts[2].isdigit()):
-            return None
-        issued, expires = int(parts[1]), int(parts[2])
+        parts = _verify(_key(tx), access_token, "a", 5)
+        if parts is None or not (parts[2].isdigit() and parts[3].isdigit()):
+            return Refusal.INVALID
+        grant, issued, expires = parts[1], int(parts[2]), int(parts[3])
         if expires <= int(_now().timestamp()):
-            return None
-        # Tokens issued before the client's last refresh are void (a refresh ends the old ones).
+            return Refusal.INVALID
         row = tx.one(
-            "SELECT id, office_id, municipality_id FROM clients"
-            " WHERE id = ? AND revoked_at IS NULL AND access_not_before <= ?",
-            (parts[0], issued),
+            "SELECT id, office_id, municipality_id, revoked_at, access_not_before, refresh_used, access_grant"
+            " FROM clients WHERE id = ?",
+            (parts[0],),
         )
-    return Principal(row[0], row[1], row[2]) if row else None
+        # Tokens of an earlier grant are void (a refresh ends the old ones).
+        if row is None or row[6] != grant or int(row[4]) > issued:
+            return Refusal.INVALID
+        if row[3] is not None:
+            return Refusal.REVOKED
+        if not row[5]:
+            tx.execute("UPDATE clients SET refresh_used = TRUE WHERE id = ?", (row[0],))
+    return Principal(row[0], row[1], row[2])
 
 
 def new_portal_credential(tx: Tx, municipality_id: str) -> str:

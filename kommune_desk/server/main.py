@@ -139,10 +139,10 @@ def _admin(db: ServerDatabase, args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([c.__dict__ for c in clients], ensure_ascii=False, indent=2))
         for c in [] if args.json else clients:
-            state = "gesperrt" if c.revoked_at else "aktiv"
+            state = "ersetzt" if c.replaced_by else "gesperrt" if c.revoked_at else "aktiv"
             print(
                 f"{c.id}  {state:<8}  {c.municipality} – {c.office} – {c.name}"
-                f"  zuletzt {c.last_seen_at or '–'}"
+                f"  zuletzt {c.last_seen_at or '–'}" + (f"  → {c.replaced_by}" if c.replaced_by else "")
             )
     elif args.action == "revoke":
         from .auth import revoke_client

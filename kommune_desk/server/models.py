@@ -19,10 +19,16 @@ class EnrolRequest(_Strict):
     # A workstation set up before it was enrolled names its office: a code of another office is
     # then refused without being spent.
     expected_office_id: str | None = Field(default=None, max_length=64)
+    # A workstation enrolled again (locked out, tokens lost) names its former client id: that
+    # client is locked for good and its Aktenzeichen prefix carries over.
+    previous_client_id: str | None = Field(default=None, max_length=64)
 
 
 class RefreshRequest(_Strict):
     refresh_token: str = Field(min_length=1, max_length=200)
+    # Chosen by the client before it sends and kept until the answer is stored: the same request
+    # again means its answer was lost, not that the refresh token was copied.
+    request_id: str | None = Field(default=None, min_length=8, max_length=64)
 
 
 class TokenResponse(BaseModel):

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS clients (
     created_at TEXT NOT NULL, revoked_at TEXT, last_seen_at TEXT, last_seq BIGINT NOT NULL DEFAULT 0,
     replaced_by TEXT, workstation INTEGER NOT NULL DEFAULT 1,
     refresh_generation BIGINT NOT NULL DEFAULT 0, refresh_hash TEXT, refresh_expires_at TEXT,
-    access_not_before BIGINT NOT NULL DEFAULT 0);
+    access_not_before BIGINT NOT NULL DEFAULT 0, refresh_previous_hash TEXT, refresh_request_id TEXT,
+    refresh_used BOOLEAN NOT NULL DEFAULT FALSE, access_grant TEXT);
 CREATE TABLE IF NOT EXISTS portal_credentials (
     id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
     municipality_id TEXT NOT NULL REFERENCES municipalities(id), created_at TEXT NOT NULL, revoked_at TEXT);
@@ -61,6 +62,14 @@ CREATE TABLE IF NOT EXISTS blobs (
 
 # Tables a tenant transaction reads and writes, each guarded by its scope column.
 _SCOPED_TABLES = {"entities": "scope", "blobs": "scope", "scopes": "scope"}
+# Columns added after the first release, for servers whose tables already exist.
+_ADDED_COLUMNS = (
+    ("clients", "refresh_previous_hash", "TEXT"),
+    ("clients", "refresh_request_id", "TEXT"),
+    ("clients", "refresh_used", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("clients", "access_grant", "TEXT"),
+)
+
 _APP_TABLES = ("processed_mutations", "pool_devices", "pool_bookings", "submission_claims", "clients", "meta")
 
 _POSTGRES_EXTRA = (
@@ -81,10 +90,24 @@ def create_schema(tx: Tx) -> None:
     ddl = _TABLES.format(date="DATE" if postgres else "TEXT", blob="BYTEA" if postgres else "BLOB")
     for statement in filter(str.strip, ddl.split(";")):
         tx.execute(statement)
+    for table, column, declaration in _ADDED_COLUMNS:
+        if column not in _columns(tx, table):
+            tx.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
     if postgres:
         for statement in _POSTGRES_EXTRA:
             tx.execute(statement)
         _row_level_security(tx)
+
+
+def _columns(tx: Tx, table: str) -> set[str]:
+    if tx.dialect == "postgresql":
+        found = tx.all(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+        return {row[0] for row in found}
+    return {row[1] for row in tx.all(f"PRAGMA table_info({table})")}
 
 
 def _row_level_security(tx: Tx) -> None:

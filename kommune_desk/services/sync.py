@@ -22,7 +22,8 @@ from kommune_desk.storage.outbox import municipality_scope, pending_count
 from kommune_desk.sync import credentials
 from kommune_desk.sync.credentials import Credentials
 from kommune_desk.sync.engine import RoundReport, SyncEngine
-from kommune_desk.sync.errors import SyncError
+from kommune_desk.sync.errors import NotAuthorisedError, SyncError
+from kommune_desk.sync.lock import exclusive_round
 from kommune_desk.sync.transport import Transport
 
 from .changes import Actor, record_change
@@ -44,61 +45,141 @@ class SyncStatus:
     last_success_at: str | None
     last_error: str | None
     open_conflicts: int
+    # "gesperrt" or "ungueltig" when the server no longer takes this workstation's sign-in:
+    # it needs a new enrolment code (its work waits in the outbox).
+    locked_out: str | None = None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What an enrolment did, in words for the clerk."""
+
+    office_id: str
+    office_name: str
+    again: bool  # the folder was enrolled before (locked out, or its tokens were lost)
+    sent: int  # changes of this workstation the server received with the enrolment
+    pending: int  # changes still waiting (e.g. the connection dropped right after)
+
+    def message(self) -> str:
+        if not self.again:
+            return f"Arbeitsplatz eingerichtet ({self.office_name}). Die Daten der Dienststelle sind geladen."
+        text = f"Arbeitsplatz neu eingerichtet ({self.office_name}). "
+        if self.sent:
+            text += (
+                f"{self.sent} noch nicht übertragene Änderung wurde gesendet."
+                if self.sent == 1
+                else f"{self.sent} noch nicht übertragene Änderungen wurden gesendet."
+            )
+        else:
+            text += "Es warteten keine Änderungen auf die Übertragung."
+        if self.pending == 1:
+            text += " 1 Änderung wartet noch; sie folgt beim nächsten Abgleich."
+        elif self.pending:
+            text += f" {self.pending} Änderungen warten noch; sie folgen beim nächsten Abgleich."
+        return text
+
+
+ALREADY_ENROLLED = (
+    "Dieser Arbeitsplatz ist bereits eingerichtet und der Abgleich funktioniert. Ein neuer Code ist "
+    "nicht nötig; er bleibt gültig."
+)
 
 
 def enrol(
     db: Database, server_url: str, code: str, *, clerk_name: str = "", os_login: str | None = None
-) -> str:
-    """Enrol this data folder with the server's one-time ``code``; return the office id.
+) -> Enrolment:
+    """Enrol this data folder with the server's one-time ``code``.
 
-    Raises SyncError (German) when the server refuses or cannot be reached; nothing is kept then.
+    A folder enrolled before is enrolled again only if the server no longer takes its sign-in
+    (locked out, expired, tokens lost): it keeps its data and its unsent outbox, which goes to the
+    server under the new enrolment. Raises SyncError (German) when the server refuses or cannot
+    be reached; the code is not spent then unless the server took it.
     """
     login = current_os_login() if os_login is None else os_login
-    conn = db.reader()
-    try:
-        local_office = reference.get_setting(conn, LOCAL_OFFICE_KEY)
-        already = replica.get_state(conn, "client_id")
-    finally:
-        conn.close()
-    if already:
-        raise SyncError("Dieser Arbeitsplatz ist bereits eingerichtet. Ein neuer Code ist nicht nötig.")
-    credentials.ensure_available()  # before the one-time code is spent
-    transport = Transport(server_url, LATEST_VERSION)
-    try:
-        request = {"code": code.strip(), "client_name": login[:200], "expected_office_id": local_office}
-        answer = transport.request("POST", "/v1/enrol", json=request)
-        if local_office and local_office != answer["office_id"]:
-            raise SyncError(
-                "Diese Datenbank gehört zu einer anderen Dienststelle als der Einrichtungscode. Bitte "
-                "richten Sie den Abgleich in einem leeren Datenordner ein oder fragen Sie die Administration."
-            )
+    with exclusive_round(db.data_dir):
+        previous_client = _enrolment_to_replace(db)
+        credentials.ensure_available()  # before the one-time code is spent
         conn = db.reader()
         try:
+            local_office = reference.get_setting(conn, LOCAL_OFFICE_KEY)
             store_id = replica.get_state(conn, "store_id") or uuid7()
         finally:
             conn.close()
-        # Tokens first: the folder counts as enrolled only once they are safely in the keyring.
-        credentials.save(
-            store_id,
-            Credentials(answer["client_id"], answer["access_token"], answer["refresh_token"],
-                        time.time() + answer["expires_in"]),
-        )  # fmt: skip
-        with db.write() as conn:
-            first = replica.first_unsent_seq(conn)
-            offset = (first - 1) if first is not None else replica.last_local_seq(conn)
-            for key, value in (
-                ("store_id", store_id), ("server_url", server_url.rstrip("/")),
-                ("client_id", answer["client_id"]), ("office_id", answer["office_id"]),
-                ("seq_offset", str(offset)), ("epoch", answer["epoch"]),
-                ("workstation", str(answer["workstation"])),
-            ):  # fmt: skip
-                replica.set_state(conn, key, value)
-        SyncEngine(db, transport, store_id).run_round()
+        transport = Transport(server_url, LATEST_VERSION)
+        try:
+            request = {
+                "code": code.strip(), "client_name": login[:200], "expected_office_id": local_office,
+                "previous_client_id": previous_client,
+            }  # fmt: skip
+            answer = transport.request("POST", "/v1/enrol", json=request)
+            if local_office and local_office != answer["office_id"]:
+                raise SyncError(
+                    "Diese Datenbank gehört zu einer anderen Dienststelle als der Einrichtungscode. Bitte "
+                    "richten Sie den Abgleich in einem leeren Datenordner ein oder fragen Sie die "
+                    "Administration."
+                )
+            # Tokens first: the folder counts as enrolled only once they are safely in the keyring.
+            credentials.save(
+                store_id,
+                Credentials(answer["client_id"], answer["access_token"], answer["refresh_token"],
+                            time.time() + answer["expires_in"]),
+            )  # fmt: skip
+            _note_enrolment(db, store_id, server_url, answer, again=previous_client is not None)
+            report = SyncEngine(db, transport, store_id).run_round()
+        finally:
+            transport.close()
+        sent = report.pushed
+        if _complete_setup(db, answer["office_id"], answer["municipality_id"], clerk_name, login):
+            report = _sync_round(db)  # the new catalogue and first clerk go to the server at once
+    conn = db.reader()
+    try:
+        office = reference.get_office(conn, answer["office_id"])
     finally:
-        transport.close()
-    if _complete_setup(db, answer["office_id"], answer["municipality_id"], clerk_name, login):
-        sync_once(db)  # the new catalogue and first clerk go to the server at once
-    return answer["office_id"]
+        conn.close()
+    return Enrolment(
+        answer["office_id"], office.name if office else answer["office_id"], previous_client is not None,
+        sent, report.pending,
+    )  # fmt: skip
+
+
+def _enrolment_to_replace(db: Database) -> str | None:
+    """The client id of an enrolment the server no longer takes (None: a fresh folder).
+
+    Raises SyncError if the folder's enrolment still works: a new code is not needed then.
+    """
+    conn = db.reader()
+    try:
+        client_id = replica.get_state(conn, "client_id")
+        locked_out = replica.get_state(conn, "locked_out")
+    finally:
+        conn.close()
+    if client_id is None or locked_out:
+        return client_id
+    engine = engine_for(db)
+    try:
+        engine.check_access()
+    except NotAuthorisedError:
+        return client_id
+    finally:
+        engine.transport.close()
+    raise SyncError(ALREADY_ENROLLED)
+
+
+def _note_enrolment(db: Database, store_id: str, server_url: str, answer: dict, *, again: bool) -> None:
+    """Record the new identity. Unsent changes are numbered on from 1 for the new client; a
+    folder enrolled again keeps its epoch and cursors, so a server restored meanwhile is noticed."""
+    with db.write() as conn:
+        first = replica.first_unsent_seq(conn)
+        offset = (first - 1) if first is not None else replica.last_local_seq(conn)
+        values = {
+            "store_id": store_id, "server_url": server_url.rstrip("/"), "client_id": answer["client_id"],
+            "office_id": answer["office_id"], "seq_offset": str(offset),
+            "workstation": str(answer["workstation"]), "locked_out": None, "last_error": None,
+        }  # fmt: skip
+        if not again:
+            values["epoch"] = answer["epoch"]
+        for key, value in values.items():
+            replica.set_state(conn, key, value)
 
 
 def _complete_setup(db: Database, office_id: str, municipality_id: str, clerk_name: str, login: str) -> bool:
@@ -155,6 +236,11 @@ def engine_for(db: Database) -> SyncEngine:
 
 def sync_once(db: Database) -> RoundReport:
     """One round (push, pull); a failure is recorded for the status bar and raised again."""
+    with exclusive_round(db.data_dir):
+        return _sync_round(db)
+
+
+def _sync_round(db: Database) -> RoundReport:
     engine = engine_for(db)
     try:
         report = engine.run_round()
@@ -165,6 +251,8 @@ def sync_once(db: Database) -> RoundReport:
     except SyncError as exc:
         with db.write() as conn:
             replica.set_state(conn, "last_error", str(exc))
+            if isinstance(exc, NotAuthorisedError):
+                replica.set_state(conn, "locked_out", exc.locked_out)
         raise
     finally:
         engine.transport.close()
@@ -189,6 +277,7 @@ def sync_status(db: Database) -> SyncStatus:
             pending=pending_count(conn),
             last_success_at=replica.get_state(conn, "last_success_at"),
             last_error=replica.get_state(conn, "last_error"),
+            locked_out=replica.get_state(conn, "locked_out"),
             open_conflicts=conn.execute(
                 "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL"
             ).fetchone()[0],

@@ -22,6 +22,9 @@ class Credentials:
     access_token: str
     refresh_token: str
     access_expires_at: float  # time.time() seconds
+    # Set (and stored) before a refresh is sent, cleared with its answer: if the answer is lost,
+    # the same request goes again and the server answers it instead of seeing a copied token.
+    refresh_request: str | None = None
 
 
 def _keyring():  # type: ignore[no-untyped-def]

@@ -12,8 +12,9 @@ A failure leaves everything as it was committed so far; the next round goes on f
 
 from __future__ import annotations
 
+import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kommune_desk.domain.formatting import utc_now_iso
@@ -22,7 +23,14 @@ from kommune_desk.storage.database import Database
 
 from . import credentials, failpoints, files
 from .credentials import Credentials
-from .errors import NotAuthorisedError, OfflineError, SyncError
+from .errors import (
+    SIGN_IN_INVALID,
+    TOKENS_MISSING,
+    NotAuthorisedError,
+    OfflineError,
+    SyncError,
+    WorkstationRevokedError,
+)
 from .transport import OFFLINE, Transport
 
 PUSH_BATCH = 200
@@ -54,13 +62,28 @@ class SyncEngine:
     def _credentials(self) -> Credentials:
         creds = credentials.load(self.store_id)
         if creds is None:
-            raise NotAuthorisedError("Dieser Arbeitsplatz ist noch nicht für den Abgleich eingerichtet.")
+            raise NotAuthorisedError(TOKENS_MISSING)
         if creds.access_expires_at - 60 < time.time():
             creds = self._refresh(creds)
         return creds
 
     def _refresh(self, creds: Credentials) -> Credentials:
-        answer = self.transport.request("POST", "/v1/token", json={"refresh_token": creds.refresh_token})
+        """Rotate the tokens. The request id is stored before the request goes out, so after a
+        lost answer or a crash the same request is repeated and answered (see server.auth)."""
+        if creds.refresh_request is None:
+            creds = replace(creds, refresh_request=secrets.token_hex(16))
+            credentials.save(self.store_id, creds)
+        failpoints.reach("token:before-send")
+        try:
+            answer = self.transport.request(
+                "POST", "/v1/token",
+                json={"refresh_token": creds.refresh_token, "request_id": creds.refresh_request},
+            )  # fmt: skip
+        except WorkstationRevokedError:
+            raise
+        except NotAuthorisedError as exc:
+            raise NotAuthorisedError(SIGN_IN_INVALID) from exc
+        failpoints.reach("token:after-send")
         fresh = Credentials(
             answer["client_id"],
             answer["access_token"],
@@ -68,16 +91,23 @@ class SyncEngine:
             time.time() + answer["expires_in"],
         )
         credentials.save(self.store_id, fresh)
+        failpoints.reach("token:after-save")
         return fresh
 
     def _call(self, method: str, path: str, json: Any = None, content: bytes | None = None) -> Any:
         creds = self._credentials()
         try:
             return self.transport.request(method, path, token=creds.access_token, json=json, content=content)
+        except WorkstationRevokedError:
+            raise
         except NotAuthorisedError:
-            # The access token may have been revoked early (rotation elsewhere): refresh once.
+            # The access token may have been voided early (a refresh whose answer was lost): refresh once.
             creds = self._refresh(creds)
             return self.transport.request(method, path, token=creds.access_token, json=json, content=content)
+
+    def check_access(self) -> None:
+        """Does the server take this workstation's sign-in? NotAuthorisedError if not."""
+        self._call("GET", "/v1/hello")
 
     # --- the round ------------------------------------------------------------------------
 
@@ -96,6 +126,7 @@ class SyncEngine:
         with self.db.write() as conn:
             replica.set_state(conn, "last_success_at", utc_now_iso())
             replica.set_state(conn, "last_error", None)
+            replica.set_state(conn, "locked_out", None)
             report.pending = conn.execute("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetchone()[0]
         return report
 

@@ -21,8 +21,31 @@ class ServerBusyError(SyncError):
         self.retry_after = retry_after
 
 
+NEEDS_NEW_CODE = (
+    "Ihre Änderungen bleiben gespeichert und werden nach der neuen Einrichtung übertragen. Bitte "
+    "fragen Sie die Kreis-IT nach einem neuen Einrichtungscode und richten Sie den Abgleich damit "
+    "erneut ein (Datei → Abgleich einrichten …)."
+)
+REVOKED = "Dieser Arbeitsplatz ist für den Abgleich gesperrt. " + NEEDS_NEW_CODE
+SIGN_IN_INVALID = (
+    "Die Anmeldung dieses Arbeitsplatzes beim Abgleichsserver ist ungültig oder abgelaufen. " + NEEDS_NEW_CODE
+)
+TOKENS_MISSING = (
+    "Die Anmeldedaten dieses Arbeitsplatzes fehlen im Schlüsselspeicher des Rechners (z. B. nach einem "
+    "neuen Benutzerprofil). " + NEEDS_NEW_CODE
+)
+
+
 class NotAuthorisedError(SyncError):
-    """The workstation's enrolment is invalid or revoked: an admin must enrol it again."""
+    """The server refused the workstation's tokens (or they are gone): it needs a new code."""
+
+    locked_out = "ungueltig"  # how the status bar names it (see sync.status)
+
+
+class WorkstationRevokedError(NotAuthorisedError):
+    """The workstation is locked out (by the Kreis IT, or because its refresh token was copied)."""
+
+    locked_out = "gesperrt"
 
 
 class UpdateRequiredError(SyncError):

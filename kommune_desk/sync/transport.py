@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import NotAuthorisedError, OfflineError, ServerBusyError, SyncError, UpdateRequiredError
+from kommune_desk.domain.replication import PROBLEM_HEADER, WORKSTATION_REVOKED
+
+from .errors import (
+    REVOKED,
+    NotAuthorisedError,
+    OfflineError,
+    ServerBusyError,
+    SyncError,
+    UpdateRequiredError,
+    WorkstationRevokedError,
+)
 
 TIMEOUT_S = 30.0
 OFFLINE = "Der Abgleichsserver ist nicht erreichbar. Ihre Änderungen bleiben gespeichert."
@@ -73,6 +83,8 @@ def _answer(response: Any) -> Any:
         return response.content
     detail = _detail(response)
     if status == 401:
+        if response.headers.get(PROBLEM_HEADER) == WORKSTATION_REVOKED:
+            raise WorkstationRevokedError(REVOKED)
         raise NotAuthorisedError(detail or "Die Anmeldung dieses Arbeitsplatzes ist ungültig.")
     if status == 426:
         raise UpdateRequiredError(detail or "Bitte installieren Sie die aktuelle KommuneDesk-Version.")

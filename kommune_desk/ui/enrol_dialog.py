@@ -28,36 +28,54 @@ from .errors import problem_label
 from .workers import report_unexpected, start_task
 
 if TYPE_CHECKING:
+    from kommune_desk.services.sync import Enrolment
     from kommune_desk.storage.database import Database
 
 
-def _enrol(db: Database, server_url: str, code: str, clerk_name: str, os_login: str) -> str:
+_INTRO = (
+    "Verbinden Sie diesen Arbeitsplatz mit dem Abgleichsserver. Danach werden Ihre Änderungen "
+    "im Hintergrund übertragen und die Ihrer Kolleginnen und Kollegen abgeholt – auch nach "
+    "einer Zeit ohne Netz. Den Einrichtungscode erhalten Sie von Ihrer Administration; er gilt "
+    "nur einmal."
+)
+_INTRO_AGAIN = (
+    "Der Abgleichsserver nimmt die Anmeldung dieses Arbeitsplatzes nicht mehr an. Mit einem neuen "
+    "Einrichtungscode der Kreis-IT richten Sie ihn wieder ein. Ihre Daten bleiben, wie sie sind; "
+    "Änderungen, die noch nicht übertragen wurden, werden danach gesendet."
+)
+
+
+def _enrol(db: Database, server_url: str, code: str, clerk_name: str, os_login: str) -> Enrolment:
     from kommune_desk.services.sync import enrol
 
     return enrol(db, server_url, code, clerk_name=clerk_name, os_login=os_login)
 
 
 class EnrolDialog(QDialog):
-    """Asks for the server address, the code and (first workstation only) the first person."""
+    """Asks for the server address, the code and (first workstation only) the first person.
 
-    enrolled = Signal(str)  # the office id, once the first download is in
+    ``again``: the folder was enrolled before and is locked out; the first person is not asked.
+    """
+
+    enrolled = Signal(object)  # the services.sync.Enrolment, once the download is in
 
     def __init__(
-        self, db: Database, os_login: str, parent: QWidget | None = None, server_url: str = ""
+        self,
+        db: Database,
+        os_login: str,
+        parent: QWidget | None = None,
+        server_url: str = "",
+        *,
+        again: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Abgleich einrichten")
+        self.setWindowTitle("Abgleich neu einrichten" if again else "Abgleich einrichten")
         self.setMinimumWidth(560)
         self._db = db
         self._os_login = os_login
         self.busy = False
 
-        intro = QLabel(
-            "Verbinden Sie diesen Arbeitsplatz mit dem Abgleichsserver. Danach werden Ihre Änderungen "
-            "im Hintergrund übertragen und die Ihrer Kolleginnen und Kollegen abgeholt – auch nach "
-            "einer Zeit ohne Netz. Den Einrichtungscode erhalten Sie von Ihrer Administration; er gilt "
-            "nur einmal."
-        )
+        intro = QLabel(_INTRO_AGAIN if again else _INTRO)
         intro.setWordWrap(True)
         self.server = QLineEdit(server_url)
         self.server.setPlaceholderText("z.\u00a0B. https://abgleich.kreis-gross-gerau.de")
@@ -74,8 +92,9 @@ class EnrolDialog(QDialog):
         form = QFormLayout()
         form.addRow("Serveradresse:", self.server)
         form.addRow("Einrichtungscode:", self.code)
-        form.addRow("Erste Person:", self.first_person)
-        form.addRow("", person_hint)
+        if not again:
+            form.addRow("Erste Person:", self.first_person)
+            form.addRow("", person_hint)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: how long the first download takes is not known
@@ -103,6 +122,8 @@ class EnrolDialog(QDialog):
         layout.addWidget(self.buttons)
         self._set_busy(False)
         self._show_error("")
+        if server_url:
+            self.code.setFocus()  # the address is known; the new code is what is asked
 
     def start_enrolment(self) -> None:
         """Check that nothing is missing, then enrol in a worker."""
@@ -126,9 +147,9 @@ class EnrolDialog(QDialog):
             on_done=self._done, on_error=self._failed,
         )  # fmt: skip
 
-    def _done(self, office_id: str) -> None:
+    def _done(self, enrolment: Enrolment) -> None:
         self._set_busy(False)
-        self.enrolled.emit(office_id)
+        self.enrolled.emit(enrolment)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:

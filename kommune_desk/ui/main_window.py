@@ -41,7 +41,9 @@ from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
 from .sync_status import SyncState, SyncStatusWidget
 
 DROP_FOLDER_KEY = "eingang/ablageordner"
+SMALL_SCREEN_WIDTH = 1400  # below it (1280×720, 1366×768) the first start fills the screen
 if TYPE_CHECKING:
+    from kommune_desk.services.sync import Enrolment
     from kommune_desk.sync.engine import RoundReport
 
     from .conflicts_page import ConflictsPage
@@ -334,14 +336,26 @@ class MainWindow(QMainWindow):
         """ "Abgleich einrichten": the server address and the office's one-time code."""
         from .enrol_dialog import EnrolDialog
 
-        dialog = EnrolDialog(self.workspace.db, self.workspace.os_login, self)
+        state = self.sync.state
+        dialog = EnrolDialog(
+            self.workspace.db, self.workspace.os_login, self, server_url=state.server_url or "",
+            again=bool(state.enrolled),
+        )  # fmt: skip
         dialog.enrolled.connect(self._enrolled)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
-    def _enrolled(self, _office_id: str) -> None:
-        self.statusBar().showMessage("Der Abgleich ist eingerichtet.", 10_000)
+    def _enrolled(self, enrolment: Enrolment) -> None:
+        self.statusBar().showMessage(enrolment.message(), 15_000)
+        if enrolment.again:  # rare and important: what became of the waiting work, said plainly
+            box = QMessageBox(
+                QMessageBox.Icon.Information, "Abgleich neu eingerichtet", enrolment.message(),
+                QMessageBox.StandardButton.Ok, self,
+            )  # fmt: skip
+            box.setObjectName("enrolmentResult")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
         self.refresh()
         self.sync.sync_now()
 
@@ -349,7 +363,7 @@ class MainWindow(QMainWindow):
         self.sync_status.show_state(state)
         self.sync_action.setEnabled(bool(state.enrolled) and not state.running)
         if self.inbox_page is not None:
-            self.enrol_action.setEnabled(state.enrolled is False)
+            self.enrol_action.setEnabled(state.enrolled is False or bool(state.locked_out))
         item = self.navigation.item(CONFLICTS_SECTION)
         count = state.open_conflicts
         item.setText(f"Konflikte ({count})" if count else "Konflikte")
@@ -422,6 +436,8 @@ class MainWindow(QMainWindow):
         else:
             available = self.screen().availableGeometry()
             self.resize(min(1400, int(available.width() * 0.85)), min(900, int(available.height() * 0.85)))
+            if available.width() < SMALL_SCREEN_WIDTH:  # a clerk's laptop: every pixel is needed
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         state = self.settings.value("main_window/state")
         if state is not None:
             self.restoreState(state)

@@ -196,7 +196,7 @@ class NoticesPanel(QWidget):
 
         start_task(
             read_case_letters, self.workspace, application_id, on_done=show,
-            on_error=lambda exc: explain_failure(self, exc, "Schreiben"),
+            on_error=lambda exc: explain_failure(self, exc, "Schreiben"), owner=self,
         )  # fmt: skip
 
     def _fill(self, select: str | None) -> None:
@@ -380,7 +380,7 @@ class NoticesPanel(QWidget):
             args: tuple[Any, ...] = (self.workspace, self.application_id, row.kind, row.details)
         else:
             fn, args = notices.notice_pdf, (self.workspace, row.id)
-        start_task(fn, *args, on_done=done, on_error=failed)
+        start_task(fn, *args, on_done=done, on_error=failed, owner=self)
 
     def _put_preview(self, data: bytes, row: NoticeSummary | PendingLetter) -> None:
         if self.preview_widget.show_pdf(data, self._title(row)):
@@ -545,7 +545,7 @@ class NoticesPanel(QWidget):
 
         start_task(
             notices.notice_pdf, self.workspace, notice.id, on_done=done,
-            on_error=lambda exc: explain_failure(self, exc, "Schreiben"),
+            on_error=lambda exc: explain_failure(self, exc, "Schreiben"), owner=self,
         )  # fmt: skip
 
     def _document_name(self, notice: NoticeSummary) -> str:
@@ -584,7 +584,7 @@ class NoticesPanel(QWidget):
             else:
                 explain_failure(self, exc)
 
-        start_task(fn, self.workspace, *args, on_done=done, on_error=failed)
+        start_task(fn, self.workspace, *args, on_done=done, on_error=failed, owner=self)
 
     def _after_write(self, summary: object) -> None:
         self._update_buttons()

@@ -67,6 +67,15 @@ def _run_round(db: Database) -> _Outcome:
     return _Outcome(report, error, sync.sync_status(db))
 
 
+def _status_fields(status: Any) -> dict[str, Any]:
+    """The SyncState fields a services.sync.SyncStatus gives."""
+    return {
+        "enrolled": status.enrolled, "pending": status.pending, "last_success_at": status.last_success_at,
+        "open_conflicts": status.open_conflicts, "locked_out": status.locked_out,
+        "server_url": status.server_url,
+    }  # fmt: skip
+
+
 class SyncController(QObject):
     """Runs sync rounds for one enrolled data folder; ``start()`` once the window is up."""
 
@@ -140,10 +149,12 @@ class SyncController(QObject):
     def _status_read(self, status: Any) -> None:
         self._reading = False
         error = self._state.error if self._rounds else status.last_error
-        self._set(
-            enrolled=status.enrolled, pending=status.pending, last_success_at=status.last_success_at,
-            open_conflicts=status.open_conflicts, error=error,
-        )  # fmt: skip
+        stopped = self._state.stopped
+        if status.locked_out and not self._rounds:
+            stopped = True  # locked out in an earlier session: no rounds until a new enrolment
+        elif self._state.locked_out and not status.locked_out:
+            stopped = False  # enrolled again meanwhile (the dialog, the CLI)
+        self._set(**_status_fields(status), error=error, stopped=stopped)
         if self._wanted and status.enrolled and not self._state.stopped:
             self._begin_round()
 
@@ -172,11 +183,7 @@ class SyncController(QObject):
 
     def _round_done(self, outcome: _Outcome) -> None:
         self._rounds += 1
-        status = outcome.status
-        counts = {
-            "running": False, "enrolled": status.enrolled, "pending": status.pending,
-            "last_success_at": status.last_success_at, "open_conflicts": status.open_conflicts,
-        }  # fmt: skip
+        counts = {"running": False, **_status_fields(outcome.status)}
         if outcome.error is None:
             self._failures = 0
             self._set(**counts, online=True, error=None)  # one update: no flicker of the old error

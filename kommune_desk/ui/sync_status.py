@@ -30,6 +30,8 @@ class SyncState:
     running: bool = False
     open_conflicts: int = 0
     stopped: bool = False  # the automatic rounds wait for the user (revoked, update needed)
+    locked_out: str | None = None  # "gesperrt" / "ungueltig": the workstation needs a new code
+    server_url: str | None = None
 
 
 def last_sync_text(stored: str | None) -> str:
@@ -50,6 +52,13 @@ def pending_text(pending: int) -> str:
     if pending == 1:
         return "1 Änderung wartet"
     return f"{format_count(pending)} Änderungen warten"
+
+
+LOCKED_OUT_TEXT = {
+    "gesperrt": "Arbeitsplatz gesperrt – neuer Einrichtungscode nötig",
+    "ungueltig": "Anmeldung abgelaufen – neuer Einrichtungscode nötig",
+}
+_SETUP_TEXT = "Abgleich nicht eingerichtet"
 
 
 def conflicts_text(count: int) -> str:
@@ -104,13 +113,17 @@ class SyncStatusWidget(QWidget):
         self.conflicts_label.linkActivated.connect(lambda _link: self.conflicts_requested.emit())
         self.conflicts_label.setToolTip("Konflikte ansehen und entscheiden")
         # Setting up is offered to mapped clerks only, like the rest of the Datei menu.
-        link = " · <a href='einrichten'>Einrichten …</a>" if can_enrol else ""
-        self.setup_label = QLabel("Abgleich nicht eingerichtet" + link)
+        self._can_enrol = can_enrol
+        self.setup_label = QLabel()
         self.setup_label.setTextFormat(Qt.TextFormat.RichText)
         self.setup_label.linkActivated.connect(lambda _link: self.enrol_requested.emit())
         self.sync_button = QPushButton("Jetzt synchronisieren")
         self.sync_button.setToolTip("Änderungen jetzt übertragen und die der anderen abholen (F9)")
         self.sync_button.clicked.connect(self.sync_requested.emit)
+        # Locked out, the button takes the sync button's place (F9 still tries a round).
+        self.enrol_button = QPushButton("Neu einrichten …")
+        self.enrol_button.setToolTip("Den Abgleich mit einem neuen Einrichtungscode wieder einrichten")
+        self.enrol_button.clicked.connect(self.enrol_requested.emit)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
@@ -127,14 +140,18 @@ class SyncStatusWidget(QWidget):
         layout.addWidget(self._filler, 1)
         layout.addSpacing(6)
         layout.addWidget(self.sync_button)
+        layout.addWidget(self.enrol_button)
         self.show_state(SyncState())
 
     def show_state(self, state: SyncState) -> None:
         enrolled = state.enrolled is True
-        self.setup_label.setVisible(state.enrolled is False)
-        for widget in (self.online_label, self.pending_label, self.last_label, self.sync_button):
-            widget.setVisible(enrolled)
-        self.online_label.setVisible(state.enrolled is not False)
+        locked = self._show_setup(state)
+        self.pending_label.setVisible(enrolled)
+        # Locked out, the line says what is needed; whether the server answers is beside the point.
+        self.online_label.setVisible(state.enrolled is not False and not locked)
+        self.last_label.setVisible(enrolled and not locked)
+        self.sync_button.setVisible(enrolled and not locked)
+        self.enrol_button.setVisible(locked and self._can_enrol)
         if state.online is None:
             self.online_label.setText(_CHECKING)
         else:
@@ -142,8 +159,27 @@ class SyncStatusWidget(QWidget):
         self.pending_label.setText(pending_text(state.pending))
         self.last_label.setText(last_sync_text(state.last_success_at))
         self.error_label.set_full_text(state.error or "")
-        self.error_label.setVisible(enrolled and bool(state.error))
+        # Locked out: the short line says what is needed, the explanation is its tooltip.
+        self.error_label.setVisible(enrolled and bool(state.error) and not state.locked_out)
         self._filler.setVisible(not self.error_label.isVisibleTo(self))
         self.conflicts_label.setText(f"<a href='konflikte'>{conflicts_text(state.open_conflicts)}</a>")
         self.conflicts_label.setVisible(state.open_conflicts > 0)
         self.sync_button.setEnabled(enrolled and not state.running)
+
+    def _show_setup(self, state: SyncState) -> bool:
+        """Not enrolled, or locked out: what is needed, with the enrolment one click away.
+
+        Returns whether the workstation is locked out."""
+        locked = LOCKED_OUT_TEXT.get(state.locked_out or "") if state.enrolled else None
+        self.setup_label.setVisible(state.enrolled is False or locked is not None)
+        if locked is None:
+            link = " · <a href='einrichten'>Einrichten …</a>" if self._can_enrol else ""
+            self.setup_label.setText(_SETUP_TEXT + link)
+            self.setup_label.setToolTip("")
+            self.setup_label.setMinimumWidth(0)
+            return False
+        self.setup_label.setText(f"<span style='color:#a61b1b'><b>{locked}</b></span>")
+        self.setup_label.setMinimumWidth(self.setup_label.sizeHint().width())  # never cut short
+        self.setup_label.setToolTip(state.error or "")
+        self.enrol_button.setToolTip(state.error or "")
+        return True

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,15 @@ def start_task(
     on_error: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[int, str], None] | None = None,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
 ) -> Task:
-    """Start ``fn`` in the global thread pool and connect the callbacks."""
+    """Start ``fn`` in the global thread pool and connect the callbacks.
+
+    With ``owner``, the callbacks are skipped once the owner's widget is gone (the clerk closed the
+    case while its letters were read): a late result has nobody left to show it to.
+    """
+    if owner is not None:
+        on_done, on_error, on_progress = (_while_alive(owner, c) for c in (on_done, on_error, on_progress))
     task = Task(fn, *args, with_progress=on_progress is not None)
     _IN_FLIGHT.add(task)
     task.signals.finished.connect(lambda _result: _IN_FLIGHT.discard(task))
@@ -71,6 +79,17 @@ def start_task(
     task.setAutoDelete(False)  # Python owns the task; Qt must not delete it under us
     (pool or QThreadPool.globalInstance()).start(task)
     return task
+
+
+def _while_alive(owner: QObject, callback: Callable[..., None] | None) -> Callable[..., None] | None:
+    if callback is None:
+        return None
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+
+    return call
 
 
 def report_unexpected(exc: BaseException) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from kommune_desk.server.auth import revoke_client
 from kommune_desk.server.db import SqliteServerDatabase
@@ -17,6 +17,7 @@ from kommune_desk.services.sync import sync_once, sync_status
 from kommune_desk.services.workflow import set_follow_up
 from kommune_desk.services.workspace import Workspace
 from kommune_desk.storage.database import Database
+from kommune_desk.sync.errors import SyncError
 from kommune_desk.ui.enrol_dialog import EnrolDialog
 from kommune_desk.ui.main_window import CONFLICTS_SECTION, MainWindow
 from kommune_desk.ui.sync_status import last_sync_text
@@ -153,18 +154,78 @@ def test_server_gone_shows_offline_in_german_and_keeps_the_work(  # type: ignore
 def test_a_revoked_workstation_stops_until_the_clerk_acts(  # type: ignore[no-untyped-def]
     qtbot, open_window, server: ServerThread, town: Town, tmp_path: Path
 ) -> None:
+    from kommune_desk.server import admin
+
     ws = enrolled_workstation(server, town, tmp_path / "a", "anna", "Anna Admin")
     window = open_window(ws)
     qtbot.waitUntil(lambda: window.sync.state.online is True, timeout=WAIT_MS)
     qtbot.waitUntil(window.sync_status.sync_button.isEnabled, timeout=WAIT_MS)
     client_id = _scalar(ws, "SELECT value FROM settings WHERE key = 'sync.client_id'")
     assert revoke_client(server.db, str(client_id))
+    application_id = _register(ws)  # work that is stranded until the workstation is enrolled again
 
     window.sync_status.sync_button.click()
     qtbot.waitUntil(lambda: window.sync.state.stopped, timeout=WAIT_MS)
     assert window.sync.next_round_in_ms() == -1  # no automatic rounds any more
-    assert window.sync_status.error_label.full_text()
-    assert window.sync_status.sync_button.isEnabled()  # trying again stays possible
+    status = window.sync_status
+    assert status.setup_label.isVisible()
+    assert "Arbeitsplatz gesperrt – neuer Einrichtungscode nötig" in status.setup_label.text()
+    assert "Kreis-IT" in status.setup_label.toolTip()
+    assert not status.error_label.isVisible()  # the short line says it; the tooltip explains
+    assert status.pending_label.text() == "1 Änderung wartet"
+    assert window.sync_action.isEnabled()  # trying again stays possible (F9)
+    assert window.enrol_action.isEnabled()
+    assert not status.sync_button.isVisible() and status.enrol_button.isVisible()
+
+    # One click away: the dialog, with the server filled in and no first person to name.
+    status.enrol_button.click()
+    qtbot.waitUntil(lambda: window.findChild(EnrolDialog) is not None, timeout=WAIT_MS)
+    dialog = window.findChild(EnrolDialog)
+    assert dialog.windowTitle() == "Abgleich neu einrichten"
+    assert dialog.server.text() == server.url and not dialog.first_person.isVisibleTo(dialog)
+    dialog.code.setText(admin.enrolment_code(server.db, town.office_id))
+    with qtbot.waitSignal(dialog.enrolled, timeout=WAIT_MS) as enrolled:
+        dialog.enrol_button.click()
+    assert enrolled.args[0].again and enrolled.args[0].sent == 1
+    qtbot.waitUntil(
+        lambda: not window.sync.state.locked_out and not window.sync.state.stopped, timeout=WAIT_MS
+    )
+    qtbot.waitUntil(lambda: status.pending_label.text() == "Alles übertragen", timeout=WAIT_MS)
+    assert not status.setup_label.isVisible() and not status.enrol_button.isVisible()
+    assert status.sync_button.isVisible()
+    assert "neu eingerichtet" in window.statusBar().currentMessage()
+    result = window.findChild(QMessageBox, "enrolmentResult")
+    assert result is not None and result.isVisible()
+    assert result.text() == (
+        "Arbeitsplatz neu eingerichtet (Rathaus Nauheim). 1 noch nicht übertragene Änderung wurde gesendet."
+    )
+    result.accept()
+    with server.db.transaction() as tx:
+        assert (
+            tx.one("SELECT count(*) FROM entities WHERE kind = 'applications' AND id = ?", (application_id,))[
+                0
+            ]
+            == 1
+        )
+
+
+def test_a_workstation_locked_out_in_an_earlier_session_waits_for_the_clerk(  # type: ignore[no-untyped-def]
+    qtbot, open_window, server: ServerThread, town: Town, tmp_path: Path
+) -> None:
+    ws = enrolled_workstation(server, town, tmp_path / "a", "anna", "Anna Admin")
+    assert revoke_client(
+        server.db, str(_scalar(ws, "SELECT value FROM settings WHERE key = 'sync.client_id'"))
+    )
+    with pytest.raises(SyncError):
+        sync_once(ws.db)
+    window = open_window(ws)
+    qtbot.waitUntil(lambda: window.sync.state.locked_out == "gesperrt", timeout=WAIT_MS)
+    assert window.sync.state.stopped and window.sync.next_round_in_ms() == -1
+    status = window.sync_status
+    assert "neuer Einrichtungscode nötig" in status.setup_label.text()
+    # No "Verbindung wird geprüft …" for ever: without rounds, whether the server answers is not shown.
+    assert not status.online_label.isVisible() and not status.last_label.isVisible()
+    assert status.pending_label.isVisible()
 
 
 def test_enrol_dialog_explains_a_wrong_code_keeps_the_input_and_then_enrols(  # type: ignore[no-untyped-def]
@@ -195,7 +256,7 @@ def test_enrol_dialog_explains_a_wrong_code_keeps_the_input_and_then_enrols(  # 
     dialog.first_person.setText("Anna Admin")
     with qtbot.waitSignal(dialog.enrolled, timeout=WAIT_MS) as enrolled:
         dialog.enrol_button.click()
-    assert enrolled.args[0] == town.office_id
+    assert enrolled.args[0].office_id == town.office_id and not enrolled.args[0].again
     assert not dialog.isVisible()
     ws = load_workspace(db, "anna")
     assert ws is not None and ws.clerk is not None and ws.clerk.display_name == "Anna Admin"

@@ -12,6 +12,7 @@ clock: ``python -m tests.sync.fault_support follow-up DATA_DIR LOGIN APPLICATION
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -85,6 +86,16 @@ def register(ws: Any, applicant: str = "Roß, Ingrid") -> str:
     return register_application(
         ws, NewApplication(service.id, applicant, Channel.PAPIER, received, form_data={"baumart": "Linde"})
     )
+
+
+def expire_access_token(db: Any) -> None:
+    """The office's access token has run out (15 minutes later): its next round refreshes first."""
+    from kommune_desk.sync import credentials
+
+    store_id = state(db, "store_id")
+    held = credentials.load(store_id)
+    assert store_id is not None and held is not None
+    credentials.save(store_id, dataclasses.replace(held, access_expires_at=0.0))
 
 
 # --- what the office holds ----------------------------------------------------------------

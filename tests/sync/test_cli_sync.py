@@ -22,6 +22,10 @@ def _office_with_code(server_dir: Path) -> str:
     server_cli(server_dir, "admin", "municipality", "--ags", "06433009", "--name", "Gemeinde Nauheim")
     office = ("--municipality", "06433009", "--name", "Rathaus Nauheim", "--code", "NAU")
     office_id = server_cli(server_dir, "admin", "office", *office)
+    return _new_code(server_dir, office_id)
+
+
+def _new_code(server_dir: Path, office_id: str) -> str:
     return server_cli(server_dir, "admin", "enrolment-code", "--office", office_id)
 
 
@@ -50,8 +54,29 @@ def test_admin_enrols_an_office_and_the_workstation_syncs(tmp_path: Path) -> Non
         assert len(clients) == 1 and clients[0]["revoked_at"] is None
         server_cli(server_dir, "admin", "revoke", clients[0]["id"])
         refused = _client(tmp_path / "ws", "sync")
-        assert refused.returncode == 1
-        assert "Anmeldung" in refused.stderr and "Traceback" not in refused.stderr
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        # What to do, not just what went wrong: a new code, and the command that takes it.
+        assert "gesperrt" in refused.stderr and "neuen Einrichtungscode" in refused.stderr
+        assert f"enrol --server {server.url} --code NEUER-CODE" in refused.stderr
+
+        # The same folder takes a new code: enrolled again, the old workstation stays locked.
+        office_id = server_cli(server_dir, "admin", "offices").split()[0]
+        code = _new_code(server_dir, office_id)
+        again = _client(tmp_path / "ws", "enrol", "--server", server.url, "--code", code)
+        assert again.returncode == 0, again.stderr
+        assert "Arbeitsplatz neu eingerichtet (Rathaus Nauheim)" in again.stdout
+        assert _client(tmp_path / "ws", "sync").returncode == 0
+        old, new = sorted(
+            json.loads(server_cli(server_dir, "admin", "clients", "--json")),
+            key=lambda c: c["revoked_at"] is None,
+        )
+        assert old["revoked_at"] and new["revoked_at"] is None and old["replaced_by"] == new["id"]
+        # A working enrolment needs no new code, and the code offered is not spent.
+        spare = _new_code(server_dir, office_id)
+        needless = _client(tmp_path / "ws", "enrol", "--server", server.url, "--code", spare)
+        assert needless.returncode == 1 and "Ein neuer Code ist nicht nötig" in needless.stderr
+        fresh = _client(tmp_path / "ws3", "enrol", "--server", server.url, "--code", spare)
+        assert fresh.returncode == 0, fresh.stderr
     finally:
         server.stop()
     # No token and no name in the server's log.

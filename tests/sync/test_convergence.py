@@ -34,6 +34,7 @@ from tests.sync.fault_support import (
     LoopbackProxy,
     assert_converged,
     enrol_workstation,
+    expire_access_token,
     interrupt_at,
     overlapping_blocking_loans,
     processed,
@@ -198,7 +199,10 @@ def test_two_offices_change_different_fields_of_one_case_and_both_stand(
 
 # --- 9. many offices, random work, random faults ---------------------------------------------
 
-INTERRUPTIONS = ("push:before-send", "push:after-send", "pull:before-apply", "pull:inside-apply")
+INTERRUPTIONS = (
+    "push:before-send", "push:after-send", "pull:before-apply", "pull:inside-apply",
+    "token:before-send", "token:after-send", "token:after-save",
+)  # fmt: skip
 NOTES = ("Rückruf erbeten.", "Unterlagen nachgereicht.", "Ortstermin vereinbart.", "Gebühr erläutert.")
 
 
@@ -282,13 +286,28 @@ class OfficesUnderFaults(RuleBasedStateMachine):
         with contextlib.suppress(SyncError):  # a lost request or answer: the next round goes on
             sync_once(self.offices[office].db)
 
-    @rule(path=st.sampled_from(["/v1/hello", "/v1/push", "/v1/pull"]), answer=st.booleans())
+    @rule(office=st.integers(0, 2))
+    def tokens_run_out(self, office: int) -> None:
+        expire_access_token(self.offices[office].db)
+
+    @rule(path=st.sampled_from(["/v1/hello", "/v1/push", "/v1/pull", "/v1/token"]), answer=st.booleans())
     def lose_next(self, path: str, answer: bool) -> None:
         (self.proxy.drop_response if answer else self.proxy.drop_request)(path)
         self.faults += 1
 
+    @rule(office=st.integers(0, 2), answer=st.booleans())
+    def refresh_lost(self, office: int, answer: bool) -> None:
+        """A refresh whose request, or whose answer after the server committed, is lost."""
+        expire_access_token(self.offices[office].db)
+        (self.proxy.drop_response if answer else self.proxy.drop_request)("/v1/token")
+        with contextlib.suppress(SyncError):
+            sync_once(self.offices[office].db)
+        self.faults += 1
+
     @rule(office=st.integers(0, 2), point=st.sampled_from(INTERRUPTIONS))
     def broken_off(self, office: int, point: str) -> None:
+        if point.startswith("token:"):
+            expire_access_token(self.offices[office].db)  # so that this round refreshes
         with interrupt_at(point):
             try:
                 sync_once(self.offices[office].db)
@@ -306,6 +325,11 @@ class OfficesUnderFaults(RuleBasedStateMachine):
     @invariant()
     def never_two_blocking_loans_on_one_day(self) -> None:
         assert overlapping_blocking_loans(self.server_db) == []
+
+    @invariant()
+    def no_workstation_is_ever_locked_out(self) -> None:
+        # Lost token answers and refreshes broken off anywhere are faults, never a copied token.
+        assert server_rows(self.server_db, "SELECT id FROM clients WHERE revoked_at IS NOT NULL") == []
 
     def teardown(self) -> None:
         try:

@@ -9,7 +9,6 @@ office holds exactly the server's rows, its outbox is drained, each mutation was
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -37,6 +36,7 @@ from tests.sync.fault_support import (
     child_env,
     cli_sync,
     enrol_workstation,
+    expire_access_token,
     interrupt_at,
     outbox,
     overlapping_blocking_loans,
@@ -509,8 +509,7 @@ def test_server_restore_keeps_workstations_that_refreshed_their_tokens_since(tmp
         backup = tmp_path / "backup.sqlite3"
         server_cli(server_dir, "backup", str(backup))
         # The access token runs out (15 minutes later): the next round rotates the tokens.
-        store_id = state(ws.db, "store_id")
-        credentials.save(store_id, dataclasses.replace(credentials.load(store_id), access_expires_at=0.0))
+        expire_access_token(ws.db)
         sync_once(ws.db)
 
         server.stop()

@@ -109,7 +109,7 @@ def enrolled_workstation_with_code(server: ServerThread, code: str, folder: Path
 
     db = Database.open(folder)
     try:
-        return enrol(db, server.url, code, clerk_name="Anna Admin", os_login="anna")
+        return enrol(db, server.url, code, clerk_name="Anna Admin", os_login="anna").office_id
     finally:
         db.close()
 
