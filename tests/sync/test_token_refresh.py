@@ -55,29 +55,35 @@ def _nauheim(server: ServerThread) -> Town:
 
 
 def test_a_lost_refresh_answer_locks_nothing_out(server: ServerThread, tmp_path: Path) -> None:
+    """The report's reproduction: the CLI through a proxy that drops one /v1/token answer."""
     proxy = LoopbackProxy(server.port)
+    folder = tmp_path / "ws"
+    ws = enrol_workstation(server.db, proxy.url, _nauheim(server), folder, LOGIN)
     try:
-        ws = enrol_workstation(server.db, proxy.url, _nauheim(server), tmp_path / "ws", LOGIN)
         application_id = register(ws)
         client_id = state(ws.db, "client_id")
         generation, _ = _client(server.db, client_id)
-
         expire_access_token(ws.db)
+        ws.db.close()
+
         proxy.drop_response("/v1/token")
-        with pytest.raises(OfflineError):
-            sync_once(ws.db)
+        lost = cli_sync(folder, tmp_path)
+        assert lost.returncode == 1 and "nicht erreichbar" in lost.stderr
         assert proxy.dropped == [("/v1/token", "response")]
         # The server rotated and committed; the office never heard of it and still waits.
         assert _client(server.db, client_id) == (generation + 1, None)
-        assert len(pending(ws.db)) == 1
+        assert len(pending(folder)) == 1
 
-        report = sync_once(ws.db)
-        assert report.pushed == 1 and report.pending == 0
+        finished = cli_sync(folder, tmp_path)
+        assert finished.returncode == 0, finished.stderr
+        report = json.loads(finished.stdout)
+        assert report["pushed"] == 1 and report["pending"] == 0
         assert _client(server.db, client_id) == (generation + 1, None)  # the lost one issued again
-        assert sync_status(ws.db).locked_out is None
         assert server_rows(server.db, "SELECT count(*) FROM entities WHERE id = ?", application_id)[0][0] == 1
-        assert_converged(ws.db, server.db)
 
+        ws = reopen(folder, LOGIN)
+        assert sync_status(ws.db).locked_out is None
+        assert_converged(ws.db, server.db)
         # The next refresh is an ordinary one again.
         expire_access_token(ws.db)
         sync_once(ws.db)
