@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kommune_desk.domain import usage
+
 _ID = Field(min_length=1, max_length=64)
 
 
@@ -114,9 +116,13 @@ class UsageEvent(_Strict):
     leika_id: str = Field(min_length=1, max_length=64)
     session_id: str = Field(min_length=1, max_length=64)
     occurred_at: str = Field(min_length=10, max_length=40)
-    kind: Literal["gestartet", "schritt", "abgebrochen", "abgeschickt", "bezahlt"]
-    step: int | None = Field(default=None, ge=0, le=1000)
-    payment_method: str | None = Field(default=None, max_length=40)
+    # Subscripting Literal with a tuple gives the literal of its values: one list, in domain.usage.
+    kind: Literal[usage.EVENT_KINDS]  # type: ignore[valid-type]
+    step: int | None = Field(default=None, ge=0, le=usage.MAX_STEP)
+    payment_method: Literal[usage.ONLINE_PAYMENT_METHODS] | None = None  # type: ignore[valid-type]
+    channel: Literal[usage.CHANNELS] | None = None  # type: ignore[valid-type]
+    authentication: Literal[usage.AUTHENTICATIONS] | None = None  # type: ignore[valid-type]
+    rating: int | None = Field(default=None, ge=1, le=5)
 
 
 class UsageEvents(_Strict):

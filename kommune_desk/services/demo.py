@@ -17,8 +17,9 @@ from kommune_desk.demo.generator import (
     reference_time,
 )
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.usage import event_from_row
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.storage import bulk, reference
+from kommune_desk.storage import bulk, reference, usage_stats
 from kommune_desk.storage.audit import append_audit
 from kommune_desk.storage.capture import capture_suppressed
 from kommune_desk.storage.database import Database
@@ -115,7 +116,8 @@ def build_demo(
 
         stream = iter_usage_events(ref, options, rng)
         while batch := list(islice(stream, _CHUNK * 5)):
-            bulk.insert_usage_events(conn, batch)
+            readable = [e for row in batch if (e := event_from_row((*row[:1], *row[2:], None, None, None)))]
+            usage_stats.add_events(conn, ref.local_office.municipality_id, readable)
             events += len(batch)
             report(
                 40 + 55 * events // max(options.events, 1),

@@ -11,10 +11,6 @@ _INSERT_ATTACHMENT = (
     "INSERT INTO attachments (id, municipality_id, application_id, sha256, display_name,"
     " media_type, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_EVENT = (
-    "INSERT INTO usage_events (id, municipality_id, leika_id, session_id, occurred_at, kind, step,"
-    " payment_method) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _INSERT_DEVICE = (
     "INSERT INTO devices (id, pool, home_municipality_id, inventory_number, name, category,"
     " serial_number, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -35,10 +31,6 @@ def insert_applications(conn: sqlite3.Connection, rows: Iterable[dict[str, objec
 
 def insert_attachments(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
     conn.executemany(_INSERT_ATTACHMENT, rows)
-
-
-def insert_usage_events(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
-    conn.executemany(_INSERT_EVENT, rows)
 
 
 def insert_devices(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:

@@ -44,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "Eingang, Notizen, Zahlungen, gespeicherte Ansichten", _statements("schema_v4")),
     Migration(5, "Schreiben und Bescheide, Textbausteine, Rechtsbehelf", _statements("schema_v5")),
     Migration(6, "Synchronisation: Änderungserfassung, Konflikte, Geräte-Pool", _function("schema_v6")),
+    Migration(7, "Statistik: Sitzungen und Zählwerte der Online-Dienste", _function("schema_v7")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from kommune_desk.domain.replication import KINDS, MUNICIPALITY, POOL, Kind, kind_named, scope_municipality
 
+from . import usage_stats
 from .capture import capture_suppressed
 from .reference import delete_setting, get_setting, set_setting
 
@@ -185,9 +186,13 @@ def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> No
         shapes: dict[tuple[str, frozenset[str]], tuple[str, Any]] = {}
         batch_sql: str | None = None
         batch: list[tuple[Any, ...]] = []
+        events: list[dict[str, Any]] = []
         for change in changes:
             data = change["data"]
             if data is None:
+                continue
+            if change["kind"] == "usage_events":
+                events.append(data)  # counted into the statistics as they arrive
                 continue
             shape = (change["kind"], frozenset(data))
             known = shapes.get(shape)
@@ -203,6 +208,7 @@ def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> No
                 batch_sql, batch = sql, []
             batch.append(values(data))
         _flush(conn, batch_sql, batch)
+        usage_stats.add_pulled_events(conn, events)
         if conn.execute("SELECT 1 FROM outbox WHERE pushed_at IS NULL LIMIT 1").fetchone():
             _replay_pending(conn, tables, {(c["kind"], c["id"]) for c in changes})
 

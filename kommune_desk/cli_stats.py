@@ -1,0 +1,89 @@
+"""``kommune-desk-cli stats import | show``: usage events in, figures out (for scripts)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+WorkspaceOpener = Callable[[Path], AbstractContextManager[Any]]
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"„{text}“ ist kein Datum der Form JJJJ-MM-TT.") from exc
+
+
+def add_stats_parsers(
+    commands: Any, add_command: Callable[..., argparse.ArgumentParser], open_workspace: WorkspaceOpener
+) -> None:
+    """Register ``stats import`` and ``stats show``."""
+    stats = commands.add_parser("stats", help="Statistik der Online-Dienste")
+    actions = stats.add_subparsers(dest="stats_command", required=True, metavar="AKTION")
+    importing = add_command(
+        actions, "import", lambda a, d: _import(a, d, open_workspace),
+        "Nutzungsereignisse aus einer CSV-Datei übernehmen (alles oder nichts)",
+    )  # fmt: skip
+    importing.add_argument("file", type=Path, metavar="DATEI", help="CSV-Datei (siehe docs/statistik.md)")
+    show = add_command(
+        actions, "show", lambda a, d: _show(a, d, open_workspace), "Kennzahlen eines Zeitraums ausgeben"
+    )
+    show.add_argument("--from", dest="first", type=_day, metavar="JJJJ-MM-TT", help="erster Tag")
+    show.add_argument(
+        "--to", dest="last", type=_day, metavar="JJJJ-MM-TT", help="letzter Tag (Standard: heute)"
+    )
+    show.add_argument("--service", metavar="LEIKA", help="nur diese Leistung (LeiKa-Schlüssel)")
+    show.add_argument("--json", action="store_true", help="Ausgabe als JSON")
+
+
+def _import(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
+    from .services.statistics import import_usage_file
+
+    with open_workspace(data_dir) as workspace:
+        result = import_usage_file(workspace, args.file.absolute())
+    print(result.message())
+    return 0
+
+
+def _show(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
+    from .services.statistics import Period, usage_report
+
+    last = args.last or dt.date.today()
+    first = args.first or last.replace(day=1)
+    with open_workspace(data_dir) as workspace:
+        report = usage_report(workspace, Period(first, last), leika_id=args.service)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(_as_text(report))
+    return 0
+
+
+def _number(value: int | None) -> str:
+    return "< 5" if value is None else f"{value:,}".replace(",", ".")
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def _as_text(report: dict) -> str:
+    period = report["zeitraum"]
+    von, bis = (dt.date.fromisoformat(period[k]).strftime("%d.%m.%Y") for k in ("von", "bis"))
+    lines = [
+        f"Zeitraum {von} bis {bis}",
+        f"{'Leistung':<44} {'gestartet':>10} {'abgeschickt':>12} {'Abbruch':>9}",
+    ]
+    for name, figures in [("Gesamt", report["gesamt"])] + [(s["name"], s) for s in report["leistungen"]]:
+        lines.append(
+            f"{name[:44]:<44} {_number(figures['gestartet']):>10} {_number(figures['abgeschickt']):>12}"
+            f" {_percent(figures['abbruchquote']):>9}"
+        )
+    lines.append("Werte von 1 bis 4 werden als „< 5“ gezeigt (Datenschutz).")
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""Statistik use cases: import usage events from a file, the figures of a period.
+
+An import is local to this workstation (the portal's own events arrive through the sync server):
+it writes the events, their sessions and counts, and an audit entry in one transaction, and no
+outbox mutation. The figures are read from the counts only, and published with small counts
+suppressed (domain.statistics).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.statistics import TOTAL, fold_counts, published_cells, usage_figures
+from kommune_desk.domain.usage_csv import UsageFileError, read_usage_csv
+from kommune_desk.domain.validation import ValidationError
+from kommune_desk.storage import reference, usage_stats
+from kommune_desk.storage.audit import append_audit
+
+from .workspace import Workspace
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UsageImport:
+    rows: int  # data rows of the file
+    added: int  # events new to this workstation
+    already_known: int  # events imported before (or twice in the file)
+
+    def message(self) -> str:
+        if not self.added:
+            return f"Keine neuen Ereignisse: alle {self.rows} Zeilen waren schon importiert."
+        text = f"{self.added} Nutzungsereignisse importiert."
+        if self.already_known:
+            text += f" {self.already_known} waren schon vorhanden und wurden übersprungen."
+        return text
+
+
+def import_usage_file(ws: Workspace, path: Path) -> UsageImport:
+    """Import a CSV file of usage events, all or nothing (ValidationError names the bad rows)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValidationError([f"Die Datei ist zu groß ({size // 1_048_576} MB; höchstens 512 MB)."])
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError([f"Die Datei „{path.name}“ konnte nicht gelesen werden."]) from exc
+    try:
+        parsed = read_usage_csv(data)
+    except UsageFileError as exc:
+        raise ValidationError(exc.messages) from exc
+    with ws.db.write() as conn:
+        cutoff = usage_stats.retention_cutoff(conn)
+        added = usage_stats.add_events(
+            conn, ws.municipality.id, parsed.events, table="usage_imported_events", counted_from=cutoff
+        )
+        append_audit(
+            conn, entity="statistik", entity_id=ws.municipality.id, action="nutzungsdaten_importiert",
+            clerk_id=ws.clerk.id if ws.clerk else None, municipality_id=ws.municipality.id, at=utc_now_iso(),
+            changes={"datei_sha256": hashlib.sha256(data).hexdigest(), "zeilen": parsed.rows, "neu": added},
+        )  # fmt: skip
+    return UsageImport(parsed.rows, added, parsed.rows - added)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: dt.date
+    last: dt.date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValidationError(["Das Ende des Zeitraums liegt vor seinem Anfang."])
+
+
+def usage_report(
+    ws: Workspace, period: Period, *, leika_id: str | None = None, channel: str | None = None
+) -> dict:
+    """The figures of ``period`` as a JSON-ready object: ``zeitraum``, ``gesamt`` and one entry
+    per service in ``leistungen``; hidden values are None."""
+    conn = ws.db.reader()
+    try:
+        rows = usage_stats.count_rows(
+            conn, ws.municipality.id, period.first, period.last, leika_id=leika_id, channel=channel
+        )
+        names = {s.leika_id: s.name for s in reference.list_services(conn, ws.municipality.id)}
+    finally:
+        conn.close()
+    by_row = fold_counts((r.leika_id, r.channel, r.metric, r.key, r.sessions) for r in rows)
+    values, hidden = published_cells(by_row)
+    services = sorted(
+        (row for row in by_row if row != TOTAL), key=lambda leika: (names.get(leika, leika), leika)
+    )
+    return {
+        "zeitraum": {"von": period.first.isoformat(), "bis": period.last.isoformat()},
+        "gesamt": usage_figures(TOTAL, by_row[TOTAL], values, hidden),
+        "leistungen": [
+            {"leika_id": leika, "name": names.get(leika, leika)}
+            | usage_figures(leika, by_row[leika], values, hidden)
+            for leika in services
+        ],
+    }

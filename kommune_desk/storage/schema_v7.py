@@ -1,0 +1,86 @@
+"""Migration 7: statistics of the online services.
+
+- ``usage_events`` (replicated, from the portal through the server) learns the feedback kind
+  ``bewertet`` and the optional channel, sign-in and rating; SQLite cannot widen a CHECK, so the
+  table is rebuilt (and its capture triggers with it).
+- ``usage_imported_events``: events imported from a file on this workstation (never replicated).
+- ``usage_sessions``: what is known of each form session; ``usage_counts``: sessions per start
+  day, service, channel and mark, kept current whenever events arrive (see storage.usage_stats).
+  The dashboard reads only the counts; the raw events may go after the retention period.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from kommune_desk.domain.replication import CLIENT_CAPTURED
+
+from .schema_v6 import capture_trigger_statements
+
+_EVENT_COLUMNS = """
+        id TEXT PRIMARY KEY,
+        municipality_id TEXT NOT NULL REFERENCES municipalities(id),
+        leika_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN
+            ('gestartet', 'schritt', 'abgebrochen', 'abgeschickt', 'bezahlt', 'bewertet')),
+        step INTEGER,
+        payment_method TEXT,
+        channel TEXT,
+        authentication TEXT,
+        rating INTEGER CHECK (rating BETWEEN 1 AND 5)
+"""
+_OLD_COLUMNS = "id, municipality_id, leika_id, session_id, occurred_at, kind, step, payment_method"
+
+STATEMENTS: tuple[str, ...] = (
+    f"CREATE TABLE usage_events_v7 ({_EVENT_COLUMNS})",
+    f"INSERT INTO usage_events_v7 ({_OLD_COLUMNS}) SELECT {_OLD_COLUMNS} FROM usage_events",
+    "DROP TABLE usage_events",
+    "ALTER TABLE usage_events_v7 RENAME TO usage_events",
+    "CREATE INDEX usage_events_service_time ON usage_events (municipality_id, leika_id, occurred_at)",
+    f"CREATE TABLE usage_imported_events ({_EVENT_COLUMNS})",
+    """
+    CREATE TABLE usage_sessions (
+        municipality_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        leika_id TEXT NOT NULL,
+        started_on TEXT,
+        highest_step INTEGER NOT NULL DEFAULT 0,
+        submitted INTEGER NOT NULL DEFAULT 0,
+        payment_method TEXT,
+        rating INTEGER,
+        rated_at TEXT,
+        channel TEXT,
+        channel_at TEXT,
+        authentication TEXT,
+        authentication_at TEXT,
+        last_event_at TEXT NOT NULL,
+        PRIMARY KEY (municipality_id, session_id)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX usage_sessions_last_event ON usage_sessions (last_event_at)",
+    """
+    CREATE TABLE usage_counts (
+        municipality_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        leika_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        key TEXT NOT NULL,
+        sessions INTEGER NOT NULL,
+        PRIMARY KEY (municipality_id, day, leika_id, channel, metric, key)
+    ) WITHOUT ROWID
+    """,
+)
+
+
+def apply(conn: sqlite3.Connection) -> None:
+    from .usage_stats import absorb_stored_events
+
+    for statement in STATEMENTS:
+        conn.execute(statement)
+    if "usage_events" in CLIENT_CAPTURED:
+        for statement in capture_trigger_statements(conn, "usage_events"):
+            conn.execute(statement)
+    absorb_stored_events(conn)  # events of earlier releases are counted once, now
