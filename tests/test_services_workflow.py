@@ -76,6 +76,24 @@ def test_claim_draft_and_approve_by_a_second_clerk(team: tuple[Workspace, Worksp
         for (a,) in conn.execute("SELECT args FROM outbox WHERE name = 'take_step' ORDER BY seq")
     ]
     assert steps == ["bearbeiten", "entscheidung_entwerfen", "freigeben"]
+    assert row["completed_at"] is None
+
+
+def test_processing_ends_when_the_notice_is_sent_and_closing_keeps_that_moment(
+    team: tuple[Workspace, Workspace],
+) -> None:
+    clerk, lead = team
+    case = _application(clerk)
+    for ws, step, decision in [
+        (clerk, Step.BEARBEITEN, None), (clerk, Step.ENTSCHEIDUNG_ENTWERFEN, Decision.BEWILLIGT),
+        (lead, Step.FREIGEBEN, None), (clerk, Step.BESCHEID_VERSENDEN, None),
+    ]:  # fmt: skip
+        take_step(ws, case, step, decision)
+    sent = _row(clerk, case)["completed_at"]
+    assert isinstance(sent, str) and dt.datetime.fromisoformat(sent) >= RECEIVED
+    take_step(clerk, case, Step.ABSCHLIESSEN)
+    row = _row(clerk, case)
+    assert (row["status"], row["completed_at"]) == ("abgeschlossen", sent)
 
 
 def test_a_refused_step_writes_nothing(team: tuple[Workspace, Workspace]) -> None:

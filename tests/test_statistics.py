@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kommune_desk.domain.statistics import TOTAL, UsageCounts, protect, published_cells
+from kommune_desk.domain.statistics import TOTAL, ServiceCounts, protect, published_cells
 from kommune_desk.domain.usage import SessionState, UsageEvent, advance, local_day, marks
 from kommune_desk.domain.usage_csv import COLUMNS, UsageFileError, read_usage_csv
 from kommune_desk.domain.validation import ValidationError
@@ -83,8 +83,8 @@ def test_a_session_is_counted_on_the_german_day_it_started_and_not_before() -> N
 # --- figures and suppression -----------------------------------------------------------------
 
 
-def _counts(**values: object) -> UsageCounts:
-    return UsageCounts(**values)  # type: ignore[arg-type]
+def _counts(**values: object) -> ServiceCounts:
+    return ServiceCounts(**values)  # type: ignore[arg-type]
 
 
 def test_figures_match_a_hand_computed_fixture(workspace: Workspace) -> None:
@@ -209,7 +209,7 @@ def _assert_no_lone_hidden_cell(values: dict, hidden: set, counts: dict) -> None
 def test_no_hidden_cell_can_be_recomputed_from_a_total_and_the_shown_cells(
     rows: list[tuple[int, int, int, int]],
 ) -> None:
-    counts: dict[str, UsageCounts] = {TOTAL: UsageCounts()}
+    counts: dict[str, ServiceCounts] = {TOTAL: ServiceCounts()}
     for index, (submitted, abandoned, web, _app) in enumerate(rows):
         started = submitted + abandoned
         channels = {"web": min(web, started)}
@@ -244,6 +244,60 @@ def test_the_rating_mean_shows_only_without_hidden_ratings() -> None:
     counts["A"].ratings[1] = 2
     values, hidden = published_cells(counts)
     assert usage_figures("A", counts["A"], values, hidden)["bewertung"]["mittelwert"] is None
+
+
+def _case(ws: Workspace, leika: str, received: str, completed: str | None, **extra: object) -> None:
+    from kommune_desk.storage.applications import insert_application
+    from kommune_desk.storage.reference import list_services
+
+    with ws.db.write() as conn:
+        service = next(s for s in list_services(conn, ws.municipality.id) if s.leika_id == leika)
+        number = conn.execute("SELECT count(*) FROM applications").fetchone()[0] + 1
+        row = {
+            "id": f"a{number}", "municipality_id": ws.municipality.id, "office_id": ws.office.id,
+            "service_id": service.id, "aktenzeichen": f"MW-2026-{number:05d}", "received_at": received,
+            "channel": "papier", "status": "abgeschlossen" if completed else "in_bearbeitung",
+            "applicant_name": "Roß, Ingrid", "completed_at": completed, "created_at": received,
+            "updated_at": received,
+        } | extra  # fmt: skip
+        insert_application(conn, row)
+
+
+def test_processing_times_backlog_and_counter_payments_by_hand(workspace: Workspace) -> None:
+    # Seven dog-tax cases completed in November after 1, 2, 3, 5, 8, 13 and 21 days: median 5,
+    # 90th percentile by nearest rank the 7th of 7 (⌈6.3⌉): 21.
+    for days in (1, 2, 3, 5, 8, 13, 21):
+        received = dt.datetime(2026, 10, 31, 9, tzinfo=UTC)
+        completed = received + dt.timedelta(days=days)
+        _case(workspace, HUNDESTEUER, received.isoformat(), completed.isoformat())
+    # Completed 1 Dec 00:30 Hessian time: not completed in November, so open at its end.
+    _case(workspace, HUNDESTEUER, "2026-10-31T23:30:00+00:00", "2026-11-30T23:30:00+00:00")
+    # Open at the end of November: six, two of them overdue, one paused (not overdue).
+    for due in ("2026-11-20", "2026-11-25", "2026-12-10", "2026-12-11", "2026-12-12"):
+        _case(workspace, HUNDESTEUER, "2026-11-03T09:00:00+01:00", None, due_date=due)
+    _case(workspace, HUNDESTEUER, "2026-11-03T09:00:00+01:00", None, due_date="2026-11-01",
+          status="wartet_auf_unterlagen")  # fmt: skip
+    # Completed only in December: open at the end of November, too.
+    _case(workspace, HUNDESTEUER, "2026-11-04T09:00:00+01:00", "2026-12-02T09:00:00+01:00")
+    _case(workspace, HUNDESTEUER, "2026-11-04T09:00:00+01:00", None, status="zurueckgezogen")  # not open
+    for method in ("bar",) * 6 + ("ec_karte",) * 5:
+        _case(workspace, GEWERBE, "2026-11-05T09:00:00+01:00", None, payment_status="bezahlt",
+              payment_method=method, paid_at="2026-11-05T10:00:00+01:00", status="eingegangen")  # fmt: skip
+
+    report = usage_report(workspace, Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    dog = next(s for s in report["leistungen"] if s["leika_id"] == HUNDESTEUER)
+    # 2 overdue: hidden.
+    assert dog["bearbeitung"] == {
+        "abgeschlossen": 7, "median_tage": 5.0, "p90_tage": 21.0, "offen": 8, "ueberfaellig": None,
+    }  # fmt: skip
+    trade = next(s for s in report["leistungen"] if s["leika_id"] == GEWERBE)
+    assert trade["zahlarten"] == {"bar": 6, "ec_karte": 5}
+    assert trade["bearbeitung"]["offen"] == 11 and trade["bearbeitung"]["abgeschlossen"] == 0
+    assert trade["bearbeitung"]["median_tage"] is None  # nothing completed: no time to speak of
+    total = report["gesamt"]["bearbeitung"]
+    assert total["abgeschlossen"] == 7 and total["offen"] == 19
+    # 2 overdue of the dog tax are hidden; Gesamt 2 would give them away, so it is hidden too.
+    assert total["ueberfaellig"] is None
 
 
 # --- the CSV file ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from kommune_desk.domain.records import (
     Role,
     Service,
 )
+from kommune_desk.domain.statistics import COMPLETED
 
 from . import content
 from .sample_files import sample_pdf
@@ -241,10 +242,20 @@ def iter_applications(
             else:
                 payment_method = "ueberweisung"
                 payment_status = "bezahlt" if status in _DECIDED and rng.random() < 0.9 else "offen"
-        decision = decided_at = None
+        decision = decided_at = completed_at = None
         if status in _DECIDED:
             decision = rng.choices(("bewilligt", "teilweise_bewilligt", "abgelehnt"), (80, 5, 15))[0]
-            decided_at = _iso(stamp + int(min(age, service.processing_days) * rng.random() * DAY_MS))
+            decided_ms = stamp + int(min(age, service.processing_days) * rng.random() * DAY_MS)
+            decided_at = _iso(decided_ms)
+            if status in COMPLETED:  # posted a few days after the release, never after today
+                latest = max(decided_ms, _ms(options.today))
+                # Delays from the stamp, not from rng: the demo's other draws stay as they were.
+            completed_at = _iso(min(decided_ms + (1 + stamp % 6) * DAY_MS, latest))
+        # At the counter one pays at once; a transfer arrives a week or two later (never after today).
+        paid_at = None
+        if payment_status == "bezahlt":
+            delay = 0 if channel in ("schalter", "fit_connect") else (5 + stamp % 11) * DAY_MS
+            paid_at = _iso(min(stamp + delay, max(stamp, today_ms)))
         klaerung = status is S.KLAERUNG
         due = None if klaerung else legal_deadline(day, service.processing_days)
         # A case waiting for documents has its clock stopped with the days that were left.
@@ -273,6 +284,9 @@ def iter_applications(
             "paused_remaining_days": paused,
             "decision": decision,
             "decided_at": decided_at,
+            "completed_at": completed_at,
+            "paid_at": paid_at,
+            "paid_cents": fee if paid_at else None,
             "fee_cents": fee,
             "kassenzeichen": kassenzeichen,
             "payment_status": payment_status,

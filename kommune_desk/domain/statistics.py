@@ -6,8 +6,13 @@ Definitions (docs/statistik.md repeats them for the reader):
   with an ``abgeschickt`` event; *abgebrochen* = gestartet − abgeschickt; *Abbruchquote* =
   abgebrochen ÷ gestartet.
 - *Trichter*: for each form step s, the started sessions whose highest step is ≥ s.
-- *Zahlarten*: started sessions with a ``bezahlt`` event, per method; *Anmeldung*, *Kanal* and
-  *Bewertung*: started sessions per value (shares of gestartet; the rating's mean and spread).
+- *Zahlarten*: started sessions with a ``bezahlt`` event, per method, and the town's cases paid
+  at the counter or by transfer in the period; *Anmeldung*, *Kanal* and *Bewertung*: started
+  sessions per value (shares of gestartet; the rating's mean and spread).
+- *Bearbeitung* (the town's own cases): calendar days from receipt to the notice sent (or the
+  case closed) for the cases completed in the period, median and 90th percentile (nearest rank);
+  *offen*: received and not completed at the end of the period (withdrawn and forwarded cases
+  left out); *überfällig*: of those, the ones past their deadline (unless waiting for documents).
 
 Suppression: a count of 1 to 4 is hidden, and so is every figure computed from it. Where a hidden
 count could be worked out from a shown total and the other shown cells of its row or column
@@ -17,13 +22,17 @@ the smallest other cell of that relation is hidden too. Zero stays zero.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .records import ApplicationStatus
 from .usage import AUTHENTICATION, HIGHEST_STEP, PAYMENT, RATING, STARTED, SUBMITTED
 
 SMALLEST_SHOWN = 5
 TOTAL = "gesamt"
+# A case's processing time ends when its notice was sent or, without one, when it was closed.
+COMPLETED = frozenset({ApplicationStatus.BESCHEID_VERSANDT, ApplicationStatus.ABGESCHLOSSEN})
 
 
 def is_small(count: int) -> bool:
@@ -57,8 +66,9 @@ def protect(values: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, 
 
 
 @dataclass
-class UsageCounts:
-    """The session counts of one service (or all) in a period, before suppression."""
+class ServiceCounts:
+    """What one service (or all) counted in a period, before suppression: its online sessions
+    and its own cases (processing days of those completed, open and overdue at the end)."""
 
     started: int = 0
     submitted: int = 0
@@ -67,6 +77,9 @@ class UsageCounts:
     authentications: dict[str, int] = field(default_factory=dict)
     channels: dict[str, int] = field(default_factory=dict)
     ratings: dict[int, int] = field(default_factory=dict)
+    durations: list[int] = field(default_factory=list)
+    open_cases: int = 0
+    overdue: int = 0
 
     @property
     def abandoned(self) -> int:
@@ -96,16 +109,55 @@ class UsageCounts:
             self.ratings[int(key)] = self.ratings.get(int(key), 0) + sessions
 
 
-def fold_counts(rows: Iterable[tuple[str, str, str, str, int]]) -> dict[str, UsageCounts]:
-    """Rows (leika id, channel, metric, key, sessions) → counts per service and :data:`TOTAL`."""
-    found: dict[str, UsageCounts] = {TOTAL: UsageCounts()}
+def fold_counts(
+    rows: Iterable[tuple[str, str, str, str, int]],
+    *,
+    durations: Iterable[tuple[str, int]] = (),
+    backlog: Iterable[tuple[str, int, int]] = (),
+    counter_payments: Iterable[tuple[str, str, int]] = (),
+) -> dict[str, ServiceCounts]:
+    """Counts per service and :data:`TOTAL` from the session rows (leika id, channel, metric,
+    key, sessions), the processing days of completed cases (leika id, days), the backlog
+    (leika id, open, overdue) and the payments at the counter (leika id, method, cases)."""
+    found: dict[str, ServiceCounts] = {TOTAL: ServiceCounts()}
+
+    def both(leika_id: str) -> tuple[ServiceCounts, ServiceCounts]:
+        return found.setdefault(leika_id, ServiceCounts()), found[TOTAL]
+
     for leika_id, channel, metric, key, sessions in rows:
-        found.setdefault(leika_id, UsageCounts()).add(metric, key, channel, sessions)
-        found[TOTAL].add(metric, key, channel, sessions)
+        for counts in both(leika_id):
+            counts.add(metric, key, channel, sessions)
+    for leika_id, days in durations:
+        for counts in both(leika_id):
+            counts.durations.append(days)
+    for leika_id, open_cases, overdue in backlog:
+        for counts in both(leika_id):
+            counts.open_cases += open_cases
+            counts.overdue += overdue
+    for leika_id, method, cases in counter_payments:
+        for counts in both(leika_id):
+            counts.payments[method] = counts.payments.get(method, 0) + cases
     return found
 
 
-def _cells(counts: UsageCounts) -> dict[tuple, int]:
+def median(values: Sequence[int]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None for none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile_90(values: Sequence[int]) -> float | None:
+    """The 90th percentile by nearest rank: 90 % of the values are at most this."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return float(ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)])
+
+
+def _cells(counts: ServiceCounts) -> dict[tuple, int]:
     """The publishable cells of one row, keyed by (column, key)."""
     cells: dict[tuple, int] = {
         ("gestartet",): counts.started,
@@ -117,10 +169,12 @@ def _cells(counts: UsageCounts) -> dict[tuple, int]:
     cells.update({("anmeldung", a): n for a, n in counts.authentications.items()})
     cells.update({("kanal", c): n for c, n in counts.channels.items()})
     cells.update({("bewertung", r): n for r, n in counts.ratings.items()})
+    cells.update({("abgeschlossen",): len(counts.durations), ("offen",): counts.open_cases})
+    cells[("ueberfaellig",)] = counts.overdue
     return cells
 
 
-def published_cells(by_row: Mapping[str, UsageCounts]) -> tuple[dict[tuple, int], set[tuple]]:
+def published_cells(by_row: Mapping[str, ServiceCounts]) -> tuple[dict[tuple, int], set[tuple]]:
     """All cells ``(row, column, key…)`` of the table and the ones to hide."""
     values: dict[tuple, int] = {}
     for row, counts in by_row.items():
@@ -149,7 +203,7 @@ def share(part: int | None, whole: int | None) -> float | None:
     return part / whole
 
 
-def usage_figures(row: str, counts: UsageCounts, values: Mapping[tuple, int], hidden: set[tuple]) -> dict:
+def usage_figures(row: str, counts: ServiceCounts, values: Mapping[tuple, int], hidden: set[tuple]) -> dict:
     """The figures of one row as JSON-ready values; hidden counts and what follows from them are
     None (the rating's mean is shown only when none of its spread is hidden)."""
 
@@ -163,6 +217,8 @@ def usage_figures(row: str, counts: UsageCounts, values: Mapping[tuple, int], hi
     mean = None
     if rated and all(v is not None for v in ratings.values()) and not is_small(rated):
         mean = sum(r * n for r, n in counts.ratings.items()) / rated
+    completed = shown("abgeschlossen")
+    enough = completed is not None and completed >= SMALLEST_SHOWN
     return {
         "gestartet": started,
         "abgeschickt": shown("abgeschickt"),
@@ -173,4 +229,11 @@ def usage_figures(row: str, counts: UsageCounts, values: Mapping[tuple, int], hi
         "anmeldung": {a or "nicht_angegeben": shown("anmeldung", a) for a in sorted(counts.authentications)},
         "kanal": {c or "nicht_angegeben": shown("kanal", c) for c in sorted(counts.channels)},
         "bewertung": {"mittelwert": mean, "verteilung": {str(r): n for r, n in ratings.items()}},
+        "bearbeitung": {
+            "abgeschlossen": completed,
+            "median_tage": median(counts.durations) if enough else None,
+            "p90_tage": percentile_90(counts.durations) if enough else None,
+            "offen": shown("offen"),
+            "ueberfaellig": shown("ueberfaellig"),
+        },
     }

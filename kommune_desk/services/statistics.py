@@ -15,9 +15,10 @@ from pathlib import Path
 
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.statistics import TOTAL, fold_counts, published_cells, usage_figures
+from kommune_desk.domain.usage import LOCAL_TIME, local_day, parse_moment
 from kommune_desk.domain.usage_csv import UsageFileError, read_usage_csv
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.storage import reference, usage_stats
+from kommune_desk.storage import case_stats, reference, usage_stats
 from kommune_desk.storage.audit import append_audit
 
 from .workspace import Workspace
@@ -75,21 +76,50 @@ class Period:
         if self.last < self.first:
             raise ValidationError(["Das Ende des Zeitraums liegt vor seinem Anfang."])
 
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) in UTC: from the first day's midnight to the one after the last day, in
+        German time."""
+        start = dt.datetime.combine(self.first, dt.time(), LOCAL_TIME)
+        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), LOCAL_TIME)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+WITHOUT_SERVICE = "Ohne Leistung (Klärung)"
+
+
+def _processing_days(cases: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
+    """(LeiKa id, calendar days from receipt to completion, in German days)."""
+    found = []
+    for leika_id, received, completed in cases:
+        start, end = parse_moment(received), parse_moment(completed)
+        if start is not None and end is not None:
+            found.append((leika_id, max(0, (local_day(end) - local_day(start)).days)))
+    return found
+
 
 def usage_report(
     ws: Workspace, period: Period, *, leika_id: str | None = None, channel: str | None = None
 ) -> dict:
     """The figures of ``period`` as a JSON-ready object: ``zeitraum``, ``gesamt`` and one entry
     per service in ``leistungen``; hidden values are None."""
+    town = ws.municipality.id
+    start, end = period.moments()
     conn = ws.db.reader()
     try:
         rows = usage_stats.count_rows(
-            conn, ws.municipality.id, period.first, period.last, leika_id=leika_id, channel=channel
+            conn, town, period.first, period.last, leika_id=leika_id, channel=channel
         )
-        names = {s.leika_id: s.name for s in reference.list_services(conn, ws.municipality.id)}
+        completed = case_stats.completed_cases(conn, town, start, end, leika_id)
+        backlog = case_stats.open_cases(conn, town, end, period.last + dt.timedelta(days=1), leika_id)
+        counter = case_stats.counter_payments(conn, town, start, end, leika_id)
+        names = {s.leika_id: s.name for s in reference.list_services(conn, town)}
     finally:
         conn.close()
-    by_row = fold_counts((r.leika_id, r.channel, r.metric, r.key, r.sessions) for r in rows)
+    names[""] = WITHOUT_SERVICE
+    by_row = fold_counts(
+        ((r.leika_id, r.channel, r.metric, r.key, r.sessions) for r in rows),
+        durations=_processing_days(completed), backlog=backlog, counter_payments=counter,
+    )  # fmt: skip
     values, hidden = published_cells(by_row)
     services = sorted(
         (row for row in by_row if row != TOTAL), key=lambda leika: (names.get(leika, leika), leika)

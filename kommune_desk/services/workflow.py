@@ -14,6 +14,7 @@ from kommune_desk.domain.deadlines import legal_deadline, remaining_days, resume
 from kommune_desk.domain.formatting import local_date, parse_timestamp, utc_now_iso
 from kommune_desk.domain.payments import PaymentStatus, initial_payment_status, kassenzeichen
 from kommune_desk.domain.records import ApplicationStatus
+from kommune_desk.domain.statistics import COMPLETED
 from kommune_desk.domain.workflow import Case, Decision, Step, WorkflowError
 from kommune_desk.storage import applications as repo
 from kommune_desk.storage.outbox import municipality_scope
@@ -58,6 +59,8 @@ def take_step(
             fields["paused_remaining_days"] = None
         if step is Step.FREIGEBEN:
             fields["decided_at"] = utc_now_iso()
+        if after.status in COMPLETED and not row["completed_at"]:
+            fields["completed_at"] = utc_now_iso()  # the end of its processing time (Statistik)
         return fields
 
     change_case(

@@ -68,6 +68,7 @@ APPLICATION_COLUMNS = (
     "paid_cents",
     "paid_at",
     "payment_transaction",
+    "completed_at",
     "created_at",
     "updated_at",
 )
@@ -157,7 +158,7 @@ _CASE_FIELDS = (
     "status", "assignee_id", "decision", "drafted_by", "decided_at", "due_date",
     "paused_remaining_days", "follow_up_on", "follow_up_note", "service_id", "clarification_reason",
     "fee_cents", "kassenzeichen", "payment_status", "payment_method", "paid_cents", "paid_at",
-    "payment_transaction",
+    "payment_transaction", "completed_at",
 )  # fmt: skip
 
 

@@ -60,6 +60,18 @@ STATEMENTS: tuple[str, ...] = (
     ) WITHOUT ROWID
     """,
     "CREATE INDEX usage_sessions_last_event ON usage_sessions (last_event_at)",
+    # When a case's processing ended (notice sent, or closed): from the audit trail where it has
+    # one, else the release of the decision (demo databases of earlier releases).
+    "ALTER TABLE applications ADD COLUMN completed_at TEXT",
+    """
+    UPDATE applications SET completed_at = coalesce(
+        (SELECT min(at) FROM audit_log WHERE entity = 'application' AND entity_id = applications.id
+            AND action IN ('bescheid_versenden', 'abschliessen')),
+        decided_at, updated_at)
+    WHERE status IN ('bescheid_versandt', 'abgeschlossen')
+    """,
+    "CREATE INDEX applications_completed ON applications (municipality_id, completed_at)"
+    " WHERE completed_at IS NOT NULL AND deleted_at IS NULL",
     """
     CREATE TABLE usage_counts (
         municipality_id TEXT NOT NULL,
@@ -80,7 +92,8 @@ def apply(conn: sqlite3.Connection) -> None:
 
     for statement in STATEMENTS:
         conn.execute(statement)
-    if "usage_events" in CLIENT_CAPTURED:
-        for statement in capture_trigger_statements(conn, "usage_events"):
-            conn.execute(statement)
+    for table in ("usage_events", "applications"):  # both changed their columns
+        if table in CLIENT_CAPTURED:
+            for statement in capture_trigger_statements(conn, table):
+                conn.execute(statement)
     absorb_stored_events(conn)  # events of earlier releases are counted once, now
