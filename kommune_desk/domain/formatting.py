@@ -44,6 +44,24 @@ def format_decimal(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
+def format_percent(fraction: float, digits: int = 1) -> str:
+    """``0.125`` → ``12,5 %`` (a no-break space before the sign, as DIN 5008 writes it)."""
+    return f"{format_decimal(fraction * 100, digits)}\u00a0%"
+
+
+# Duden's abbreviations; the short months stay whole.
+_MONTHS = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.")
+MONTH_NAMES = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+    "November", "Dezember",
+)  # fmt: skip
+
+
+def format_month(day: dt.date) -> str:
+    """``2026-11-…`` → ``Nov. 2026``."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
 def local_day_start_utc(day: dt.date) -> str:
     """Midnight at the start of a local calendar day, as a stored UTC timestamp."""
     local_midnight = dt.datetime(day.year, day.month, day.day).astimezone()

@@ -37,7 +37,7 @@ from kommune_desk.services.workspace import Workspace
 from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
-from .placeholder_page import SECTIONS_TO_COME, NoAccessPage, PlaceholderPage
+from .placeholder_page import NoAccessPage
 from .sync_status import SyncState, SyncStatusWidget
 
 DROP_FOLDER_KEY = "eingang/ablageordner"
@@ -50,12 +50,14 @@ if TYPE_CHECKING:
     from .enrol_dialog import EnrolDialog
     from .new_application_dialog import NewApplicationDialog
     from .pool_page import PoolPage
+    from .statistik.page import StatistikPage
     from .sync_controller import SyncController
 
 SECTIONS = ("Posteingang", "Geräteverleih", "Statistik", "Konflikte")
 _MENU_TEXTS = ("&Posteingang", "&Geräteverleih", "&Statistik", "&Konflikte")  # unique Alt keys
 _ICONS = ("posteingang", "geraeteverleih", "statistik", "synchronisation")
 POOL_SECTION = 1
+STATISTIK_SECTION = 2
 CONFLICTS_SECTION = 3
 SYNC_START_DELAY_MS = 300  # the first sync work waits until the Posteingang is painted
 
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
         self.pool_section = LazySection(self._build_pool_page)
         self._conflicts_page: ConflictsPage | None = None
         self.conflicts_section = LazySection(self._build_conflicts_page)
+        self._statistik_page: StatistikPage | None = None
+        self.statistik_section = LazySection(self._build_statistik_page)
         for index, name in enumerate(SECTIONS):
             item = QListWidgetItem(QIcon(icon_path(_ICONS[index])), name)
             item.setSizeHint(QSize(170, 40))
@@ -127,8 +131,10 @@ class MainWindow(QMainWindow):
                 page = self.pool_section
             elif index == CONFLICTS_SECTION:
                 page = self.conflicts_section
+            elif workspace.clerk is not None:
+                page = self.statistik_section
             else:
-                page = PlaceholderPage(name, SECTIONS_TO_COME[name])
+                page = NoAccessPage(workspace.os_login)
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
 
@@ -165,6 +171,18 @@ class MainWindow(QMainWindow):
         self._pool_page = PoolPage(self.workspace)
         return self._pool_page
 
+    def statistik_page(self) -> StatistikPage:
+        """The Statistik page, built now if the clerk has not opened it yet."""
+        self.statistik_section.ensure_built()
+        assert self._statistik_page is not None
+        return self._statistik_page
+
+    def _build_statistik_page(self) -> QWidget:
+        from .statistik.page import StatistikPage
+
+        self._statistik_page = StatistikPage(self.workspace)
+        return self._statistik_page
+
     def conflicts_page(self) -> ConflictsPage:
         """The Konflikte page, built now if the clerk has not opened it yet."""
         self.conflicts_section.ensure_built()
@@ -185,6 +203,8 @@ class MainWindow(QMainWindow):
             self._pool_page.refresh()
         if self._conflicts_page is not None:
             self._conflicts_page.refresh()
+        if self._statistik_page is not None:
+            self._statistik_page.refresh()
         if self._sync is not None:
             self._sync.refresh_status()
 

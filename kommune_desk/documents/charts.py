@@ -1,0 +1,172 @@
+"""Draw a :class:`~kommune_desk.domain.charts.ChartSpec` with matplotlib: into an RGBA image for
+the screen (with the regions a pointer can hover or click), or into PNG, SVG or PDF bytes.
+
+Only matplotlib's object API and its Agg, SVG and PDF canvases are used (never pyplot, never a
+GUI backend), so a worker thread can draw while the window stays responsive. matplotlib is
+imported here, and this module is imported only when the Statistik section is opened.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from kommune_desk.domain.charts import PALETTE, ChartKind, ChartSpec, DrawnChart, Hit, ValueFormat
+from kommune_desk.domain.formatting import format_count, format_decimal, format_percent
+
+HIDDEN = "< 5"
+_FONT = {"family": "DejaVu Sans", "size": 9}
+
+
+def _days(value: float) -> str:
+    return format_count(round(value)) if float(value).is_integer() else format_decimal(value)
+
+
+def format_value(value: float | None, value_format: ValueFormat, *, unit: bool = True) -> str:
+    """A value as the chart's tooltips (with ``unit``) and bar labels write it (German)."""
+    if value is None:
+        return HIDDEN
+    if value_format is ValueFormat.PERCENT:
+        return format_percent(value)
+    if value_format is ValueFormat.DAYS:
+        return f"{_days(value)} Tage" if unit else _days(value)
+    return format_count(round(value))
+
+
+def _axis_formatter(value_format: ValueFormat) -> FuncFormatter:
+    def label(value: float, _position: int) -> str:
+        if value_format is ValueFormat.PERCENT:
+            return format_percent(value, 0)
+        if value_format is ValueFormat.DAYS:
+            return format_decimal(value, 0)
+        return format_count(round(value))
+
+    return FuncFormatter(label)
+
+
+def build_figure(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0) -> tuple[Figure, list]:
+    """The matplotlib figure of ``spec`` and, per drawn element, (artist, tooltip, category id)."""
+    figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+    axes = figure.add_subplot()
+    # At the figure's left edge, whatever the width of the category labels below it.
+    figure.suptitle(spec.title, x=0.01, ha="left", fontsize=11, fontweight="bold", fontfamily=_FONT["family"])
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    elements: list[tuple[Any, str, str]] = []
+    if spec.is_empty:
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, spec.empty_text, ha="center", va="center", color="#555", transform=axes.transAxes)
+        return figure, elements
+    if spec.kind is ChartKind.LINE:
+        _lines(axes, spec, elements)
+    else:
+        _bars(axes, spec, elements)
+    if spec.value_format is ValueFormat.DAYS:
+        (axes.xaxis if spec.kind is ChartKind.BARS else axes.yaxis).set_label_text("Tage", fontsize=8)
+    if spec.note:  # part of the layout, so it never covers the axis labels
+        figure.supxlabel(spec.note, x=0.01, ha="left", fontsize=7.5, color="#555")
+    return figure, elements
+
+
+def _lines(axes: Any, spec: ChartSpec, elements: list) -> None:
+    positions = list(range(len(spec.categories)))
+    for index, series in enumerate(spec.series):
+        colour = PALETTE[index % len(PALETTE)]
+        values = [float("nan") if v is None else v for v in series.values]
+        axes.plot(positions, values, color=colour, linewidth=2, marker="o", markersize=3.5, label=series.name)
+        for position, value in zip(positions, series.values, strict=True):
+            marker = axes.plot(
+                [position], [0 if value is None else value], alpha=0, marker="o", markersize=8
+            )[0]
+            text = f"{spec.categories[position]} – {series.name}: {format_value(value, spec.value_format)}"
+            elements.append((marker, text, ""))
+    ticks = positions[:: max(1, len(positions) // 12)]
+    # "Nov. 2026" over two lines, so twelve months fit side by side.
+    axes.set_xticks(ticks, [spec.categories[p].replace(" ", "\n", 1) for p in ticks], fontsize=8)
+    axes.yaxis.set_major_formatter(_axis_formatter(spec.value_format))
+    top = max((v for s in spec.series for v in s.values if v is not None), default=1) or 1
+    axes.set_ylim(0, top * 1.25)  # headroom for the legend above the lines
+    axes.grid(axis="y", color="#ddd", linewidth=0.6)
+    axes.legend(loc="upper right", ncols=len(spec.series), frameon=False, fontsize=8)
+
+
+def _bars(axes: Any, spec: ChartSpec, elements: list) -> None:
+    count, groups = len(spec.series), len(spec.categories)
+    thickness = 0.8 / count
+    horizontal = spec.kind is ChartKind.BARS
+    largest = max((v for s in spec.series for v in s.values if v is not None), default=0) or 1
+    for index, series in enumerate(spec.series):
+        colour = PALETTE[index % len(PALETTE)]
+        offsets = [g - 0.4 + thickness * (index + 0.5) for g in range(groups)]
+        values = [0 if v is None else v for v in series.values]
+        draw = axes.barh if horizontal else axes.bar
+        bars = draw(offsets, values, thickness * 0.92, color=colour, label=series.name if count > 1 else None)
+        for group, (bar, value) in enumerate(zip(bars, series.values, strict=True)):
+            label = format_value(value, spec.value_format, unit=False)
+            if horizontal:
+                axes.text(
+                    (value or 0) + largest * 0.01, bar.get_y() + bar.get_height() / 2, label,
+                    va="center", fontsize=7.5, color="#333" if value is not None else "#777",
+                )  # fmt: skip
+            else:
+                axes.text(
+                    bar.get_x() + bar.get_width() / 2, (value or 0) + largest * 0.01, label,
+                    ha="center", va="bottom", fontsize=7.5, color="#333" if value is not None else "#777",
+                )  # fmt: skip
+            category_id = spec.category_ids[group] if spec.category_ids else ""
+            name = f" – {series.name}" if count > 1 else ""
+            tooltip = f"{spec.categories[group]}{name}: {format_value(value, spec.value_format)}"
+            elements.append((bar, tooltip, category_id))
+    ticks = list(range(groups))
+    value_axis = axes.xaxis if horizontal else axes.yaxis
+    value_axis.set_major_formatter(_axis_formatter(spec.value_format))
+    if horizontal:
+        axes.set_yticks(ticks, [_short(c) for c in spec.categories], fontsize=8)
+        axes.invert_yaxis()  # the first category on top
+        axes.set_xlim(0, largest * 1.18)
+        axes.grid(axis="x", color="#ddd", linewidth=0.6)
+    else:
+        axes.set_xticks(ticks, list(spec.categories), fontsize=8)
+        axes.set_ylim(0, largest * 1.15)
+        axes.grid(axis="y", color="#ddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    if count > 1:
+        axes.legend(loc="lower right" if horizontal else "upper right", frameon=False, fontsize=8)
+
+
+def _short(label: str, limit: int = 34) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def draw(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0) -> DrawnChart:
+    """``spec`` drawn for the screen: the RGBA pixels and the regions a pointer may hover."""
+    figure, elements = build_figure(spec, width_px, height_px, dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width, height = (int(v) for v in canvas.get_width_height())
+    hits = []
+    for artist, tooltip, category_id in elements:
+        box = artist.get_window_extent(renderer)
+        # matplotlib counts pixels from the bottom left; Qt from the top left.
+        hits.append(Hit(box.x0, height - box.y1, box.x1, height - box.y0, tooltip, category_id))
+    return DrawnChart(spec.key, width, height, bytes(canvas.buffer_rgba()), tuple(hits))
+
+
+def export(spec: ChartSpec, file_format: str, width_px: int = 900, height_px: int = 480) -> bytes:
+    """``spec`` as ``png``, ``svg`` or ``pdf`` bytes (fonts embedded, text kept as text in SVG)."""
+    if file_format not in ("png", "svg", "pdf"):
+        raise ValueError(file_format)
+    figure, _ = build_figure(spec, width_px, height_px, 96.0)
+    buffer = io.BytesIO()
+    metadata = {"Creator": "KommuneDesk"} if file_format in ("pdf", "svg") else None
+    extra = {"svg.fonttype": "none"} if file_format == "svg" else {}
+    import matplotlib
+
+    with matplotlib.rc_context(extra):
+        figure.savefig(buffer, format=file_format, dpi=150 if file_format == "png" else 96, metadata=metadata)
+    return buffer.getvalue()

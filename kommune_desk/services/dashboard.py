@@ -1,0 +1,267 @@
+"""The Statistik dashboard: filters, key figures and charts of a period, from the counts.
+
+Everything here runs in a worker: it reads the counts (never the raw events), suppresses small
+counts (domain.statistics) and describes the charts as data (domain.charts); drawing them is
+documents.charts' job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kommune_desk.domain.charts import ChartKind, ChartSpec, DrawnChart, Series, ValueFormat
+from kommune_desk.domain.formatting import format_count, format_decimal, format_month, format_percent
+from kommune_desk.domain.payments import PaymentMethod
+from kommune_desk.domain.statistics import is_small, protect
+from kommune_desk.domain.usage import STARTED, SUBMITTED
+from kommune_desk.domain.validation import ValidationError
+from kommune_desk.storage import reference, usage_stats
+
+from .statistics import Period, usage_report
+from .workspace import Workspace
+
+
+def _month_start(day: dt.date, back: int = 0) -> dt.date:
+    months = day.year * 12 + day.month - 1 - back
+    return dt.date(months // 12, months % 12 + 1, 1)
+
+
+def _previous_quarter(today: dt.date) -> Period:
+    first_month = (today.month - 1) // 3 * 3 + 1
+    end = dt.date(today.year, first_month, 1) - dt.timedelta(days=1)
+    return Period(_month_start(end, 2), end)
+
+
+# The period presets of the filter bar, by their German names (the first is the default).
+PRESETS: dict[str, Callable[[dt.date], Period]] = {
+    "Letzte 12 Monate": lambda today: Period(_month_start(today, 11), today),
+    "Letzter Monat": lambda today: Period(_month_start(today, 1), _month_start(today) - dt.timedelta(days=1)),
+    "Letztes Quartal": _previous_quarter,
+    "Dieses Jahr": lambda today: Period(dt.date(today.year, 1, 1), today),
+    "Vorjahr": lambda today: Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
+}
+CHANNEL_LABELS = {"web": "Web", "app": "App", "": "nicht angegeben"}
+AUTH_LABELS = {
+    "keine": "ohne Anmeldung", "bundid": "BundID", "elster": "ELSTER-Zertifikat",
+    "eid": "Online-Ausweis (eID)", "sonstige": "sonstige", "nicht_angegeben": "nicht angegeben",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    leika_id: str | None = None  # one service, or all
+    channel: str | None = None  # "web", "app", or all
+
+
+@dataclass(frozen=True)
+class Tile:
+    title: str
+    value: str
+    detail: str  # a line under the value (the basis, or why it is hidden)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    services: tuple[tuple[str, str], ...]  # (LeiKa id, name) of the municipality, for the filter
+    report: dict  # services.statistics.usage_report
+    tiles: tuple[Tile, ...]
+    charts: tuple[ChartSpec, ...]
+    has_data: bool
+
+
+def build_dashboard(ws: Workspace, filters: Filters) -> Dashboard:
+    """Figures and charts of ``filters`` (in a worker)."""
+    if filters.channel not in (None, "web", "app"):
+        raise ValidationError(["Unbekannter Kanal."])
+    report = usage_report(ws, filters.period, leika_id=filters.leika_id, channel=filters.channel)
+    conn = ws.db.reader()
+    try:
+        rows = usage_stats.count_rows(
+            conn, ws.municipality.id, filters.period.first, filters.period.last,
+            leika_id=filters.leika_id, channel=filters.channel,
+        )  # fmt: skip
+        services = tuple((s.leika_id, s.name) for s in reference.list_services(conn, ws.municipality.id))
+    finally:
+        conn.close()
+    total = report["gesamt"]
+    has_data = bool(
+        total["gestartet"] or total["bearbeitung"]["abgeschlossen"] or total["bearbeitung"]["offen"]
+    )
+    charts = (
+        _months_chart(filters.period, rows),
+        _services_chart(report),
+        _funnel_chart(report, filters, dict(services)),
+        _payments_chart(total),
+        _shares_chart("anmeldung", "Anmeldung", total, AUTH_LABELS),
+        _shares_chart(
+            "kanal", "Kanal", total, {k or "nicht_angegeben": v for k, v in CHANNEL_LABELS.items()}
+        ),
+        _processing_chart(report),
+    )
+    return Dashboard(filters, services, report, _tiles(total), charts, has_data)
+
+
+CHART_KEYS = ("monate", "leistungen", "trichter", "zahlarten", "anmeldung", "kanal", "bearbeitung")
+
+
+def save_chart(spec: ChartSpec, file_format: str, path: Path) -> Path:
+    """Write one chart as PNG, SVG or PDF; the file appears whole or not at all."""
+    from kommune_desk.documents.charts import export
+
+    data = export(spec, file_format)
+    partial = path.with_name(path.name + ".teil")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ValidationError([f"Die Datei „{path.name}“ konnte nicht gespeichert werden."]) from exc
+    return path
+
+
+def draw_charts(
+    charts: tuple[ChartSpec, ...], widths: dict[str, int], scale: float = 1.0
+) -> list[DrawnChart]:
+    """The charts drawn for the screen: ``widths`` in logical pixels per chart key, heights as
+    each chart needs, all times ``scale`` (the screen's device pixel ratio)."""
+    from kommune_desk.documents.charts import draw
+
+    return [
+        draw(spec, round(widths.get(spec.key, 560) * scale), round(spec.height() * scale), dpi=96 * scale)
+        for spec in charts
+    ]
+
+
+def _months(period: Period) -> list[dt.date]:
+    months, month = [], _month_start(period.first)
+    while month <= period.last:
+        months.append(month)
+        month = _month_start(month + dt.timedelta(days=32))
+    return months
+
+
+def _months_chart(period: Period, rows: list[usage_stats.CountRow]) -> ChartSpec:
+    months = _months(period)
+    keys = [m.strftime("%Y-%m") for m in months]
+    series = []
+    for metric, name in ((STARTED, "gestartet"), (SUBMITTED, "abgeschickt")):
+        per_month = {key: 0 for key in keys}
+        for row in rows:
+            if row.metric == metric and row.month in per_month:
+                per_month[row.month] += row.sessions
+        # The period's total is shown in the tiles: a lone hidden month must not follow from it.
+        values = {("m", k): v for k, v in per_month.items()} | {("total",): sum(per_month.values())}
+        hidden = protect(values, [(("total",), [("m", k) for k in keys])])
+        series.append(Series(name, tuple(None if ("m", k) in hidden else per_month[k] for k in keys)))
+    return ChartSpec(
+        "monate", "Online-Anträge je Monat: gestartet und abgeschickt", ChartKind.LINE,
+        tuple(format_month(m) for m in months), tuple(series),
+        note="Sitzungen nach dem Tag, an dem sie begonnen wurden. Werte unter 5 werden nicht gezeigt.",
+    )  # fmt: skip
+
+
+def _services_chart(report: dict) -> ChartSpec:
+    services = sorted(report["leistungen"], key=lambda s: -(s["gestartet"] or 0))
+    services = [s for s in services if s["gestartet"] != 0]
+    return ChartSpec(
+        "leistungen", "Online-Anträge je Leistung", ChartKind.BARS,
+        tuple(s["name"] for s in services),
+        (Series("gestartet", tuple(s["gestartet"] for s in services)),
+         Series("abgeschickt", tuple(s["abgeschickt"] for s in services))),
+        category_ids=tuple(s["leika_id"] for s in services),
+        note="Ein Klick auf eine Leistung zeigt nur diese.",
+    )  # fmt: skip
+
+
+def _funnel_chart(report: dict, filters: Filters, names: dict[str, str]) -> ChartSpec:
+    figures = report["gesamt"]
+    which = names.get(filters.leika_id or "", "alle Leistungen")
+    steps = figures["trichter"]
+    started = figures["gestartet"]
+    return ChartSpec(
+        "trichter", f"Formularschritte: {which}", ChartKind.COLUMNS,
+        tuple(f"Schritt {s['schritt']}" for s in steps),
+        (Series("erreicht", tuple(s["erreicht"] for s in steps)),),
+        note=(f"Von {format_count(started)} begonnenen Sitzungen: wie viele jeden Schritt erreicht haben."
+              if started else "Wie viele Sitzungen jeden Schritt erreicht haben."),
+    )  # fmt: skip
+
+
+def _method_label(key: str) -> str:
+    try:
+        return PaymentMethod(key).label
+    except ValueError:
+        return key
+
+
+def _payments_chart(total: dict) -> ChartSpec:
+    methods = sorted(total["zahlarten"].items(), key=lambda item: -(item[1] or 0))
+    return ChartSpec(
+        "zahlarten", "Zahlarten (online und am Schalter)", ChartKind.BARS,
+        tuple(_method_label(k) for k, _ in methods), (Series("Zahlungen", tuple(v for _, v in methods)),),
+    )  # fmt: skip
+
+
+def _shares_chart(key: str, title: str, total: dict, labels: dict[str, str]) -> ChartSpec:
+    started = total["gestartet"]
+    items = sorted(total[key].items(), key=lambda item: -(item[1] or 0))
+    shares = tuple(None if (v is None or not started) else v / started for _, v in items)
+    return ChartSpec(
+        key, f"{title} (Anteil der Sitzungen)", ChartKind.BARS,
+        tuple(labels.get(k, k) for k, _ in items), (Series("Anteil", shares),), ValueFormat.PERCENT,
+    )  # fmt: skip
+
+
+def _processing_chart(report: dict) -> ChartSpec:
+    services = [s for s in report["leistungen"] if s["bearbeitung"]["abgeschlossen"]]
+    services.sort(key=lambda s: -(s["bearbeitung"]["median_tage"] or 0))
+    return ChartSpec(
+        "bearbeitung", "Bearbeitungszeit je Leistung (Kalendertage)", ChartKind.BARS,
+        tuple(s["name"] for s in services),
+        (Series("Median", tuple(s["bearbeitung"]["median_tage"] for s in services)),
+         Series("90 % der Fälle höchstens", tuple(s["bearbeitung"]["p90_tage"] for s in services))),
+        ValueFormat.DAYS, category_ids=tuple(s["leika_id"] for s in services),
+        note="Vom Eingang bis zum Versand des Bescheids; nur Leistungen mit mindestens 5 erledigten Fällen.",
+    )  # fmt: skip
+
+
+def _tiles(total: dict) -> tuple[Tile, ...]:
+    processing = total["bearbeitung"]
+    online = sum(v or 0 for k, v in total["zahlarten"].items() if k.isupper())
+    counter = sum(v or 0 for k, v in total["zahlarten"].items() if not k.isupper())
+    hidden_payment = any(v is None for v in total["zahlarten"].values())
+    paid_online = (
+        None
+        if hidden_payment or is_small(online + counter) or not online + counter
+        else online / (online + counter)
+    )
+    median = processing["median_tage"]
+    return (
+        Tile(
+            "Online-Anträge", _count(total["abgeschickt"]),
+            f"abgeschickt, von {_count(total['gestartet'])} begonnen",
+        ),
+        Tile("Abbruchquote", _rate(total["abbruchquote"]), "begonnen, aber nicht abgeschickt"),
+        Tile("Online bezahlt", _rate(paid_online), "Anteil aller Zahlungen (online und Schalter)"),
+        Tile(
+            "Bearbeitungszeit", "–" if median is None else f"{format_decimal(median)} Tage",
+            f"Median, {_count(processing['abgeschlossen'])} erledigte Fälle",
+        ),
+        Tile(
+            "Rückstand", _count(processing["offen"]),
+            f"offen am Ende, davon {_count(processing['ueberfaellig'])} überfällig",
+        ),
+    )  # fmt: skip
+
+
+def _count(value: int | None) -> str:
+    return "< 5" if value is None else format_count(value)
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else format_percent(value)

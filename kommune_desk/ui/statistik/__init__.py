@@ -1,0 +1,1 @@
+"""The Statistik section: the dashboard of the online services (built when first opened)."""
