@@ -34,12 +34,56 @@ def add_stats_parsers(
     show = add_command(
         actions, "show", lambda a, d: _show(a, d, open_workspace), "Kennzahlen eines Zeitraums ausgeben"
     )
-    show.add_argument("--from", dest="first", type=_day, metavar="JJJJ-MM-TT", help="erster Tag")
-    show.add_argument(
-        "--to", dest="last", type=_day, metavar="JJJJ-MM-TT", help="letzter Tag (Standard: heute)"
-    )
+    _period_arguments(show)
     show.add_argument("--service", metavar="LEIKA", help="nur diese Leistung (LeiKa-Schlüssel)")
     show.add_argument("--json", action="store_true", help="Ausgabe als JSON")
+    report = add_command(
+        actions, "report", lambda a, d: _report(a, d, open_workspace), "Statistik-Bericht als PDF (A4)"
+    )
+    export = add_command(
+        actions, "export", lambda a, d: _export(a, d, open_workspace), "Zahlen als CSV oder XLSX ausgeben"
+    )
+    export.add_argument("--format", required=True, choices=("csv", "xlsx"), help="csv oder xlsx")
+    for command in (report, export):
+        _period_arguments(command)
+        command.add_argument("--service", metavar="LEIKA", help="nur diese Leistung (LeiKa-Schlüssel)")
+        command.add_argument("-o", "--output", required=True, type=Path, metavar="DATEI", help="Zieldatei")
+
+
+def _period_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--from", dest="first", type=_day, metavar="JJJJ-MM-TT", help="erster Tag")
+    command.add_argument(
+        "--to", dest="last", type=_day, metavar="JJJJ-MM-TT", help="letzter Tag (Standard: heute)"
+    )
+
+
+def _period(args: argparse.Namespace) -> Any:
+    from .services.statistics import Period
+
+    last = args.last or dt.date.today()
+    return Period(args.first or last.replace(day=1), last)
+
+
+def _report(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
+    from .services.dashboard import Filters
+    from .services.statistics_export import export_report
+
+    with open_workspace(data_dir) as workspace:
+        path = export_report(workspace, Filters(_period(args), args.service), args.output.absolute())
+    print(f"Bericht gespeichert: {path}")
+    return 0
+
+
+def _export(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
+    from .services.dashboard import Filters
+    from .services.statistics_export import export_data
+
+    with open_workspace(data_dir) as workspace:
+        path = export_data(
+            workspace, Filters(_period(args), args.service), args.format, args.output.absolute()
+        )
+    print(f"Zahlen gespeichert: {path}")
+    return 0
 
 
 def _import(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
@@ -52,12 +96,10 @@ def _import(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceO
 
 
 def _show(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
-    from .services.statistics import Period, usage_report
+    from .services.statistics import usage_report
 
-    last = args.last or dt.date.today()
-    first = args.first or last.replace(day=1)
     with open_workspace(data_dir) as workspace:
-        report = usage_report(workspace, Period(first, last), leika_id=args.service)
+        report = usage_report(workspace, _period(args), leika_id=args.service)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0

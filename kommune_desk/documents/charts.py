@@ -9,6 +9,8 @@ imported here, and this module is imported only when the Statistik section is op
 from __future__ import annotations
 
 import io
+import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,6 +26,17 @@ _FONT = {"family": "DejaVu Sans", "size": 9}
 
 def _days(value: float) -> str:
     return format_count(round(value)) if float(value).is_integer() else format_decimal(value)
+
+
+def clean(text: str) -> str:
+    """Text a chart may draw: control, format and private characters and those beyond the BMP
+    (DejaVu has no emoji) are dropped, so a hostile service name draws as plain letters."""
+    return "".join(
+        ch for ch in text if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in _UNDRAWABLE
+    )
+
+
+_UNDRAWABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def format_value(value: float | None, value_format: ValueFormat, *, unit: bool = True) -> str:
@@ -50,6 +63,11 @@ def _axis_formatter(value_format: ValueFormat) -> FuncFormatter:
 
 def build_figure(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0) -> tuple[Figure, list]:
     """The matplotlib figure of ``spec`` and, per drawn element, (artist, tooltip, category id)."""
+    spec = replace(
+        spec, title=clean(spec.title), note=clean(spec.note),
+        categories=tuple(clean(c) for c in spec.categories),
+        series=tuple(replace(s, name=clean(s.name)) for s in spec.series),
+    )  # fmt: skip
     figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
     axes = figure.add_subplot()
     # At the figure's left edge, whatever the width of the category labels below it.

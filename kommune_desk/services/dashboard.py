@@ -137,7 +137,7 @@ def draw_charts(
     ]
 
 
-def _months(period: Period) -> list[dt.date]:
+def months_of(period: Period) -> list[dt.date]:
     months, month = [], _month_start(period.first)
     while month <= period.last:
         months.append(month)
@@ -146,7 +146,7 @@ def _months(period: Period) -> list[dt.date]:
 
 
 def _months_chart(period: Period, rows: list[usage_stats.CountRow]) -> ChartSpec:
-    months = _months(period)
+    months = months_of(period)
     keys = [m.strftime("%Y-%m") for m in months]
     series = []
     for metric, name in ((STARTED, "gestartet"), (SUBMITTED, "abgeschickt")):

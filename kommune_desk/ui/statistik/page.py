@@ -125,6 +125,16 @@ class StatistikPage(QWidget):
             self.channel.addItem(text, value)
         self.import_button = QPushButton("Nutzungsdaten importieren …")
         self.import_button.clicked.connect(self.choose_and_import)
+        self.report_button = QPushButton("Bericht (PDF) …")
+        self.report_button.setToolTip(
+            "Alle Kennzahlen und Diagramme als A4-Bericht für Magistrat oder Gemeindevorstand"
+        )
+        self.report_button.clicked.connect(lambda: self.save_export("pdf"))
+        self.export_button = QPushButton("Daten exportieren …")
+        export_menu = QMenu(self.export_button)
+        export_menu.addAction("Als Excel-Datei (XLSX) …", lambda: self.save_export("xlsx"))
+        export_menu.addAction("Als CSV-Datei (Excel, Semikolon) …", lambda: self.save_export("csv"))
+        self.export_button.setMenu(export_menu)
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -140,6 +150,8 @@ class StatistikPage(QWidget):
         filters.addWidget(QLabel("Kanal:"))
         filters.addWidget(self.channel)
         filters.addStretch(0)
+        filters.addWidget(self.report_button)
+        filters.addWidget(self.export_button)
         filters.addWidget(self.import_button)
 
         self.tiles = [Tile() for _ in range(5)]
@@ -323,6 +335,29 @@ class StatistikPage(QWidget):
 
         self.status.setText("Das Diagramm wurde nicht gespeichert.")
         explain_failure(self, exc, "Export")
+
+    def save_export(self, file_format: str, path: Path | None = None) -> None:
+        """The report (``pdf``) or the data (``csv``, ``xlsx``) of the current filters, in a worker."""
+        filters = self.filters()
+        if path is None:
+            stem = f"Statistik {filters.period.first:%Y-%m-%d} bis {filters.period.last:%Y-%m-%d}"
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Speichern unter", f"{stem}.{file_format}", f"{file_format.upper()} (*.{file_format})"
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        from kommune_desk.services import statistics_export
+
+        if file_format == "pdf":
+            args: tuple = (statistics_export.export_report, self.workspace, filters, path)
+        else:
+            args = (statistics_export.export_data, self.workspace, filters, file_format, path)
+        self.status.setText(f"{path.name} wird erstellt …")
+        start_task(
+            *args, on_done=lambda _r: self.status.setText(f"Gespeichert: {path}"),
+            on_error=self._save_failed, owner=self,
+        )  # fmt: skip
 
     def _chart_menu(self, view: ChartView, position: object) -> None:
         menu = QMenu(self)
