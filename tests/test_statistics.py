@@ -300,6 +300,45 @@ def test_processing_times_backlog_and_counter_payments_by_hand(workspace: Worksp
     assert total["ueberfaellig"] is None
 
 
+def test_utilisation_counts_each_lent_day_of_the_period_once() -> None:
+    from kommune_desk.domain.statistics import utilisation
+
+    november = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    loans = [
+        ("kamera", dt.date(2026, 10, 25), dt.date(2026, 11, 3)),  # 3 days inside November
+        ("kamera", dt.date(2026, 11, 3), dt.date(2026, 11, 5)),  # overlaps on the 3rd: 2 more
+        ("kamera", dt.date(2026, 11, 28), dt.date(2026, 12, 9)),  # 3 days
+        ("messgeraet", dt.date(2026, 12, 1), dt.date(2026, 12, 2)),  # outside
+    ]
+    shares = utilisation(loans, ["kamera", "messgeraet", "lastenrad"], *november)
+    assert shares == {"kamera": pytest.approx(8 / 30), "messgeraet": 0.0, "lastenrad": 0.0}
+
+
+def test_cases_per_month_and_intake_channels_in_the_dashboard(workspace: Workspace) -> None:
+    from kommune_desk.services.dashboard import Filters, build_dashboard
+
+    for day in range(1, 8):
+        _case(
+            workspace,
+            HUNDESTEUER,
+            f"2026-11-{day:02d}T09:00:00+01:00",
+            f"2026-11-{day + 9:02d}T09:00:00+01:00",
+        )
+    for day in range(1, 4):
+        _case(workspace, HUNDESTEUER, f"2026-11-{day:02d}T09:00:00+01:00", None, channel="schalter")
+    for day in range(1, 10):
+        _case(workspace, GEWERBE, f"2026-11-{day:02d}T09:00:00+01:00", None, channel="fit_connect")
+    dashboard = build_dashboard(workspace, Filters(Period(dt.date(2026, 10, 1), dt.date(2026, 11, 30))))
+    charts = {spec.key: spec for spec in dashboard.charts}
+    cases = charts["vorgaenge"]
+    assert cases.categories == ("Okt. 2026", "Nov. 2026")
+    assert cases.series[0].values == (0, 19) and cases.series[1].values == (0, 7)
+    channels = charts["eingangswege"]
+    # 9 online, 7 paper, 3 at the counter (hidden) – and paper too, else 100 % − the others gives it away.
+    assert channels.categories == ("online (FIT-Connect)", "Papier", "Schalter")
+    assert channels.series[0].values == (pytest.approx(9 / 19), None, None)
+
+
 # --- the CSV file ----------------------------------------------------------------------------
 
 

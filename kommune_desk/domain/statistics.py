@@ -22,6 +22,7 @@ the smallest other cell of that relation is hidden too. Zero stays zero.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -237,3 +238,22 @@ def usage_figures(row: str, counts: ServiceCounts, values: Mapping[tuple, int], 
             "ueberfaellig": shown("ueberfaellig"),
         },
     }
+
+
+def hide_small(values: Mapping[Hashable, int]) -> dict[Hashable, int | None]:
+    """Each count, or None where it is small (for series without a shown total)."""
+    return {key: None if is_small(value) else value for key, value in values.items()}
+
+
+def utilisation(
+    loans: Iterable[tuple[str, dt.date, dt.date]], device_ids: Iterable[str], first: dt.date, last: dt.date
+) -> dict[str, float]:
+    """Per device: the days it was lent in [first, last] ÷ the days of that span (overlapping
+    loans of one device count each day once)."""
+    days = (last - first).days + 1
+    lent: dict[str, set[int]] = {device: set() for device in device_ids}
+    for device, start, end in loans:
+        if device in lent and days > 0:
+            begin, finish = max(start, first), min(end, last)
+            lent[device].update(range((begin - first).days, (finish - first).days + 1))
+    return {device: (len(taken) / days if days > 0 else 0.0) for device, taken in lent.items()}

@@ -15,10 +15,10 @@ from pathlib import Path
 from kommune_desk.domain.charts import ChartKind, ChartSpec, DrawnChart, Series, ValueFormat
 from kommune_desk.domain.formatting import format_count, format_decimal, format_month, format_percent
 from kommune_desk.domain.payments import PaymentMethod
-from kommune_desk.domain.statistics import is_small, protect
-from kommune_desk.domain.usage import STARTED, SUBMITTED
+from kommune_desk.domain.statistics import hide_small, is_small, protect, utilisation
+from kommune_desk.domain.usage import STARTED, SUBMITTED, local_day, parse_moment
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.storage import reference, usage_stats
+from kommune_desk.storage import case_stats, pool_stats, reference, usage_stats
 
 from .statistics import Period, usage_report
 from .workspace import Workspace
@@ -86,6 +86,12 @@ def build_dashboard(ws: Workspace, filters: Filters) -> Dashboard:
             leika_id=filters.leika_id, channel=filters.channel,
         )  # fmt: skip
         services = tuple((s.leika_id, s.name) for s in reference.list_services(conn, ws.municipality.id))
+        start, end = filters.period.moments()
+        received, completed = case_stats.received_and_completed(
+            conn, ws.municipality.id, start, end, filters.leika_id
+        )
+        pool_devices = pool_stats.devices(conn)
+        pool_loans = pool_stats.loans_overlapping(conn, filters.period.first, filters.period.last)
     finally:
         conn.close()
     total = report["gesamt"]
@@ -102,11 +108,22 @@ def build_dashboard(ws: Workspace, filters: Filters) -> Dashboard:
             "kanal", "Kanal", total, {k or "nicht_angegeben": v for k, v in CHANNEL_LABELS.items()}
         ),
         _processing_chart(report),
+        _cases_chart(filters.period, received, completed),
+        _intake_channels_chart(received),
+        _pool_loans_chart(filters.period, pool_devices, pool_loans),
+        _utilisation_chart(filters.period, pool_devices, pool_loans),
     )
     return Dashboard(filters, services, report, _tiles(total), charts, has_data)
 
 
-CHART_KEYS = ("monate", "leistungen", "trichter", "zahlarten", "anmeldung", "kanal", "bearbeitung")
+CHART_KEYS = (
+    "monate", "leistungen", "trichter", "zahlarten", "anmeldung", "kanal", "bearbeitung", "vorgaenge",
+    "eingangswege", "ausleihen", "auslastung",
+)  # fmt: skip
+CASE_CHANNEL_LABELS = {
+    "fit_connect": "online (FIT-Connect)", "papier": "Papier", "schalter": "Schalter", "email": "E-Mail",
+    "datei": "Datei",
+}  # fmt: skip
 
 
 def save_chart(spec: ChartSpec, file_format: str, path: Path) -> Path:
@@ -227,6 +244,78 @@ def _processing_chart(report: dict) -> ChartSpec:
          Series("90 % der Fälle höchstens", tuple(s["bearbeitung"]["p90_tage"] for s in services))),
         ValueFormat.DAYS, category_ids=tuple(s["leika_id"] for s in services),
         note="Vom Eingang bis zum Versand des Bescheids; nur Leistungen mit mindestens 5 erledigten Fällen.",
+    )  # fmt: skip
+
+
+def _local_month(stored: str) -> str | None:
+    moment = parse_moment(stored)
+    return local_day(moment).strftime("%Y-%m") if moment else None
+
+
+def _month_series(period: Period, stamps: list[str]) -> tuple[float | None, ...]:
+    counts = dict.fromkeys((m.strftime("%Y-%m") for m in months_of(period)), 0)
+    for stamp in stamps:
+        month = _local_month(stamp)
+        if month in counts:
+            counts[month] += 1
+    return tuple(hide_small(counts).values())
+
+
+def _cases_chart(period: Period, received: list[tuple[str, str]], completed: list[str]) -> ChartSpec:
+    return ChartSpec(
+        "vorgaenge", "Eigene Vorgänge je Monat: eingegangen und erledigt", ChartKind.LINE,
+        tuple(format_month(m) for m in months_of(period)),
+        (Series("eingegangen", _month_series(period, [r[0] for r in received])),
+         Series("erledigt", _month_series(period, completed))),
+        note="Alle Eingangswege; erledigt: Bescheid versandt oder Vorgang abgeschlossen.",
+    )  # fmt: skip
+
+
+def _intake_channels_chart(received: list[tuple[str, str]]) -> ChartSpec:
+    counts: dict[str, int] = {}
+    for _stamp, channel in received:
+        counts[channel] = counts.get(channel, 0) + 1
+    total = len(received)
+    # The shares add up to the whole: a lone hidden channel would follow from the others.
+    cells = {("k", c): n for c, n in counts.items()} | {("total",): total}
+    hidden = protect(cells, [(("total",), [("k", c) for c in counts])])
+    ordered = sorted(counts, key=lambda c: -counts[c])
+    shares = tuple(None if ("k", c) in hidden or not total else counts[c] / total for c in ordered)
+    return ChartSpec(
+        "eingangswege", "Eingangswege der eigenen Vorgänge (Anteil)", ChartKind.BARS,
+        tuple(CASE_CHANNEL_LABELS.get(c, c) for c in ordered), (Series("Anteil", shares),),
+        ValueFormat.PERCENT,
+    )  # fmt: skip
+
+
+def _pool_loans_chart(period: Period, devices: list, loans: list) -> ChartSpec:
+    category = {device_id: kind for device_id, _number, _name, kind in devices}
+    months = [m.strftime("%Y-%m") for m in months_of(period)]
+    per_kind: dict[str, dict[str, int]] = {}
+    for device_id, start, _end in loans:
+        kind = category.get(device_id)
+        if kind is not None and start[:7] in months:
+            per_kind.setdefault(kind, dict.fromkeys(months, 0))[start[:7]] += 1
+    series = tuple(
+        Series(kind, tuple(hide_small(counts).values())) for kind, counts in sorted(per_kind.items())
+    )
+    return ChartSpec(
+        "ausleihen", "Geräteverleih: Ausleihen je Geräteart und Monat", ChartKind.LINE,
+        tuple(format_month(m) for m in months_of(period)), series,
+        note="Alle Städte und Gemeinden des Pools; gezählt im Monat der Übergabe.",
+    )  # fmt: skip
+
+
+def _utilisation_chart(period: Period, devices: list, loans: list) -> ChartSpec:
+    last = min(period.last, dt.date.today())
+    spans = [(d, dt.date.fromisoformat(s), dt.date.fromisoformat(e)) for d, s, e in loans]
+    shares = utilisation(spans, [d[0] for d in devices], period.first, max(last, period.first))
+    ordered = sorted(devices, key=lambda d: (-shares[d[0]], d[1]))
+    return ChartSpec(
+        "auslastung", "Geräteverleih: Auslastung je Gerät", ChartKind.BARS,
+        tuple(f"{number} {name}" for _id, number, name, _kind in ordered),
+        (Series("ausgeliehen", tuple(shares[d[0]] for d in ordered)),), ValueFormat.PERCENT,
+        note="Tage, an denen das Gerät ausgeliehen war, geteilt durch die Tage des Zeitraums (bis heute).",
     )  # fmt: skip
 
 

@@ -64,3 +64,18 @@ def counter_payments(
         + " GROUP BY 1, 2",
         [municipality_id, *methods, start.isoformat(), end.isoformat(), *params],
     ).fetchall()
+
+
+def received_and_completed(
+    conn: sqlite3.Connection, municipality_id: str, start: dt.datetime, end: dt.datetime, leika_id: str | None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """(received_at, channel) of the cases received in [start, end), and completed_at of those
+    completed in it (the caller buckets them by German month)."""
+    where, params = _service_filter(leika_id)
+    received = conn.execute(
+        f"SELECT a.received_at, a.channel FROM {_FROM} WHERE a.municipality_id = ? AND a.deleted_at IS NULL"
+        " AND julianday(a.received_at) >= julianday(?) AND julianday(a.received_at) < julianday(?)" + where,
+        [municipality_id, start.isoformat(), end.isoformat(), *params],
+    ).fetchall()
+    completed = [row[2] for row in completed_cases(conn, municipality_id, start, end, leika_id)]
+    return received, completed
