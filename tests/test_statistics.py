@@ -339,6 +339,39 @@ def test_cases_per_month_and_intake_channels_in_the_dashboard(workspace: Workspa
     assert channels.series[0].values == (pytest.approx(9 / 19), None, None)
 
 
+def test_the_dashboard_sets_the_town_beside_the_kreis_median(workspace: Workspace) -> None:
+    from kommune_desk.domain.comparison import Figure
+    from kommune_desk.services.dashboard import Filters, build_dashboard
+    from kommune_desk.storage import comparison
+
+    events = []
+    for i in range(20):  # 20 started, 15 submitted: Abbruchquote 25 %
+        at = dt.datetime(2026, 11, 3, 9, tzinfo=UTC)
+        events.append(_event(2 * i, f"s{i}", "gestartet", at, step=1))
+        if i < 15:
+            events.append(_event(2 * i + 1, f"s{i}", "abgeschickt", at, step=2))
+    with workspace.db.write() as conn:
+        usage_stats.add_events(conn, workspace.municipality.id, events)
+        comparison.replace_all(
+            conn,
+            [Figure("2026-11", HUNDESTEUER, "abbruchquote", 9, 0.4, 0.3, 0.5),
+             Figure("2026-11", "gesamt", "abbruchquote", 11, 0.35, 0.3, 0.45)],
+            "2026-12-01T00:00:00+00:00",
+        )  # fmt: skip
+    november = build_dashboard(workspace, Filters(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))))
+    tiles = {tile.title: tile for tile in november.tiles}
+    assert tiles["Abbruchquote"].value == "25,0\u00a0%"
+    assert tiles["Abbruchquote"].detail.endswith("Kreis-Median 35,0\u00a0% (11 Städte)")
+    chart = next(spec for spec in november.charts if spec.key == "kreis")
+    assert chart.categories == ("Hundesteuer – Anmeldung",)
+    assert [s.values for s in chart.series] == [(0.25,), (0.4,)]
+    # Not a whole month, quarter or year: no comparison, and the chart says why.
+    part = build_dashboard(workspace, Filters(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 20))))
+    chart = next(spec for spec in part.charts if spec.key == "kreis")
+    assert chart.is_empty and "ganze Monate, Quartale und Jahre" in chart.empty_text
+    assert "Kreis" not in {tile.title: tile for tile in part.tiles}["Abbruchquote"].detail
+
+
 # --- the CSV file ----------------------------------------------------------------------------
 
 

@@ -24,12 +24,13 @@ from kommune_desk.domain.replication import (
     municipality_scope,
 )
 
-from . import auth, entities, exchange
+from . import auth, entities, exchange, statistics
 from .arbiter import Principal
 from .db import ServerDatabase
 from .limits import BodySizeLimit, RateLimiter
 from .models import (
     Accepted,
+    Comparison,
     EnrolRequest,
     EnrolResponse,
     Hello,
@@ -226,6 +227,14 @@ def create_app(
         if row is None:
             raise HTTPException(404, _NOT_FOUND)
         return Response(bytes(row[0]), media_type="application/octet-stream")
+
+    @app.get("/v1/statistics/comparison", response_model=Comparison)
+    def comparison(who: Principal = Depends(principal)) -> Response:
+        """The Kreisvergleich: median and quartiles across the towns per period, service and metric
+        (Abbruchquote, Online-Anteil, Bearbeitungstage). Only figures at least two towns contribute
+        to; rates and days, never counts or ids. Computed at most hourly."""
+        # Kept as JSON text by the server itself: sent as stored, not re-validated.
+        return Response(statistics.current(db), media_type="application/json")
 
     @app.post(
         "/v1/intake/submissions", response_model=Accepted,

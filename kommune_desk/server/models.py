@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kommune_desk.domain import usage
+from kommune_desk.domain import comparison, usage
 
 _ID = Field(min_length=1, max_length=64)
 
@@ -133,6 +133,23 @@ class Accepted(BaseModel):
     accepted: int
     already_known: int = 0
     id: str | None = None
+
+
+class ComparisonFigure(BaseModel):
+    """One Kreisvergleich figure: rates and days across the contributing towns, never a count."""
+
+    period: str = Field(description="Kalendermonat 2026-07, Quartal 2026-Q3 oder Jahr 2026")
+    leika_id: str = Field(description="LeiKa-Schlüssel der Leistung, oder gesamt")
+    metric: Literal[comparison.METRICS]  # type: ignore[valid-type]
+    towns: int = Field(description="Zahl der Kommunen, die beitragen (mindestens 2)")
+    median: float
+    q1: float
+    q3: float
+
+
+class Comparison(BaseModel):
+    computed_at: str
+    figures: list[ComparisonFigure]
 
 
 class Problem(BaseModel):

@@ -6,6 +6,7 @@
 - ``processed_mutations``: each client's mutations by sequence number with the stored outcome.
 - ``pool_devices`` / ``pool_bookings``: the pool's rules as relations, so PostgreSQL can make a
   double booking impossible with an exclusion constraint.
+- ``comparison_cache``: the last Kreisvergleich payload and when it was computed (server.statistics).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ CREATE TABLE IF NOT EXISTS submission_claims (
 CREATE TABLE IF NOT EXISTS blobs (
     sha256 TEXT NOT NULL, scope TEXT NOT NULL, size BIGINT NOT NULL, data {blob} NOT NULL,
     created_at TEXT NOT NULL, PRIMARY KEY (scope, sha256));
+CREATE TABLE IF NOT EXISTS comparison_cache (
+    name TEXT PRIMARY KEY, computed_at TEXT NOT NULL, payload TEXT NOT NULL);
 """
 
 # Tables a tenant transaction reads and writes, each guarded by its scope column.

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kommune_desk.domain.charts import ChartKind, ChartSpec, DrawnChart, Series, ValueFormat
+from kommune_desk.domain.comparison import ABANDONMENT, PROCESSING_DAYS
 from kommune_desk.domain.formatting import format_count, format_decimal, format_month, format_percent
 from kommune_desk.domain.payments import PaymentMethod
-from kommune_desk.domain.statistics import hide_small, is_small, protect, utilisation
+from kommune_desk.domain.statistics import TOTAL, hide_small, is_small, protect, utilisation
 from kommune_desk.domain.usage import STARTED, SUBMITTED, local_day, parse_moment
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import case_stats, pool_stats, reference, usage_stats
 
+from .comparison import kreis_figures
 from .statistics import Period, usage_report
 from .workspace import Workspace
 
@@ -94,6 +96,8 @@ def build_dashboard(ws: Workspace, filters: Filters) -> Dashboard:
         pool_loans = pool_stats.loans_overlapping(conn, filters.period.first, filters.period.last)
     finally:
         conn.close()
+    unfiltered = filters.leika_id is None and filters.channel is None
+    kreis = kreis_figures(ws, filters.period, report=report if unfiltered else None)
     total = report["gesamt"]
     has_data = bool(
         total["gestartet"] or total["bearbeitung"]["abgeschlossen"] or total["bearbeitung"]["offen"]
@@ -112,13 +116,14 @@ def build_dashboard(ws: Workspace, filters: Filters) -> Dashboard:
         _intake_channels_chart(received),
         _pool_loans_chart(filters.period, pool_devices, pool_loans),
         _utilisation_chart(filters.period, pool_devices, pool_loans),
+        _kreis_chart(kreis, dict(services)),
     )
-    return Dashboard(filters, services, report, _tiles(total), charts, has_data)
+    return Dashboard(filters, services, report, _tiles(total, (kreis or {}).get(TOTAL, {})), charts, has_data)
 
 
 CHART_KEYS = (
     "monate", "leistungen", "trichter", "zahlarten", "anmeldung", "kanal", "bearbeitung", "vorgaenge",
-    "eingangswege", "ausleihen", "auslastung",
+    "eingangswege", "ausleihen", "auslastung", "kreis",
 )  # fmt: skip
 CASE_CHANNEL_LABELS = {
     "fit_connect": "online (FIT-Connect)", "papier": "Papier", "schalter": "Schalter", "email": "E-Mail",
@@ -319,7 +324,35 @@ def _utilisation_chart(period: Period, devices: list, loans: list) -> ChartSpec:
     )  # fmt: skip
 
 
-def _tiles(total: dict) -> tuple[Tile, ...]:
+def _kreis_chart(kreis: dict | None, names: dict[str, str]) -> ChartSpec:
+    rows = sorted(
+        (names.get(leika, leika), figures[ABANDONMENT])
+        for leika, figures in (kreis or {}).items()
+        if leika != TOTAL and ABANDONMENT in figures and figures[ABANDONMENT]["eigen"] is not None
+    )
+    empty = (
+        "Den Kreisvergleich gibt es für ganze Monate, Quartale und Jahre."
+        if kreis is None
+        else "Noch keine Vergleichszahlen des Kreises: Sie kommen mit dem Abgleich."
+    )
+    return ChartSpec(
+        "kreis", "Kreisvergleich: Abbruchquote je Leistung", ChartKind.BARS, tuple(name for name, _ in rows),
+        (Series("Ihre Gemeinde", tuple(f["eigen"] for _, f in rows)),
+         Series("Median der Städte und Gemeinden", tuple(f["median"] for _, f in rows))),
+        ValueFormat.PERCENT, empty_text=empty,
+        note="Der Kreis veröffentlicht nur Quoten, keine Zahlen einzelner Städte; mindestens 2 tragen bei.",
+    )  # fmt: skip
+
+
+def _kreis_text(figure: dict | None, value_format: ValueFormat) -> str:
+    if not figure or figure.get("median") is None:
+        return ""
+    from kommune_desk.documents.charts import format_value
+
+    return f"; Kreis-Median {format_value(figure['median'], value_format)} ({figure['staedte']} Städte)"
+
+
+def _tiles(total: dict, kreis: dict | None = None) -> tuple[Tile, ...]:
     processing = total["bearbeitung"]
     online = sum(v or 0 for k, v in total["zahlarten"].items() if k.isupper())
     counter = sum(v or 0 for k, v in total["zahlarten"].items() if not k.isupper())
@@ -335,11 +368,16 @@ def _tiles(total: dict) -> tuple[Tile, ...]:
             "Online-Anträge", _count(total["abgeschickt"]),
             f"abgeschickt, von {_count(total['gestartet'])} begonnen",
         ),
-        Tile("Abbruchquote", _rate(total["abbruchquote"]), "begonnen, aber nicht abgeschickt"),
+        Tile(
+            "Abbruchquote", _rate(total["abbruchquote"]),
+            "begonnen, aber nicht abgeschickt"
+            + _kreis_text((kreis or {}).get(ABANDONMENT), ValueFormat.PERCENT),
+        ),
         Tile("Online bezahlt", _rate(paid_online), "Anteil aller Zahlungen (online und Schalter)"),
         Tile(
             "Bearbeitungszeit", "–" if median is None else f"{format_decimal(median)} Tage",
-            f"Median, {_count(processing['abgeschlossen'])} erledigte Fälle",
+            f"Median, {_count(processing['abgeschlossen'])} erledigte Fälle"
+            + _kreis_text((kreis or {}).get(PROCESSING_DAYS), ValueFormat.DAYS),
         ),
         Tile(
             "Rückstand", _count(processing["offen"]),

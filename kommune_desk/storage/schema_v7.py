@@ -7,6 +7,7 @@
 - ``usage_sessions``: what is known of each form session; ``usage_counts``: sessions per start
   day, service, channel and mark, kept current whenever events arrive (see storage.usage_stats).
   The dashboard reads only the counts; the raw events may go after the retention period.
+- ``kreis_comparison``: the Kreisvergleich the sync server published (storage.comparison).
 """
 
 from __future__ import annotations
@@ -82,6 +83,21 @@ STATEMENTS: tuple[str, ...] = (
         key TEXT NOT NULL,
         sessions INTEGER NOT NULL,
         PRIMARY KEY (municipality_id, day, leika_id, channel, metric, key)
+    ) WITHOUT ROWID
+    """,
+    # The Kreisvergleich as the server published it (rates and days across towns, never counts);
+    # replaced as a whole after each sync round (storage.comparison). Local only, not replicated.
+    """
+    CREATE TABLE kreis_comparison (
+        period TEXT NOT NULL,
+        leika_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        towns INTEGER NOT NULL,
+        median REAL NOT NULL,
+        q1 REAL NOT NULL,
+        q3 REAL NOT NULL,
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (period, leika_id, metric)
     ) WITHOUT ROWID
     """,
 )

@@ -7,18 +7,22 @@
 - Push: outbox rows in sequence order, in batches; the server's stored outcomes are written back;
   a gap is answered by re-sending from the sequence number the server expects.
 - Pull: pages per scope, each applied with its cursor in one transaction.
+- Afterwards the Kreisvergleich (``/v1/statistics/comparison``) replaces the stored one; that it
+  cannot be fetched is logged and never fails the round.
 A failure leaves everything as it was committed so far; the next round goes on from there.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kommune_desk.domain.comparison import read_figures
 from kommune_desk.domain.formatting import utc_now_iso
-from kommune_desk.storage import replica
+from kommune_desk.storage import comparison, replica
 from kommune_desk.storage.database import Database
 
 from . import credentials, failpoints, files
@@ -33,8 +37,21 @@ from .errors import (
 )
 from .transport import OFFLINE, Transport
 
+log = logging.getLogger(__name__)
+
 PUSH_BATCH = 200
 PULL_PAGE = 2000
+COMPARISON_PATH = "/v1/statistics/comparison"
+COMPARISON_REFRESH_S = 3600
+
+
+def _age_s(stamp: str) -> float:
+    import datetime as dt
+
+    try:
+        return (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(stamp)).total_seconds()
+    except (ValueError, TypeError):
+        return float("inf")
 
 
 @dataclass
@@ -128,7 +145,27 @@ class SyncEngine:
             replica.set_state(conn, "last_error", None)
             replica.set_state(conn, "locked_out", None)
             report.pending = conn.execute("SELECT count(*) FROM outbox WHERE pushed_at IS NULL").fetchone()[0]
+        self._fetch_comparison()
         return report
+
+    def _fetch_comparison(self) -> None:
+        """Replace the stored Kreisvergleich with the server's, in one transaction. The round has
+        succeeded by now: whatever goes wrong here (an older server without the route, a lost
+        answer, a malformed one) is logged, the previous figures stay, and the next round tries
+        again."""
+        conn = self.db.reader()
+        try:
+            stored = comparison.computed_at(conn)
+        finally:
+            conn.close()
+        if stored and _age_s(stored) < COMPARISON_REFRESH_S:
+            return  # the server recomputes hourly: a village line need not fetch it every minute
+        try:
+            computed_at, figures = read_figures(self._call("GET", COMPARISON_PATH))
+            with self.db.write() as conn:
+                comparison.replace_all(conn, figures, computed_at)
+        except Exception as exc:  # the figures can wait; the round's work is committed
+            log.warning("Kreisvergleich nicht abgerufen (%s): %s", type(exc).__name__, exc)
 
     def _handshake(self, hello: dict[str, Any], report: RoundReport) -> int:
         """Settle epoch and identity; return the last sequence number the server has of us."""

@@ -46,7 +46,9 @@ def page(qtbot, workspace: Workspace) -> Iterator[StatistikPage]:  # type: ignor
     qtbot.addWidget(view)
     view.resize(1200, 900)
     view.show()
-    qtbot.waitUntil(lambda: view.dashboard is not None and not view.loading, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: view.dashboard is not None and not view.loading and not view.drawing, timeout=WAIT_MS
+    )
     yield view
     QThreadPool.globalInstance().waitForDone(WAIT_MS)
 

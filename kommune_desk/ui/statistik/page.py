@@ -50,18 +50,21 @@ EMPTY_TEXT = (
 _RESIZE_DELAY_MS = 250
 
 
+FIRST_DRAWN = 2  # the charts in view when the section opens: drawn with the figures, the rest after
+
+
 def _load(ws: Workspace, filters: Filters, widths: dict[str, int], scale: float):  # type: ignore[no-untyped-def]
-    """In the worker: the figures and the drawn charts."""
+    """In the worker: the figures, and the first charts drawn."""
     from kommune_desk.services.dashboard import build_dashboard, draw_charts
 
     dashboard = build_dashboard(ws, filters)
-    return dashboard, draw_charts(dashboard.charts, widths, scale)
+    return dashboard, draw_charts(dashboard.charts[:FIRST_DRAWN], widths, scale)
 
 
-def _redraw(dashboard: Dashboard, widths: dict[str, int], scale: float):  # type: ignore[no-untyped-def]
+def _draw(charts: tuple, widths: dict[str, int], scale: float):  # type: ignore[no-untyped-def, type-arg]
     from kommune_desk.services.dashboard import draw_charts
 
-    return dashboard, draw_charts(dashboard.charts, widths, scale)
+    return draw_charts(charts, widths, scale)
 
 
 class Tile(QFrame):
@@ -91,7 +94,8 @@ class Tile(QFrame):
 class StatistikPage(QWidget):
     """The dashboard; ``loaded`` fires whenever new figures are on screen (tests, benchmarks)."""
 
-    loaded = Signal()
+    loaded = Signal()  # figures and the first charts are on screen
+    charts_ready = Signal()  # every chart is drawn
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +105,7 @@ class StatistikPage(QWidget):
         self.dashboard: Dashboard | None = None
         self._request = 0
         self.loading = False
+        self.drawing = False
 
         title = QLabel("Statistik der Online-Dienste")
         title.setStyleSheet("font-size: 14pt; font-weight: bold;")
@@ -251,6 +256,7 @@ class StatistikPage(QWidget):
             tile.detail.setText(data.detail)
         self.empty.setVisible(not dashboard.has_data)
         self._place_charts(dashboard, drawn)
+        self._draw_charts(request, dashboard.charts[FIRST_DRAWN:])
         period = dashboard.filters.period
         self.status.setText(
             f"{period.first:%d.%m.%Y} bis {period.last:%d.%m.%Y} · Werte von 1 bis 4 erscheinen als „< 5“ "
@@ -268,7 +274,9 @@ class StatistikPage(QWidget):
 
     def _place_charts(self, dashboard: Dashboard, drawn: list) -> None:  # type: ignore[type-arg]
         titles = {spec.key: spec.title for spec in dashboard.charts}
-        for index, chart in enumerate(drawn):
+        order = [spec.key for spec in dashboard.charts]
+        for chart in drawn:
+            index = order.index(chart.key)
             view = self.views.get(chart.key)
             if view is None:
                 view = self.views[chart.key] = ChartView(chart.key)
@@ -278,13 +286,15 @@ class StatistikPage(QWidget):
                 self.grid.addWidget(view, index // 2, index % 2, Qt.AlignmentFlag.AlignTop)
             view.show_chart(chart, titles.get(chart.key, ""))
         # Drawn before the layout settled (the first load): draw again at the real width.
-        if any(abs(v.drawn_width() - v.width()) > 8 for v in self.views.values() if v.chart is not None):
+        if not self.drawing and any(
+            abs(v.drawn_width() - v.width()) > 8 for v in self.views.values() if v.chart is not None
+        ):
             self._resize_timer.start()
 
     def _failed(self, exc: BaseException) -> None:
         from ..run import explain_failure
 
-        self.loading = False
+        self.loading = self.drawing = False
         self.status.setText("Die Zahlen konnten nicht berechnet werden.")
         explain_failure(self, exc, "Statistik")
 
@@ -294,13 +304,24 @@ class StatistikPage(QWidget):
             self._resize_timer.start()
 
     def _redraw_charts(self) -> None:
-        if self.dashboard is None or self.loading:
+        if self.dashboard is None or self.loading or self.drawing:
             return
-        self._request += 1
-        request = self._request
+        self._draw_charts(self._request, self.dashboard.charts)
+
+    def _draw_charts(self, request: int, charts: tuple) -> None:  # type: ignore[type-arg]
+        """Draw ``charts`` in a worker and place them when done (unless a newer request came)."""
+        self.drawing = True
+
+        def place(drawn: list) -> None:  # type: ignore[type-arg]
+            if request != self._request or self.dashboard is None:
+                return
+            self.drawing = False
+            self._place_charts(self.dashboard, drawn)
+            self.charts_ready.emit()
+
         start_task(
-            _redraw, self.dashboard, self._widths(), self.devicePixelRatioF(),
-            on_done=lambda result: self._show(request, *result), on_error=self._failed, owner=self,
+            _draw, charts, self._widths(), self.devicePixelRatioF(), on_done=place, on_error=self._failed,
+            owner=self,
         )  # fmt: skip
 
     # -- import and export --------------------------------------------------------------------
