@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import itertools
+import random
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kommune_desk.demo import content
-from kommune_desk.demo.generator import DemoOptions
+from kommune_desk.demo.generator import HISTORY_DAYS, DemoOptions, build_reference, iter_usage_events
+from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.records import ApplicationStatus
+from kommune_desk.domain.usage import ONLINE_PAYMENT_METHODS, local_day
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.services.demo import DemoCancelledError, build_demo
-from kommune_desk.services.workspace import Workspace
+from kommune_desk.services.statistics import Period, usage_report
+from kommune_desk.services.workspace import Workspace, load_workspace
 from kommune_desk.storage.database import DATABASE_FILE, Database
 from kommune_desk.storage.files import blob_path
 
-from .conftest import DATA_TABLES, SMALL_DEMO
+from .conftest import DATA_TABLES, LOGIN, SMALL_DEMO, TODAY
 
 
 def _dump(directory: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -85,7 +92,15 @@ def test_demo_covers_every_state_two_years_and_all_kinds_of_rows(demo_workspace:
     assert conn.execute("SELECT count(*) FROM applications").fetchone()[0] == SMALL_DEMO.applications
     assert conn.execute("SELECT count(*) FROM usage_events").fetchone()[0] == SMALL_DEMO.events
     kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM usage_events")}
-    assert kinds == {"gestartet", "schritt", "abgebrochen", "abgeschickt", "bezahlt"}
+    assert kinds == {"gestartet", "schritt", "abgebrochen", "abgeschickt", "bezahlt", "bewertet"}
+    # A case's processing ends with the notice sent or the case closed: only those have an end.
+    ended = dict(
+        conn.execute("SELECT status, count(completed_at) FROM applications GROUP BY status").fetchall()
+    )
+    assert {s for s, n in ended.items() if n} == {"bescheid_versandt", "abgeschlossen"}
+    assert conn.execute(
+        "SELECT count(*) FROM applications WHERE completed_at < decided_at OR completed_at < received_at"
+    ).fetchone() == (0,)
     loans = {r[0] for r in conn.execute("SELECT DISTINCT status FROM loans")}
     assert loans == {"reserviert", "ausgegeben", "zurueckgegeben", "storniert"}
     assert conn.execute("SELECT count(*) FROM devices WHERE name LIKE 'Wärmebildkamera%'").fetchone()[0] >= 4
@@ -140,3 +155,182 @@ def test_cancelled_demo_leaves_an_empty_database(db: Database) -> None:
     conn = db.reader()
     for table in ("municipalities", "applications", "usage_events", "settings"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+# --- the story the usage statistics tell -------------------------------------------------------
+
+# Large enough that the services' figures are not hidden as small counts; few applications.
+STORY_DEMO = DemoOptions(applications=100, events=40_000, seed=7, today=TODAY, os_login=LOGIN)
+LEIKA = {entry.name: entry.leika_id for entry in STANDARD_SERVICES}
+PARKING = LEIKA["Bewohnerparkausweis"]  # short, but a third leave on the payment page
+BALCONY = LEIKA["Förderantrag Balkonkraftwerk"]  # long, growing, rated worst
+DOG = LEIKA["Hundesteuer – Anmeldung"]  # short and free, peaks in January
+TRADE = LEIKA["Gewerbeanmeldung"]  # ELSTER, giropay and invoice
+EASTER = LEIKA["Genehmigung Osterfeuer"]  # March
+GRAVE = LEIKA["Antrag auf Grabnutzungsrecht"]  # 850 euros, on invoice
+HISTORY = Period(TODAY - dt.timedelta(days=HISTORY_DAYS - 1), TODAY)
+
+
+def _months() -> list[Period]:
+    """The two years of whole months up to TODAY's month: December 2024 … November 2026."""
+    firsts = [dt.date(2024 + (11 + i) // 12, (11 + i) % 12 + 1, 1) for i in range(24)]
+    return [
+        Period(first, (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1))
+        for first in firsts
+    ]
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    database = Database.open(tmp_path_factory.mktemp("story"))
+    build_demo(database, STORY_DEMO)
+    ws = load_workspace(database, LOGIN)
+    assert ws is not None
+    yield ws
+    database.close()
+
+
+def _figures(ws: Workspace, leika_id: str | None = None, period: Period = HISTORY) -> dict:
+    """The figures of one service (or of all), as the report shows them."""
+    return usage_report(ws, period, leika_id=leika_id)["gesamt"]
+
+
+def _started(ws: Workspace, leika_id: str | None, period: Period) -> int:
+    return _figures(ws, leika_id, period)["gestartet"] or 0  # hidden (< 5) counts as none here
+
+
+def _online_shares(figures: dict) -> dict[str, float]:
+    """The FIT-Connect payment methods' shares (the town's counter payments left out)."""
+    online = {m: n for m, n in figures["zahlarten"].items() if m in ONLINE_PAYMENT_METHODS and n is not None}
+    return {m: n / sum(online.values()) for m, n in online.items()}
+
+
+def _highest_mean(spread: dict[str, int | None]) -> float:
+    """The highest mean rating the published spread allows (a hidden count is one of 1 … 4)."""
+    hidden = [int(r) for r, n in spread.items() if n is None]
+    shown = {int(r): n for r, n in spread.items() if n is not None}
+    means = []
+    for guess in itertools.product(range(1, 5), repeat=len(hidden)):
+        counts = shown | dict(zip(hidden, guess, strict=True))
+        means.append(sum(r * n for r, n in counts.items()) / sum(counts.values()))
+    return max(means)
+
+
+def test_a_third_give_up_on_the_payment_page_of_the_parking_permit(story: Workspace) -> None:
+    parking = _figures(story, PARKING)
+    funnel = [step["erreicht"] for step in parking["trichter"]]  # the last page is the payment
+    assert 0.27 <= 1 - parking["abgeschickt"] / funnel[-1] <= 0.40
+    assert 0.27 <= 1 - parking["abgeschickt"] / funnel[-2] <= 0.42  # from the page before it
+    for entry in STANDARD_SERVICES:  # on the other services' payment pages few give up
+        if entry.fee.amount_cents and entry.leika_id != PARKING:
+            figures = _figures(story, entry.leika_id)
+            assert 1 - figures["abgeschickt"] / figures["trichter"][-1]["erreicht"] < 0.2, entry.name
+
+
+def test_a_long_form_loses_more_on_every_page_than_a_short_one(story: Workspace) -> None:
+    def loss_per_page(figures: dict) -> float:  # from the second page to the last
+        funnel = [step["erreicht"] for step in figures["trichter"]]
+        return 1 - (funnel[-1] / funnel[1]) ** (1 / (len(funnel) - 2))
+
+    dog, balcony = _figures(story, DOG), _figures(story, BALCONY)
+    assert len(balcony["trichter"]) > len(dog["trichter"])
+    assert dog["abbruchquote"] < 0.2 and balcony["abbruchquote"] > 0.4
+    assert loss_per_page(balcony) > 2 * loss_per_page(dog)
+
+
+def test_the_seasons_show(story: Workspace) -> None:
+    months = _months()
+    easter = {m.first: _started(story, EASTER, m) for m in months}
+    for year in (2025, 2026):
+        assert max((d for d in easter if d.year == year), key=easter.__getitem__).month == 3
+    dog = {m.first: _started(story, DOG, m) for m in months}
+    assert sorted(dog, key=dog.__getitem__)[-2:] in (
+        [dt.date(2025, 1, 1), dt.date(2026, 1, 1)],
+        [dt.date(2026, 1, 1), dt.date(2025, 1, 1)],
+    )
+    first_year = Period(HISTORY.first, HISTORY.first + dt.timedelta(days=364))
+    second_year = Period(first_year.last + dt.timedelta(days=1), HISTORY.last)
+    assert _started(story, BALCONY, second_year) > 1.5 * _started(story, BALCONY, first_year)
+
+    def per_day(first: dt.date, last: dt.date) -> float:
+        return _started(story, None, Period(first, last)) / ((last - first).days + 1)
+
+    for year in (2025, 2026):  # the summer holidays, against the six weeks before them
+        assert per_day(dt.date(year, 7, 1), dt.date(year, 8, 14)) < 0.8 * per_day(
+            dt.date(year, 5, 15), dt.date(year, 6, 30)
+        )
+    for year in (2024, 2025):  # Christmas, against the weeks of Advent before it
+        assert per_day(dt.date(year, 12, 23), dt.date(year + 1, 1, 1)) < 0.65 * per_day(
+            dt.date(year, 12, 1), dt.date(year, 12, 22)
+        )
+
+
+def test_services_are_paid_in_their_own_ways(story: Workspace) -> None:
+    parking, trade, grave = (_online_shares(_figures(story, s)) for s in (PARKING, TRADE, GRAVE))
+    assert max(parking, key=parking.__getitem__) == "PAYPAL" and parking["PAYPAL"] > 0.4
+    assert max(trade, key=trade.__getitem__) in ("GIROPAY", "INVOICE")
+    assert trade.get("PAYPAL", 0) < 0.15 and trade["GIROPAY"] > 2 * parking["GIROPAY"]
+    assert max(grave, key=grave.__getitem__) == "INVOICE" and grave["INVOICE"] > 0.4
+    for leika_id in (DOG, BALCONY):  # no fee, nothing paid online
+        assert not _online_shares(_figures(story, leika_id))
+
+
+def test_citizens_sign_in_as_the_service_needs_and_use_the_app_more(story: Workspace) -> None:
+    def most(figures: dict) -> str:
+        return max(figures["anmeldung"], key=lambda a: figures["anmeldung"][a] or 0)
+
+    assert most(_figures(story, DOG)) == "keine"
+    assert most(_figures(story, TRADE)) == "elster"
+    assert most(_figures(story, BALCONY)) == "bundid"
+    everyone = _figures(story)
+    assert set(everyone["anmeldung"]) == {"keine", "bundid", "elster", "eid", "sonstige"}
+    assert everyone["anmeldung"]["sonstige"] > 0.05 * everyone["gestartet"]
+    assert set(everyone["kanal"]) == {"web", "app"} and everyone["kanal"]["web"] > 0.7 * everyone["gestartet"]
+    months = _months()
+    first, last = (_figures(story, None, Period(p[0].first, p[-1].last)) for p in (months[:6], months[-6:]))
+    assert last["kanal"]["app"] / last["gestartet"] > 1.5 * first["kanal"]["app"] / first["gestartet"]
+
+
+def test_a_fifth_rate_the_service_and_one_is_rated_clearly_worse(story: Workspace) -> None:
+    everyone = _figures(story)
+    spread = everyone["bewertung"]["verteilung"]
+    assert set(spread) == {"1", "2", "3", "4", "5"}
+    assert 0.15 <= sum(spread.values()) / everyone["abgeschickt"] <= 0.25
+    mean = everyone["bewertung"]["mittelwert"]
+    assert mean is not None and mean > 3.5
+    balcony = _figures(story, BALCONY)["bewertung"]["verteilung"]
+    assert sum(n or 0 for n in balcony.values()) >= 50
+    assert _highest_mean(balcony) < mean - 1.0  # whatever the hidden counts are
+
+
+def test_every_month_of_the_two_years_has_sessions(story: Workspace, demo_workspace: Workspace) -> None:
+    for ws in (story, demo_workspace):
+        assert all(_started(ws, None, month) >= 5 for month in _months())
+
+
+@pytest.mark.parametrize("events", [1_000, 20_000])
+def test_the_events_fill_the_history_whatever_their_count(events: int) -> None:
+    options = DemoOptions(applications=0, events=events, seed=3, today=TODAY, os_login=LOGIN)
+
+    def generated() -> list[tuple[object, ...]]:
+        rng = random.Random(options.seed)
+        return list(iter_usage_events(build_reference(options, rng), options, rng))
+
+    rows = generated()
+    assert len(rows) == events
+    started = {local_day(dt.datetime.fromisoformat(str(row[4]))) for row in rows if row[5] == "gestartet"}
+    assert {(day.year, day.month) for day in started} >= {(m.first.year, m.first.month) for m in _months()}
+    assert min(started) < dt.date(2024, 12, 1) and max(started) >= TODAY - dt.timedelta(days=7)
+    assert generated() == rows
+
+
+def test_same_seed_gives_the_same_figures(demo_workspace: Workspace, tmp_path: Path) -> None:
+    _build(tmp_path / "again", SMALL_DEMO)
+    database = Database.open(tmp_path / "again")
+    try:
+        again = load_workspace(database, LOGIN)
+        assert again is not None
+        for period in (HISTORY, *_months()):
+            assert usage_report(again, period) == usage_report(demo_workspace, period)
+    finally:
+        database.close()

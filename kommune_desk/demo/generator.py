@@ -27,6 +27,7 @@ from kommune_desk.domain.records import (
     Service,
 )
 from kommune_desk.domain.statistics import COMPLETED
+from kommune_desk.domain.usage import AUTHENTICATIONS, LOCAL_TIME, RATINGS
 
 from . import content
 from .sample_files import sample_pdf
@@ -250,7 +251,7 @@ def iter_applications(
             if status in COMPLETED:  # posted a few days after the release, never after today
                 latest = max(decided_ms, _ms(options.today))
                 # Delays from the stamp, not from rng: the demo's other draws stay as they were.
-            completed_at = _iso(min(decided_ms + (1 + stamp % 6) * DAY_MS, latest))
+                completed_at = _iso(min(decided_ms + (1 + stamp % 6) * DAY_MS, latest))
         # At the counter one pays at once; a transfer arrives a week or two later (never after today).
         paid_at = None
         if payment_status == "bezahlt":
@@ -305,82 +306,237 @@ def iter_applications(
         yield row, attachments
 
 
+@dataclass(frozen=True)
+class _Usage:
+    """How citizens use one online service in the demo: the story its statistics tell."""
+
+    share: float  # sessions, relative to the other services (at a month factor of 1)
+    months: tuple[float, ...] = (1.0,) * 12  # season: a factor for January … December
+    trend: tuple[float, float] = (1.0, 1.0)  # factor two years ago → today (linear in between)
+    extra_steps: int = 0  # form pages beyond personal data, one per form field and the summary
+    bounce: float = 0.06  # leave on the first page
+    step_loss: float = 0.03  # leave on each later page
+    payment_loss: float = 0.08  # leave on the payment page (services with a fee)
+    payments: tuple[int, ...] = (20, 10, 25, 35, 10)  # weights of _ONLINE_PAYMENT
+    sign_in: tuple[int, ...] = (80, 12, 0, 3, 5)  # weights of AUTHENTICATIONS
+    app: float = 1.0  # use of the app, relative to the average service
+    ratings: tuple[int, ...] = (3, 5, 12, 35, 45)  # weights of the ratings 1 … 5
+    rated: float = 0.18  # share of submitted sessions that end with a rating
+
+
+_SIMPLE = (80, 12, 0, 3, 5)  # keine, bundid, elster, eid, sonstige
+_IDENTIFIED = (3, 58, 2, 29, 8)
+_BUSINESS = (5, 22, 58, 8, 7)
+_FLAT = (1.0,) * 12
+# The story of the demo's statistics, by LeiKa key.
+_USAGE: dict[str, _Usage] = {
+    # Hundesteuer: the tax notices of January (and the dogs given at Christmas) bring a peak.
+    "99108008001000": _Usage(
+        10, (2.6, 1.3, 1.1, 1.2, 1.1, 1.0, 0.9, 0.9, 1.0, 1.0, 0.9, 0.9), bounce=0.05, step_loss=0.02,
+        app=1.3, ratings=(2, 3, 10, 35, 50),
+    ),
+    "99108008002000": _Usage(
+        5, (2.0, 1.2, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1), bounce=0.05, step_loss=0.02, app=1.2
+    ),
+    # Gewerbe: steady all year, signed in with the ELSTER company account, paid by giropay or invoice.
+    "99050012104000": _Usage(
+        8, _FLAT, extra_steps=1, payments=(35, 15, 10, 5, 35), sign_in=_BUSINESS, app=0.4
+    ),
+    "99050012106000": _Usage(
+        4, (1.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.5), payments=(35, 15, 10, 5, 35),
+        sign_in=_BUSINESS, app=0.4,
+    ),
+    "99108016017000": _Usage(
+        5, (0.5, 0.6, 1.0, 1.4, 1.5, 1.4, 1.2, 1.1, 1.2, 1.0, 0.7, 0.5), extra_steps=2, step_loss=0.05,
+        payments=(25, 10, 20, 15, 30), sign_in=(40, 30, 20, 0, 10),
+    ),
+    # Balkonkraftwerk: more every month, a long form that loses many on every page, the worst ratings
+    # (and the displeased rate more often).
+    "99108017001000": _Usage(
+        9, (0.6, 0.7, 1.1, 1.4, 1.5, 1.4, 1.2, 1.1, 1.0, 0.9, 0.7, 0.6), trend=(0.3, 2.0), extra_steps=4,
+        bounce=0.1, step_loss=0.07, sign_in=_IDENTIFIED, ratings=(30, 33, 22, 10, 5), rated=0.32,
+    ),
+    # Bewohnerparkausweis: a short form, but a third give up on the payment page; PayPal, the app.
+    "99108007054000": _Usage(
+        11, (1.3, 1.1, 1.0, 1.0, 1.0, 1.0, 0.9, 0.9, 1.0, 1.0, 1.0, 1.0), bounce=0.04, step_loss=0.02,
+        payment_loss=1 / 3, payments=(10, 5, 25, 55, 5), sign_in=(0, 55, 0, 35, 10), app=1.6,
+        ratings=(8, 12, 25, 30, 25),
+    ),
+    # Trees may be felled from October to February only.
+    "99108018001000": _Usage(
+        4, (1.5, 1.6, 0.5, 0.3, 0.3, 0.3, 0.3, 0.4, 0.8, 1.6, 1.8, 1.2), step_loss=0.04,
+        sign_in=(50, 35, 0, 10, 5),
+    ),
+    # Osterfeuer: applied for in March, a few late ones in April.
+    "99108019001000": _Usage(
+        1.5, (0.05, 1.5, 8.0, 3.0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05),
+        payments=(30, 5, 10, 30, 25), sign_in=_SIMPLE,
+    ),
+    "99108020001000": _Usage(
+        4, (0.4, 0.5, 0.9, 1.3, 1.5, 1.5, 1.3, 1.2, 1.2, 1.0, 1.1, 0.6), extra_steps=3, step_loss=0.05,
+        sign_in=(45, 30, 15, 0, 10),
+    ),
+    # Grabnutzungsrecht: 850 euros, paid on invoice; more leave on the payment page.
+    "99108009002000": _Usage(
+        3, (1.3, 1.2, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.1, 1.2), payment_loss=0.12,
+        payments=(15, 10, 10, 5, 60), sign_in=(10, 50, 0, 30, 10), app=0.5,
+    ),
+    "99108010001000": _Usage(
+        3, (0.5, 0.6, 1.1, 1.3, 1.3, 1.2, 1.1, 1.1, 1.2, 1.1, 0.9, 0.5), extra_steps=2,
+        payments=(25, 10, 10, 5, 50), sign_in=(10, 20, 50, 0, 20), app=0.3,
+    ),
+    # Verdienstausfall: the council members sign in with the council information system (sonstige).
+    "99108011001000": _Usage(
+        3, (1.0, 1.0, 1.1, 1.1, 1.1, 1.0, 0.3, 0.3, 1.0, 1.1, 1.2, 1.5), sign_in=(10, 30, 0, 0, 60), app=0.8
+    ),
+    # Brauchtumsfeuer in spring, the barbecue site in summer.
+    "99108012001000": _Usage(
+        4, (0.2, 0.3, 1.5, 2.5, 2.0, 1.8, 1.8, 1.5, 0.8, 0.3, 0.2, 0.2), bounce=0.05, step_loss=0.02,
+        payments=(25, 5, 15, 45, 10), sign_in=_SIMPLE, app=1.4,
+    ),
+    "99108013001000": _Usage(
+        3, (0.5, 0.6, 1.3, 1.6, 1.5, 1.2, 1.0, 0.9, 0.9, 0.8, 0.6, 0.5), trend=(0.8, 1.3), extra_steps=3,
+        step_loss=0.05, sign_in=_IDENTIFIED,
+    ),
+}  # fmt: skip
+_OTHER_USAGE = _Usage(3)
+# Local hours from 6:00 to 22:00: busy in the morning and in the evening.
+_HOURS = (1, 3, 6, 8, 9, 8, 6, 6, 7, 7, 6, 6, 6, 7, 8, 7, 4)
+_WEEKDAYS = (1.15, 1.1, 1.05, 1.05, 0.9, 0.55, 0.6)  # Monday … Sunday
+# (kind, step, payment method, rating, milliseconds after the session's previous event)
+_Planned = tuple[str, int | None, str | None, int | None, int]
+
+
+def _day_factor(day: dt.date) -> float:
+    """Everyone's use on ``day``: less at the weekend, in the summer holidays and at Christmas."""
+    factor = _WEEKDAYS[day.weekday()]
+    if (day.month, day.day) >= (12, 23) or (day.month, day.day) <= (1, 1):
+        factor *= 0.4
+    elif (7, 1) <= (day.month, day.day) <= (8, 14):
+        factor *= 0.7
+    return factor
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One service's online form as the demo's citizens meet it."""
+
+    leika_id: str
+    usage: _Usage
+    steps: int  # the last one is the payment page where there is a fee
+    fee: bool
+    payments: tuple[float, ...]  # cumulative weights
+    sign_in: tuple[float, ...]
+    ratings: tuple[float, ...]
+
+    @classmethod
+    def of(cls, service: Service) -> _Form:
+        usage = _USAGE.get(service.leika_id, _OTHER_USAGE)
+        fee = service.fee_rule.amount_cents > 0
+        steps = 2 + len(service.form_fields) + usage.extra_steps + int(fee)
+        return cls(
+            service.leika_id, usage, steps, fee, tuple(accumulate(usage.payments)),
+            tuple(accumulate(usage.sign_in)), tuple(accumulate(usage.ratings)),
+        )  # fmt: skip
+
+    def expected_events(self) -> float:
+        """The mean number of events of one session (the plan of :meth:`plan`)."""
+        usage, staying, events = self.usage, 1.0, 0.0
+        for step in range(1, self.steps + 1):
+            loss = self.loss(step)
+            events += staying * (1 + loss)  # the page, and the ``abgebrochen`` of those who leave
+            staying *= 1 - loss
+        return events + staying * (1 + int(self.fee) + usage.rated)
+
+    def loss(self, step: int) -> float:
+        if step == 1:
+            return self.usage.bounce
+        return self.usage.payment_loss if self.fee and step == self.steps else self.usage.step_loss
+
+    def plan(self, rng: random.Random) -> list[_Planned]:
+        """The events of one session: its pages, then it is given up or paid, sent and rated."""
+        planned: list[_Planned] = [("gestartet", 1, None, None, 0)]
+        for step in range(1, self.steps + 1):
+            if step > 1:
+                planned.append(("schritt", step, None, None, rng.randint(20_000, 240_000)))
+            if rng.random() < self.loss(step):
+                planned.append(("abgebrochen", step, None, None, rng.randint(30_000, 600_000)))
+                return planned
+        if self.fee:
+            method = rng.choices(_ONLINE_PAYMENT, cum_weights=self.payments)[0]
+            planned.append(("bezahlt", self.steps, method, None, rng.randint(45_000, 180_000)))
+        planned.append(("abgeschickt", self.steps, None, None, rng.randint(3_000, 20_000)))
+        if rng.random() < self.usage.rated:
+            rating = rng.choices(RATINGS, cum_weights=self.ratings)[0]
+            planned.append(("bewertet", None, None, rating, rng.randint(5_000, 60_000)))
+        return planned
+
+
 def iter_usage_events(
     ref: DemoReference, options: DemoOptions, rng: random.Random
 ) -> Iterator[tuple[object, ...]]:
-    """Portal usage events (id, municipality, LeiKa, session, time, kind, step, payment)."""
-    end_ms = _ms(options.today) + 15 * 3_600_000
-    start_ms = end_ms - HISTORY_DAYS * DAY_MS
+    """Portal usage events (id, municipality, LeiKa, session, time, kind, step, payment method,
+    channel, sign-in, rating), exactly ``options.events`` of them, day by day over the history.
+
+    Each day gets its share of the events by its weight (season and trend of each service, the
+    weekday, holidays, some noise), so the sessions fill the two years whatever the count. The
+    services' forms differ (see ``_USAGE``): how many pages, who leaves where, how citizens pay,
+    sign in and rate, and how much the app is used (more every month).
+    """
     municipality_id = ref.local_office.municipality_id
-    services = ref.services
-    emitted = 0
-    # Sessions arrive in time order; their count is tuned so the events fill the span.
-    mean_events = 5.0
-    sessions = max(1, int(options.events / mean_events))
-    step_ms = (end_ms - start_ms) / sessions
-    t = float(start_ms)
-    while emitted < options.events:
-        t += rng.expovariate(1.0) * step_ms
-        stamp = int(min(t, end_ms))
-        service = services[int(rng.random() ** 1.6 * len(services))]
-        steps = 3 + len(service.form_fields)
-        session_id = uuid7(stamp, rng)
-        for step in range(1, steps + 1):
-            kind = "gestartet" if step == 1 else "schritt"
-            yield (
-                uuid7(stamp, rng),
-                municipality_id,
-                service.leika_id,
-                session_id,
-                _iso(stamp),
-                kind,
-                step,
-                None,
-            )
-            emitted += 1
-            stamp += rng.randint(20_000, 240_000)
-            if emitted >= options.events:
-                return
-            if rng.random() < 0.03 + 0.02 * step:
+    forms = [_Form.of(s) for s in ref.services]
+    expected = [form.expected_events() for form in forms]
+    first = options.today - dt.timedelta(days=HISTORY_DAYS - 1)
+    days: list[tuple[dt.date, float, list[float], float]] = []
+    event_weights: list[float] = []
+    for index in range(HISTORY_DAYS):
+        day = first + dt.timedelta(days=index)
+        t = index / (HISTORY_DAYS - 1)
+        weights = [
+            f.usage.share
+            * f.usage.months[day.month - 1]
+            * (f.usage.trend[0] + (f.usage.trend[1] - f.usage.trend[0]) * t)
+            for f in forms
+        ]
+        common = _day_factor(day) * (0.85 + 0.3 * t) * rng.lognormvariate(0.0, 0.15)
+        if day == options.today:
+            common *= 0.55  # "now" is the afternoon
+        per_session = sum(w * e for w, e in zip(weights, expected, strict=True)) / sum(weights)
+        # A session begins while the day's target lies beyond its middle, so even a few sessions
+        # keep to their days; today begins sessions until the count is reached.
+        half = 0.0 if day == options.today else per_session / 2
+        days.append((day, t, list(accumulate(weights)), half))
+        event_weights.append(common * sum(weights) * per_session)
+    all_hours = list(accumulate(_HOURS))
+    morning = all_hours[:9]  # today: sessions start until 14:59, before the demo's "now"
+    total, running, emitted = sum(event_weights), 0.0, 0
+    for (day, t, weights, half), weight in zip(days, event_weights, strict=True):
+        running += weight
+        target = options.events if day == options.today else round(options.events * running / total)
+        sessions: list[tuple[str, str, str, list[_Planned]]] = []
+        while emitted + half < target:
+            form = forms[bisect.bisect(weights, rng.random() * weights[-1])]
+            channel = "app" if rng.random() < min(0.9, (0.06 + 0.24 * t) * form.usage.app) else "web"
+            sign_in = rng.choices(AUTHENTICATIONS, cum_weights=form.sign_in)[0]
+            planned = form.plan(rng)[: options.events - emitted]
+            sessions.append((form.leika_id, channel, sign_in, planned))
+            emitted += len(planned)
+        hours = morning if day == options.today else all_hours
+        starts = []
+        for _ in sessions:
+            hour = 6 + bisect.bisect(hours, rng.random() * hours[-1])
+            second = rng.randrange(3600)
+            moment = dt.datetime.combine(day, dt.time(hour, second // 60, second % 60), LOCAL_TIME)
+            starts.append(int(moment.timestamp()) * 1000)
+        starts.sort()
+        for (leika_id, channel, sign_in, planned), stamp in zip(sessions, starts, strict=True):
+            session_id = uuid7(stamp, rng)
+            for kind, step, method, rating, after in planned:
+                stamp += after
                 yield (
-                    uuid7(stamp, rng),
-                    municipality_id,
-                    service.leika_id,
-                    session_id,
-                    _iso(stamp),
-                    "abgebrochen",
-                    step,
-                    None,
-                )
-                emitted += 1
-                break
-        else:
-            yield (
-                uuid7(stamp, rng),
-                municipality_id,
-                service.leika_id,
-                session_id,
-                _iso(stamp),
-                "abgeschickt",
-                steps,
-                None,
-            )
-            emitted += 1
-            if service.fee_rule.amount_cents and emitted < options.events:
-                method = rng.choices(_ONLINE_PAYMENT, (20, 10, 25, 35, 10))[0]
-                yield (
-                    uuid7(stamp, rng),
-                    municipality_id,
-                    service.leika_id,
-                    session_id,
-                    _iso(stamp + 60_000),
-                    "bezahlt",
-                    steps,
-                    method,
-                )
-                emitted += 1
-        if emitted >= options.events:
-            return
+                    uuid7(stamp, rng), municipality_id, leika_id, session_id, _iso(stamp), kind, step, method,
+                    channel, sign_in, rating,
+                )  # fmt: skip
 
 
 def iter_devices_and_loans(

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
-import uuid
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 
 from .usage import LOCAL_TIME, UsageEvent, event_problems, parse_moment, shown
 
@@ -29,7 +32,8 @@ COLUMNS = (
 )
 REQUIRED = ("zeitpunkt", "leika_id", "sitzung", "ereignis")
 MAX_REPORTED = 20
-_NAMESPACE = uuid.UUID("6f0c8a52-4f4e-4b8e-9a51-7b1f0d2c9e31")  # KommuneDesk usage events
+_PERSON = b"kd-usage-csv"  # keeps these ids apart from any other blake2b use
+_GERMAN_TIME = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
 class UsageFileError(ValueError):
@@ -60,15 +64,18 @@ def read_usage_csv(data: bytes) -> UsageFile:
     bad_rows = 0
     events: list[UsageEvent] = []
     rows = 0
+    # Each column's place in this file (optional ones may be missing: their field reads "").
+    places = itemgetter(*(header.index(c) if c in header else len(header) for c in COLUMNS))
     for values in reader:
         line = reader.line_num
-        if not any(v.strip() for v in values):
+        if not "".join(values).strip():
             continue  # an empty line (a trailing newline in Excel's export)
         rows += 1
         if len(values) != len(header):
             found = [f"{len(values)} Felder statt {len(header)} (Trennzeichen „{separator}“)."]
         else:
-            event, found = _event(dict(zip(header, (v.strip() for v in values), strict=True)))
+            values.append("")
+            event, found = _event(list(map(str.strip, places(values))))
             if event is not None:
                 events.append(event)
         if found:
@@ -116,41 +123,45 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def _event(row: dict[str, str]) -> tuple[UsageEvent | None, list[str]]:
+def _event(row: list[str]) -> tuple[UsageEvent | None, list[str]]:
+    """One row, its fields in the order of COLUMNS."""
+    when, leika, session, kind, step_text, method, channel, auth, rating_text = row
     problems: list[str] = []
-    moment = parse_time(row["zeitpunkt"])
+    moment = parse_time(when)
     if moment is None:
         problems.append(
-            f"Zeitpunkt „{shown(row['zeitpunkt'])}“ nicht lesbar"
-            " (z. B. 2026-11-24T14:05:00+01:00 oder 24.11.2026 14:05)."
+            f"Zeitpunkt „{shown(when)}“ nicht lesbar (z. B. 2026-11-24T14:05:00+01:00 oder 24.11.2026 14:05)."
         )
-    step = _number(row.get("schritt", ""), "Schritt", problems)
-    rating = _number(row.get("bewertung", ""), "Bewertung", problems)
+    step = _number(step_text, "Schritt", problems)
+    rating = _number(rating_text, "Bewertung", problems)
     if problems:
         return None, problems
     assert moment is not None
     fields = (
-        row["leika_id"], row["sitzung"], row["ereignis"].lower(), step,
-        row.get("zahlart", "").upper() or None, row.get("kanal", "").lower() or None,
-        row.get("anmeldung", "").lower() or None, rating,
+        leika, session, kind.lower(), step, method.upper() or None, channel.lower() or None,
+        auth.lower() or None, rating,
     )  # fmt: skip
-    key = "|".join(str(f) for f in (moment.astimezone(dt.UTC).isoformat(), *fields))
-    event = UsageEvent(str(uuid.uuid5(_NAMESPACE, key)), fields[0], fields[1], moment, fields[2], *fields[3:])
+    # The id follows from the row's content: the same row is the same event, in any file.
+    event_id = hashlib.blake2b("|".join(row).encode(), digest_size=16, person=_PERSON).hexdigest()
+    event = UsageEvent(event_id, fields[0], fields[1], moment, fields[2], *fields[3:])
     if len(event.leika_id) > 64 or len(event.session_id) > 64:
         problems.append("Leistung und Sitzung dürfen höchstens 64 Zeichen lang sein.")
     problems.extend(event_problems(event))
     return (None, problems) if problems else (event, [])
 
 
+@lru_cache(maxsize=65_536)  # exports repeat their minutes: a session's events share a few
 def parse_time(text: str) -> dt.datetime | None:
     """ISO 8601 with an offset, or ``TT.MM.JJJJ HH:MM`` (also with seconds) in German local time."""
     text = text.strip()
-    for pattern in ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, pattern).replace(tzinfo=LOCAL_TIME)
-        except ValueError:
-            continue
-    return parse_moment(text)
+    german = _GERMAN_TIME.fullmatch(text)
+    if german is None:
+        return parse_moment(text)
+    day, month, year, hour, minute, second = (int(part or 0) for part in german.groups())
+    try:
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=LOCAL_TIME)
+    except ValueError:  # 31.02., 25:00
+        return None
 
 
 def _number(text: str, label: str, problems: list[str]) -> int | None:

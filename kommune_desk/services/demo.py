@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 
+from kommune_desk.demo.comparison import demo_figures
 from kommune_desk.demo.generator import (
     DemoOptions,
     build_reference,
@@ -19,7 +20,7 @@ from kommune_desk.demo.generator import (
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.usage import event_from_row
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.storage import bulk, reference, usage_stats
+from kommune_desk.storage import bulk, comparison, reference, usage_stats
 from kommune_desk.storage.audit import append_audit
 from kommune_desk.storage.capture import capture_suppressed
 from kommune_desk.storage.database import Database
@@ -116,7 +117,8 @@ def build_demo(
 
         stream = iter_usage_events(ref, options, rng)
         while batch := list(islice(stream, _CHUNK * 5)):
-            readable = [e for row in batch if (e := event_from_row((*row[:1], *row[2:], None, None, None)))]
+            # (id, municipality, LeiKa, …, rating) without the municipality is the order event_from_row reads
+            readable = [e for row in batch if (e := event_from_row((*row[:1], *row[2:])))]
             usage_stats.add_events(conn, ref.local_office.municipality_id, readable)
             events += len(batch)
             report(
@@ -128,6 +130,8 @@ def build_demo(
         bulk.insert_devices(conn, devices)
         bulk.insert_loans(conn, loans, ref.local_office.municipality_id)
         reference.set_setting(conn, LOCAL_OFFICE_KEY, ref.local_office.id)
+        # The Kreis's comparison figures, as the sync server would send them (the demo is not synced).
+        comparison.replace_all(conn, demo_figures(options.today), at)
         # Demo data is local only: audited, but no outbox mutation to push.
         append_audit(
             conn,

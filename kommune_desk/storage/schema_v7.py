@@ -40,7 +40,8 @@ STATEMENTS: tuple[str, ...] = (
     "DROP TABLE usage_events",
     "ALTER TABLE usage_events_v7 RENAME TO usage_events",
     "CREATE INDEX usage_events_service_time ON usage_events (municipality_id, leika_id, occurred_at)",
-    f"CREATE TABLE usage_imported_events ({_EVENT_COLUMNS})",
+    # Always the own town's: no foreign key to check a million times per import.
+    f"CREATE TABLE usage_imported_events ({_EVENT_COLUMNS.replace(' REFERENCES municipalities(id)', '')})",
     """
     CREATE TABLE usage_sessions (
         municipality_id TEXT NOT NULL,

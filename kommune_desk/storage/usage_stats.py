@@ -16,6 +16,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from kommune_desk.domain.usage import Mark, SessionState, UsageEvent, advance, marks
@@ -50,11 +52,16 @@ def _known_ids(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> set[
     return found
 
 
+@lru_cache(maxsize=65_536)  # a session's events share their minutes
+def _stored_moment(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
 def event_row(municipality_id: str, event: UsageEvent, occurred_at: str | None = None) -> tuple[object, ...]:
     """The row of ``event`` (``occurred_at`` as stored, if it came as text from elsewhere)."""
     return (
         event.id, municipality_id, event.leika_id, event.session_id,
-        occurred_at or event.occurred_at.isoformat(), event.kind, event.step, event.payment_method,
+        occurred_at or _stored_moment(event.occurred_at), event.kind, event.step, event.payment_method,
         event.channel, event.authentication, event.rating,
     )  # fmt: skip
 
@@ -76,14 +83,23 @@ def add_events(
     """
     assert table in EVENT_TABLES
     unique = {event.id: event for event in events}
-    known = _known_ids(conn, table, list(unique))
-    fresh = [e for i, e in unique.items() if i not in known]
+    fresh = list(unique.values())
+    stored_as = stored_as or {}
+    insert = _INSERT_EVENT.format(table=table)
+    # Mostly every event is new: insert them at once, and only if one is known already, look
+    # up which ones are and insert the rest.
+    conn.execute("SAVEPOINT add_events")
+    try:
+        conn.executemany(insert, [event_row(municipality_id, e, stored_as.get(e.id)) for e in fresh])
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK TO SAVEPOINT add_events")
+        known = _known_ids(conn, table, list(unique))
+        fresh = [e for i, e in unique.items() if i not in known]
+        conn.executemany(insert, [event_row(municipality_id, e, stored_as.get(e.id)) for e in fresh])
+    finally:
+        conn.execute("RELEASE SAVEPOINT add_events")
     if not fresh:
         return 0
-    stored_as = stored_as or {}
-    conn.executemany(
-        _INSERT_EVENT.format(table=table), [event_row(municipality_id, e, stored_as.get(e.id)) for e in fresh]
-    )
     counted = [e for e in fresh if counted_from is None or e.occurred_at >= counted_from]
     _count_in(conn, municipality_id, counted)
     return len(fresh)
@@ -120,7 +136,7 @@ def _count_in(conn: sqlite3.Connection, municipality_id: str, events: Sequence[U
         return
     before = _sessions(conn, municipality_id, sorted({e.session_id for e in events}))
     after = dict(before)
-    for event in sorted(events, key=lambda e: e.occurred_at):
+    for event in sorted(events, key=attrgetter("occurred_at")):
         after[event.session_id] = advance(after.get(event.session_id), event)
     delta: Counter[Mark] = Counter()
     changed = []
@@ -146,6 +162,7 @@ def _count_in(conn: sqlite3.Connection, municipality_id: str, events: Sequence[U
     )
 
 
+@lru_cache(maxsize=65_536)
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat() if moment else None
 
