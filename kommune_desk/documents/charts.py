@@ -31,9 +31,7 @@ def _days(value: float) -> str:
 def clean(text: str) -> str:
     """Text a chart may draw: control, format and private characters and those beyond the BMP
     (DejaVu has no emoji) are dropped, so a hostile service name draws as plain letters."""
-    return "".join(
-        ch for ch in text if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in _UNDRAWABLE
-    )
+    return "".join(ch for ch in text if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in _UNDRAWABLE)
 
 
 _UNDRAWABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
