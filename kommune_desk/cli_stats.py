@@ -44,6 +44,13 @@ def add_stats_parsers(
         actions, "export", lambda a, d: _export(a, d, open_workspace), "Zahlen als CSV oder XLSX ausgeben"
     )
     export.add_argument("--format", required=True, choices=("csv", "xlsx"), help="csv oder xlsx")
+    retention = add_command(
+        actions, "retention", lambda a, d: _retention(a, d, open_workspace),
+        "Wie lange einzelne Nutzungsereignisse aufbewahrt werden (die Zählwerte bleiben immer)",
+    )  # fmt: skip
+    retention.add_argument(
+        "--months", type=int, metavar="MONATE", help="neue Aufbewahrungsdauer in Monaten (1–120)"
+    )
     for command in (report, export):
         _period_arguments(command)
         command.add_argument("--service", metavar="LEIKA", help="nur diese Leistung (LeiKa-Schlüssel)")
@@ -83,6 +90,15 @@ def _export(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceO
             workspace, Filters(_period(args), args.service), args.format, args.output.absolute()
         )
     print(f"Zahlen gespeichert: {path}")
+    return 0
+
+
+def _retention(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
+    from .services.statistics import raw_event_retention
+
+    with open_workspace(data_dir) as workspace:
+        months = raw_event_retention(workspace, args.months)
+    print(f"Einzelne Nutzungsereignisse werden {months} Monate aufbewahrt; die Zählwerte bleiben.")
     return 0
 
 

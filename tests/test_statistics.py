@@ -499,9 +499,17 @@ def test_retention_deletes_raw_events_but_keeps_the_counts(workspace: Workspace)
     new = [_event(2, "neu", "gestartet", _at(2), step=1)]
     with workspace.db.write() as conn:
         usage_stats.add_events(conn, workspace.municipality.id, old + new)
-        cutoff = usage_stats.retention_cutoff(conn, now=dt.datetime(2026, 12, 5, tzinfo=UTC))
+        now = dt.datetime(2026, 12, 5, tzinfo=UTC)
+        cutoff = usage_stats.retention_cutoff(conn, now=now)
         assert cutoff.date() == dt.date(2024, 12, 5)  # 24 months by default
-        assert usage_stats.prune(conn, cutoff) == 1
+        assert usage_stats.prune_if_due(conn, now) == 1
+        assert usage_stats.prune_if_due(conn, now + dt.timedelta(hours=3)) is None  # once a day
+        from kommune_desk.storage.reference import set_setting
+
+        set_setting(conn, usage_stats.RETENTION_SETTING, "12")  # an admin keeps them one year
+        assert usage_stats.retention_cutoff(conn, now=now).date() == dt.date(2025, 12, 5)
+        set_setting(conn, usage_stats.RETENTION_SETTING, "viele")  # nonsense: the default holds
+        assert usage_stats.retention_cutoff(conn, now=now).date() == dt.date(2024, 12, 5)
         # The old event again (a rebuild re-delivers it): stored, never counted twice.
         usage_stats.add_events(conn, workspace.municipality.id, old, counted_from=cutoff)
     conn = workspace.db.reader()
@@ -599,6 +607,11 @@ def test_stats_import_and_show_from_the_command_line(
     refused = _cli(data_dir, "stats", "import", str(broken))
     assert refused.returncode == 1 and "Zeile 2: Schritt „eins“ ist keine ganze Zahl." in refused.stderr
     assert "Traceback" not in refused.stderr
+    kept = _cli(data_dir, "stats", "retention", "--months", "36")
+    assert kept.returncode == 0 and "36 Monate aufbewahrt" in kept.stdout
+    too_long = _cli(data_dir, "stats", "retention", "--months", "500")
+    assert too_long.returncode == 1 and "zwischen 1 und 120 Monaten" in too_long.stderr
+    assert "36 Monate" in _cli(data_dir, "stats", "retention").stdout
     wrong_day = _cli(data_dir, "stats", "show", "--from", "2026-13-01")
     assert wrong_day.returncode == 2 and "kein Datum" in wrong_day.stderr
     reversed_period = _cli(data_dir, "stats", "show", "--from", "2026-11-30", "--to", "2026-11-01")

@@ -39,7 +39,10 @@ def _previous_quarter(today: dt.date) -> Period:
 
 # The period presets of the filter bar, by their German names (the first is the default).
 PRESETS: dict[str, Callable[[dt.date], Period]] = {
-    "Letzte 12 Monate": lambda today: Period(_month_start(today, 11), today),
+    # Whole months: a month just begun would look like a collapse at the end of the line.
+    "Letzte 12 Monate": lambda today: Period(
+        _month_start(today, 12), _month_start(today) - dt.timedelta(days=1)
+    ),
     "Letzter Monat": lambda today: Period(_month_start(today, 1), _month_start(today) - dt.timedelta(days=1)),
     "Letztes Quartal": _previous_quarter,
     "Dieses Jahr": lambda today: Period(dt.date(today.year, 1, 1), today),
@@ -207,10 +210,10 @@ def _funnel_chart(report: dict, filters: Filters, names: dict[str, str]) -> Char
     started = figures["gestartet"]
     return ChartSpec(
         "trichter", f"Formularschritte: {which}", ChartKind.COLUMNS,
-        tuple(f"Schritt {s['schritt']}" for s in steps),
+        tuple(str(s["schritt"]) for s in steps),
         (Series("erreicht", tuple(s["erreicht"] for s in steps)),),
-        note=(f"Von {format_count(started)} begonnenen Sitzungen: wie viele jeden Schritt erreicht haben."
-              if started else "Wie viele Sitzungen jeden Schritt erreicht haben."),
+        note=f"Formularschritt 1, 2, …: wie viele der {format_count(started)} begonnenen Sitzungen ihn "
+        "erreicht haben.",
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from kommune_desk.domain.usage_csv import UsageFileError, read_usage_csv
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import case_stats, reference, usage_stats
 from kommune_desk.storage.audit import append_audit
+from kommune_desk.storage.reference import set_setting
 
 from .workspace import Workspace
 
@@ -63,6 +64,7 @@ def _import_parsed(ws: Workspace, data: bytes) -> UsageImport:
     except UsageFileError as exc:
         raise ValidationError(exc.messages) from exc
     with ws.db.write() as conn:
+        usage_stats.prune_if_due(conn)
         cutoff = usage_stats.retention_cutoff(conn)
         added = usage_stats.add_events(
             conn, ws.municipality.id, parsed.events, table="usage_imported_events", counted_from=cutoff
@@ -73,6 +75,22 @@ def _import_parsed(ws: Workspace, data: bytes) -> UsageImport:
             changes={"datei_sha256": hashlib.sha256(data).hexdigest(), "zeilen": parsed.rows, "neu": added},
         )  # fmt: skip
     return UsageImport(parsed.rows, added, parsed.rows - added)
+
+
+def raw_event_retention(ws: Workspace, months: int | None = None) -> int:
+    """How many months raw usage events are kept; with ``months``, set it first (audited)."""
+    with ws.db.write() as conn:
+        if months is not None:
+            if not 1 <= months <= 120:
+                raise ValidationError(["Bitte geben Sie zwischen 1 und 120 Monaten an."])
+            before = usage_stats.retention_months(conn)
+            set_setting(conn, usage_stats.RETENTION_SETTING, str(months))
+            append_audit(
+                conn, entity="statistik", entity_id=ws.municipality.id, action="aufbewahrung_geaendert",
+                clerk_id=ws.clerk.id if ws.clerk else None, municipality_id=ws.municipality.id,
+                at=utc_now_iso(), changes={"monate": [before, months]},
+            )  # fmt: skip
+        return usage_stats.retention_months(conn)
 
 
 @contextmanager

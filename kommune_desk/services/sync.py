@@ -15,7 +15,7 @@ from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.records import Clerk, Role
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.storage import reference, replica
+from kommune_desk.storage import reference, replica, usage_stats
 from kommune_desk.storage.database import Database
 from kommune_desk.storage.migrations import LATEST_VERSION
 from kommune_desk.storage.outbox import municipality_scope, pending_count
@@ -266,6 +266,7 @@ def _prune(db: Database) -> None:
     cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=OUTBOX_RETENTION_DAYS)).isoformat()
     with db.write() as conn:
         replica.prune_outbox(conn, cutoff)
+        usage_stats.prune_if_due(conn)  # raw usage events past their retention (once a day)
 
 
 def sync_status(db: Database) -> SyncStatus:

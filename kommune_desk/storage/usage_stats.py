@@ -22,7 +22,7 @@ from typing import Any
 
 from kommune_desk.domain.usage import Mark, SessionState, UsageEvent, advance, marks
 
-from .reference import get_setting
+from .reference import get_setting, set_setting
 
 EVENT_TABLES = ("usage_events", "usage_imported_events")
 _CHUNK = 500  # SQLite's variable limit is far above; smaller IN lists stay fast
@@ -243,6 +243,20 @@ def prune(conn: sqlite3.Connection, before: dt.datetime) -> int:
         sql = f"DELETE FROM {table} WHERE julianday(occurred_at) < julianday(?)"
         deleted += conn.execute(sql, (cutoff,)).rowcount
     conn.execute("DELETE FROM usage_sessions WHERE last_event_at < ?", (cutoff,))
+    return deleted
+
+
+PRUNED_SETTING = "statistik.rohdaten_bereinigt_am"
+
+
+def prune_if_due(conn: sqlite3.Connection, now: dt.datetime | None = None) -> int | None:
+    """:func:`prune` at most once a day (it reads every raw event); None if it was not due."""
+    now = now or dt.datetime.now(dt.UTC)
+    today = now.date().isoformat()
+    if get_setting(conn, PRUNED_SETTING) == today:
+        return None
+    deleted = prune(conn, retention_cutoff(conn, now))
+    set_setting(conn, PRUNED_SETTING, today)
     return deleted
 
 

@@ -128,14 +128,15 @@ class StatistikPage(QWidget):
         self.channel.setAccessibleName("Kanal")
         for text, value in CHANNELS:
             self.channel.addItem(text, value)
-        self.import_button = QPushButton("Nutzungsdaten importieren …")
+        self.import_button = QPushButton("Importieren …")
+        self.import_button.setToolTip("Nutzungsdaten des Portals aus einer CSV-Datei übernehmen")
         self.import_button.clicked.connect(self.choose_and_import)
-        self.report_button = QPushButton("Bericht (PDF) …")
+        self.report_button = QPushButton("Bericht …")
         self.report_button.setToolTip(
             "Alle Kennzahlen und Diagramme als A4-Bericht für Magistrat oder Gemeindevorstand"
         )
         self.report_button.clicked.connect(lambda: self.save_export("pdf"))
-        self.export_button = QPushButton("Daten exportieren …")
+        self.export_button = QPushButton("Exportieren")
         export_menu = QMenu(self.export_button)
         export_menu.addAction("Als Excel-Datei (XLSX) …", lambda: self.save_export("xlsx"))
         export_menu.addAction("Als CSV-Datei (Excel, Semikolon) …", lambda: self.save_export("csv"))
@@ -155,9 +156,12 @@ class StatistikPage(QWidget):
         filters.addWidget(QLabel("Kanal:"))
         filters.addWidget(self.channel)
         filters.addStretch(0)
-        filters.addWidget(self.report_button)
-        filters.addWidget(self.export_button)
-        filters.addWidget(self.import_button)
+        # What to do with the figures sits beside the title, so the filters keep their room.
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        for button in (self.report_button, self.export_button, self.import_button):
+            heading.addWidget(button)
 
         self.tiles = [Tile() for _ in range(5)]
         tiles = QHBoxLayout()
@@ -180,7 +184,7 @@ class StatistikPage(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addLayout(heading)
         layout.addLayout(filters)
         layout.addWidget(self.status)
         layout.addLayout(tiles)
