@@ -92,3 +92,21 @@ def _prepare(ctx: Context) -> Path:
     marker.write_text(json.dumps(record, indent=2), encoding="utf-8")
     ctx.notes.append(Result("demo generation", seconds, "s", note=description))
     return target
+
+
+def teamleitung_workspace(folder: Path):  # type: ignore[no-untyped-def]
+    """The demo folder opened as its Teamleitung (the demo maps whoever generated it)."""
+    from kommune_desk.services.workspace import load_workspace
+    from kommune_desk.storage.database import Database
+
+    db = Database.open(folder)
+    conn = db.reader()
+    try:
+        login = conn.execute("SELECT os_login FROM clerks WHERE role = 'teamleitung' LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    ws = load_workspace(db, login[0]) if login else None
+    if ws is None:
+        db.close()
+        raise BenchmarkError("the demo database has no office set up")
+    return ws

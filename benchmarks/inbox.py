@@ -13,7 +13,7 @@ import shutil
 import statistics
 import time
 
-from .demo_data import demo_dir
+from .demo_data import demo_dir, teamleitung_workspace
 from .harness import Benchmark, BenchmarkError, Context, Result, interleaved, progress
 
 RAW_FTS = "SELECT rowid FROM applications_fts WHERE applications_fts MATCH ?"
@@ -30,24 +30,12 @@ def _p95(values: list[float]) -> float:
 
 
 def _workspace(ctx: Context):  # type: ignore[no-untyped-def]
-    from kommune_desk.services.workspace import load_workspace
-    from kommune_desk.storage.database import Database
 
     source = demo_dir(ctx)
     copy = ctx.scratch / "inbox-demo"
     if not copy.exists():
         shutil.copytree(source, copy)
-    db = Database.open(copy)
-    ws = load_workspace(db, os.environ.get("USER", ""))
-    if ws is None or ws.clerk is None:
-        # the demo maps the login of whoever generated it; pick its Teamleitung explicitly
-        conn = db.reader()
-        login = conn.execute("SELECT os_login FROM clerks WHERE role = 'teamleitung' LIMIT 1").fetchone()[0]
-        conn.close()
-        ws = load_workspace(db, login)
-    if ws is None:
-        raise BenchmarkError("the demo database has no office set up")
-    return ws
+    return teamleitung_workspace(copy)
 
 
 def run_search(ctx: Context) -> list[Result]:

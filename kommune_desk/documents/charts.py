@@ -21,6 +21,7 @@ from kommune_desk.domain.charts import PALETTE, ChartKind, ChartSpec, DrawnChart
 from kommune_desk.domain.formatting import format_count, format_decimal, format_percent
 
 HIDDEN = "< 5"
+SCREEN_LABELS_UP_TO = 12  # bars; beyond, the screen shows values on hover (the report always)
 _FONT = {"family": "DejaVu Sans", "size": 9}
 
 
@@ -59,8 +60,12 @@ def _axis_formatter(value_format: ValueFormat) -> FuncFormatter:
     return FuncFormatter(label)
 
 
-def build_figure(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0) -> tuple[Figure, list]:
-    """The matplotlib figure of ``spec`` and, per drawn element, (artist, tooltip, category id)."""
+def build_figure(
+    spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0, *, labels: bool = True
+) -> tuple[Figure, list]:
+    """The matplotlib figure of ``spec`` and, per drawn element, (artist or (axes, x, y), tooltip,
+    category id). ``labels``: the value beside each bar (on screen only for a few bars: there the
+    pointer shows each value, and text is most of the drawing time)."""
     spec = replace(
         spec, title=clean(spec.title), note=clean(spec.note),
         categories=tuple(clean(c) for c in spec.categories),
@@ -80,7 +85,7 @@ def build_figure(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96
     if spec.kind is ChartKind.LINE:
         _lines(axes, spec, elements)
     else:
-        _bars(axes, spec, elements)
+        _bars(axes, spec, elements, labels)
     if spec.value_format is ValueFormat.DAYS:
         (axes.xaxis if spec.kind is ChartKind.BARS else axes.yaxis).set_label_text("Tage", fontsize=8)
     if spec.note:  # part of the layout, so it never covers the axis labels
@@ -95,11 +100,9 @@ def _lines(axes: Any, spec: ChartSpec, elements: list) -> None:
         values = [float("nan") if v is None else v for v in series.values]
         axes.plot(positions, values, color=colour, linewidth=2, marker="o", markersize=3.5, label=series.name)
         for position, value in zip(positions, series.values, strict=True):
-            marker = axes.plot(
-                [position], [0 if value is None else value], alpha=0, marker="o", markersize=8
-            )[0]
             text = f"{spec.categories[position]} – {series.name}: {format_value(value, spec.value_format)}"
-            elements.append((marker, text, ""))
+            # A point, not an artist: its pixels are known once the figure is drawn.
+            elements.append(((axes, position, 0 if value is None else value), text, ""))
     ticks = positions[:: max(1, len(positions) // 12)]
     # "Nov. 2026" over two lines, so twelve months fit side by side.
     axes.set_xticks(ticks, [spec.categories[p].replace(" ", "\n", 1) for p in ticks], fontsize=8)
@@ -110,7 +113,7 @@ def _lines(axes: Any, spec: ChartSpec, elements: list) -> None:
     axes.legend(loc="upper right", ncols=len(spec.series), frameon=False, fontsize=8)
 
 
-def _bars(axes: Any, spec: ChartSpec, elements: list) -> None:
+def _bars(axes: Any, spec: ChartSpec, elements: list, labels: bool) -> None:
     count, groups = len(spec.series), len(spec.categories)
     thickness = 0.8 / count
     horizontal = spec.kind is ChartKind.BARS
@@ -123,7 +126,9 @@ def _bars(axes: Any, spec: ChartSpec, elements: list) -> None:
         bars = draw(offsets, values, thickness * 0.92, color=colour, label=series.name if count > 1 else None)
         for group, (bar, value) in enumerate(zip(bars, series.values, strict=True)):
             label = format_value(value, spec.value_format, unit=False)
-            if horizontal:
+            if not labels:
+                pass
+            elif horizontal:
                 axes.text(
                     (value or 0) + largest * 0.01, bar.get_y() + bar.get_height() / 2, label,
                     va="center", fontsize=7.5, color="#333" if value is not None else "#777",
@@ -160,16 +165,23 @@ def _short(label: str, limit: int = 34) -> str:
 
 def draw(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0) -> DrawnChart:
     """``spec`` drawn for the screen: the RGBA pixels and the regions a pointer may hover."""
-    figure, elements = build_figure(spec, width_px, height_px, dpi)
+    bars = len(spec.categories) * len(spec.series)
+    figure, elements = build_figure(spec, width_px, height_px, dpi, labels=bars <= SCREEN_LABELS_UP_TO)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     renderer = canvas.get_renderer()
     width, height = (int(v) for v in canvas.get_width_height())
     hits = []
-    for artist, tooltip, category_id in elements:
-        box = artist.get_window_extent(renderer)
+    reach = 7 * dpi / 96  # around a point of a line, in pixels
+    for element, tooltip, category_id in elements:
+        if isinstance(element, tuple):
+            axes, x, y = element
+            px, py = axes.transData.transform((x, y))
+            x0, y0, x1, y1 = px - reach, py - reach, px + reach, py + reach
+        else:
+            x0, y0, x1, y1 = element.get_window_extent(renderer).extents
         # matplotlib counts pixels from the bottom left; Qt from the top left.
-        hits.append(Hit(box.x0, height - box.y1, box.x1, height - box.y0, tooltip, category_id))
+        hits.append(Hit(x0, height - y1, x1, height - y0, tooltip, category_id))
     return DrawnChart(spec.key, width, height, bytes(canvas.buffer_rgba()), tuple(hits))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.statistics import TOTAL, fold_counts, published_cells, usage_figures
-from kommune_desk.domain.usage import LOCAL_TIME, local_day, parse_moment
+from kommune_desk.domain.usage import LOCAL_TIME
 from kommune_desk.domain.usage_csv import UsageFileError, read_usage_csv
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import case_stats, reference, usage_stats
@@ -126,29 +126,26 @@ class Period:
 WITHOUT_SERVICE = "Ohne Leistung (Klärung)"
 
 
-def _processing_days(cases: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
-    """(LeiKa id, calendar days from receipt to completion, in German days)."""
-    found = []
-    for leika_id, received, completed in cases:
-        start, end = parse_moment(received), parse_moment(completed)
-        if start is not None and end is not None:
-            found.append((leika_id, max(0, (local_day(end) - local_day(start)).days)))
-    return found
-
-
 def usage_report(
-    ws: Workspace, period: Period, *, leika_id: str | None = None, channel: str | None = None
+    ws: Workspace,
+    period: Period,
+    *,
+    leika_id: str | None = None,
+    channel: str | None = None,
+    rows: list[usage_stats.CountRow] | None = None,
 ) -> dict:
     """The figures of ``period`` as a JSON-ready object: ``zeitraum``, ``gesamt`` and one entry
-    per service in ``leistungen``; hidden values are None."""
+    per service in ``leistungen``; hidden values are None. ``rows``: the counts of exactly this
+    selection, if the caller has read them already."""
     town = ws.municipality.id
     start, end = period.moments()
     conn = ws.db.reader()
     try:
-        rows = usage_stats.count_rows(
-            conn, town, period.first, period.last, leika_id=leika_id, channel=channel
-        )
-        completed = case_stats.completed_cases(conn, town, start, end, leika_id)
+        if rows is None:
+            rows = usage_stats.count_rows(
+                conn, town, period.first, period.last, leika_id=leika_id, channel=channel, by_month=False
+            )
+        durations = case_stats.processing_days(conn, town, start, end, leika_id)
         backlog = case_stats.open_cases(conn, town, end, period.last + dt.timedelta(days=1), leika_id)
         counter = case_stats.counter_payments(conn, town, start, end, leika_id)
         names = {s.leika_id: s.name for s in reference.list_services(conn, town)}
@@ -157,7 +154,7 @@ def usage_report(
     names[""] = WITHOUT_SERVICE
     by_row = fold_counts(
         ((r.leika_id, r.channel, r.metric, r.key, r.sessions) for r in rows),
-        durations=_processing_days(completed), backlog=backlog, counter_payments=counter,
+        durations=durations, backlog=backlog, counter_payments=counter,
     )  # fmt: skip
     values, hidden = published_cells(by_row)
     services = sorted(

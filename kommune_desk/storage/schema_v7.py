@@ -72,6 +72,8 @@ STATEMENTS: tuple[str, ...] = (
         decided_at, updated_at)
     WHERE status IN ('bescheid_versandt', 'abgeschlossen')
     """,
+    "CREATE INDEX applications_paid ON applications (municipality_id, paid_at)"
+    " WHERE paid_at IS NOT NULL AND deleted_at IS NULL",
     "CREATE INDEX applications_completed ON applications (municipality_id, completed_at)"
     " WHERE completed_at IS NOT NULL AND deleted_at IS NULL",
     """

@@ -280,10 +280,14 @@ def count_rows(
     *,
     leika_id: str | None = None,
     channel: str | None = None,
+    metrics: tuple[str, ...] | None = None,
+    by_month: bool = True,
 ) -> list[CountRow]:
-    """The counts of the sessions started from ``first_day`` to ``last_day``, per month."""
+    """The counts of the sessions started from ``first_day`` to ``last_day``, per month (or, not
+    ``by_month``, for the whole span: ``month`` is then ""), of every metric or of ``metrics``."""
+    month = "substr(day, 1, 7)" if by_month else "''"
     sql = (
-        "SELECT substr(day, 1, 7), leika_id, channel, metric, key, sum(sessions) FROM usage_counts"
+        f"SELECT {month}, leika_id, channel, metric, key, sum(sessions) FROM usage_counts"
         " WHERE municipality_id = ? AND day BETWEEN ? AND ?"
     )
     params: list[object] = [municipality_id, first_day.isoformat(), last_day.isoformat()]
@@ -293,5 +297,8 @@ def count_rows(
     if channel is not None:
         sql += " AND channel = ?"
         params.append(channel)
+    if metrics is not None:
+        sql += f" AND metric IN ({', '.join('?' * len(metrics))})"
+        params.extend(metrics)
     sql += " GROUP BY 1, 2, 3, 4, 5 HAVING sum(sessions) <> 0"
     return [CountRow(*row) for row in conn.execute(sql, params)]

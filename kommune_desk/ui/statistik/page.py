@@ -53,11 +53,18 @@ _RESIZE_DELAY_MS = 250
 FIRST_DRAWN = 2  # the charts in view when the section opens: drawn with the figures, the rest after
 
 
-def _load(ws: Workspace, filters: Filters, widths: dict[str, int], scale: float):  # type: ignore[no-untyped-def]
-    """In the worker: the figures, and the first charts drawn."""
+def _figures(ws: Workspace, filters: Filters):  # type: ignore[no-untyped-def]
+    """In the worker: the key figures (the tiles), before anything is drawn."""
+    from kommune_desk.services.dashboard import key_figures
+
+    return key_figures(ws, filters)
+
+
+def _load(ws: Workspace, filters: Filters, figures, widths: dict[str, int], scale: float):  # type: ignore[no-untyped-def]
+    """In the worker: what the charts show, and the first of them drawn."""
     from kommune_desk.services.dashboard import build_dashboard, draw_charts
 
-    dashboard = build_dashboard(ws, filters)
+    dashboard = build_dashboard(ws, filters, figures)
     return dashboard, draw_charts(dashboard.charts[:FIRST_DRAWN], widths, scale)
 
 
@@ -94,6 +101,7 @@ class Tile(QFrame):
 class StatistikPage(QWidget):
     """The dashboard; ``loaded`` fires whenever new figures are on screen (tests, benchmarks)."""
 
+    figures_shown = Signal()  # the key figures are on screen (the charts follow)
     loaded = Signal()  # figures and the first charts are on screen
     charts_ready = Signal()  # every chart is drawn
 
@@ -236,8 +244,25 @@ class StatistikPage(QWidget):
         request = self._request
         self.loading = True
         self.status.setText("Die Zahlen werden berechnet …")
+        filters = self.filters()
         start_task(
-            _load, self.workspace, self.filters(), self._widths(), self.devicePixelRatioF(),
+            _figures, self.workspace, filters,
+            on_done=lambda figures: self._show_figures(request, filters, figures), on_error=self._failed,
+            owner=self,
+        )  # fmt: skip
+
+    def _show_figures(self, request: int, filters: Filters, figures) -> None:  # type: ignore[no-untyped-def]
+        """The tiles at once; then the charts' data and the first charts in a worker."""
+        if request != self._request:
+            return
+        for tile, data in zip(self.tiles, figures.tiles, strict=True):
+            tile.title.setText(data.title)
+            tile.value.setText(data.value)
+            tile.detail.setText(data.detail)
+        self.status.setText("Die Diagramme werden gezeichnet …")
+        self.figures_shown.emit()
+        start_task(
+            _load, self.workspace, filters, figures, self._widths(), self.devicePixelRatioF(),
             on_done=lambda result: self._show(request, *result), on_error=self._failed, owner=self,
         )  # fmt: skip
 
@@ -254,10 +279,6 @@ class StatistikPage(QWidget):
         self.loading = False
         self.dashboard = dashboard
         self._fill_services(dashboard)
-        for tile, data in zip(self.tiles, dashboard.tiles, strict=True):
-            tile.title.setText(data.title)
-            tile.value.setText(data.value)
-            tile.detail.setText(data.detail)
         self.empty.setVisible(not dashboard.has_data)
         self._place_charts(dashboard, drawn)
         self._draw_charts(request, dashboard.charts[FIRST_DRAWN:])
