@@ -21,6 +21,7 @@ from kommune_desk.domain.statistics import TOTAL, hide_small, is_small, protect,
 from kommune_desk.domain.usage import STARTED, SUBMITTED
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import case_stats, pool_stats, reference, usage_stats
+from kommune_desk.storage.files import write_durably
 
 from .comparison import kreis_figures
 from .statistics import Period, usage_report
@@ -153,19 +154,23 @@ CASE_CHANNEL_LABELS = {
 }  # fmt: skip
 
 
+def save_export(path: Path, produce: Callable[[], bytes]) -> Path:
+    """Write what ``produce`` returns to ``path``, whole or not at all; German error if it fails."""
+    data = produce()
+    try:
+        write_durably(path, data)
+    except OSError as exc:
+        raise ValidationError(
+            [f"Die Datei „{path.name}“ konnte nicht gespeichert werden. Ist der Ordner schreibbar?"]
+        ) from exc
+    return path
+
+
 def save_chart(spec: ChartSpec, file_format: str, path: Path) -> Path:
-    """Write one chart as PNG, SVG or PDF; the file appears whole or not at all."""
+    """Write one chart as PNG, SVG or PDF."""
     from kommune_desk.documents.charts import export
 
-    data = export(spec, file_format)
-    partial = path.with_name(path.name + ".teil")
-    try:
-        partial.write_bytes(data)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ValidationError([f"Die Datei „{path.name}“ konnte nicht gespeichert werden."]) from exc
-    return path
+    return save_export(path, lambda: export(spec, file_format))
 
 
 def draw_charts(

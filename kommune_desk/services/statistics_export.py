@@ -10,13 +10,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 from kommune_desk.domain.formatting import format_decimal
 from kommune_desk.domain.validation import ValidationError
 
-from .dashboard import AUTH_LABELS, CHANNEL_LABELS, Dashboard, Filters, build_dashboard, months_of
+from .dashboard import (
+    AUTH_LABELS,
+    CHANNEL_LABELS,
+    Dashboard,
+    Filters,
+    build_dashboard,
+    months_of,
+    save_export,
+)
 from .workspace import Workspace
 
 Cell = str | int | float | None
@@ -172,27 +179,13 @@ def xlsx_bytes(dashboard: Dashboard, town: str) -> bytes:
     return buffer.getvalue()
 
 
-def write_atomically(path: Path, produce: Callable[[], bytes]) -> Path:
-    """Write what ``produce`` returns to ``path`` via a temporary file; German error if it fails."""
-    partial = path.with_name(path.name + ".teil")
-    try:
-        partial.write_bytes(produce())
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ValidationError(
-            [f"Die Datei „{path.name}“ konnte nicht gespeichert werden. Ist der Ordner schreibbar?"]
-        ) from exc
-    return path
-
-
 def export_data(ws: Workspace, filters: Filters, file_format: str, path: Path) -> Path:
     """The data behind the dashboard as ``csv`` or ``xlsx``."""
     dashboard = build_dashboard(ws, filters)
     if file_format == "csv":
-        return write_atomically(path, lambda: csv_bytes(dashboard))
+        return save_export(path, lambda: csv_bytes(dashboard))
     if file_format == "xlsx":
-        return write_atomically(path, lambda: xlsx_bytes(dashboard, ws.municipality.name))
+        return save_export(path, lambda: xlsx_bytes(dashboard, ws.municipality.name))
     raise ValidationError([f"Unbekanntes Format „{file_format}“ (csv oder xlsx)."])
 
 
@@ -201,6 +194,4 @@ def export_report(ws: Workspace, filters: Filters, path: Path) -> Path:
     from kommune_desk.documents.statistics_report import render_report
 
     dashboard = build_dashboard(ws, filters)
-    return write_atomically(
-        path, lambda: render_report(dashboard, ws.municipality.name, DEFINITIONS, SUPPRESSION)
-    )
+    return save_export(path, lambda: render_report(dashboard, ws.municipality.name, DEFINITIONS, SUPPRESSION))

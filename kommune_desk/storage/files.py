@@ -28,13 +28,9 @@ def read_verified(root: Path, sha256: str) -> bytes:
     return data
 
 
-def store_bytes(root: Path, data: bytes) -> str:
-    """Write ``data`` durably (temp file, fsync, atomic rename); return its SHA-256."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = blob_path(root, digest)
-    if target.exists():
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
+def write_durably(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file beside it (fsync, atomic rename):
+    the file is there whole or not at all, also after a power cut."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -45,6 +41,16 @@ def store_bytes(root: Path, data: bytes) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def store_bytes(root: Path, data: bytes) -> str:
+    """Write ``data`` durably into the store; return its SHA-256."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = blob_path(root, digest)
+    if target.exists():
+        return digest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_durably(target, data)
     return digest
 
 
