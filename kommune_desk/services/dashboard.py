@@ -122,9 +122,9 @@ def build_dashboard(ws: Workspace, filters: Filters, figures: KeyFigures | None 
         conn.close()
     report, kreis = figures.report, figures.kreis
     total = report["gesamt"]
-    has_data = bool(
-        total["gestartet"] or total["bearbeitung"]["abgeschlossen"] or total["bearbeitung"]["offen"]
-    )
+    # A hidden count (None) is still data: only zeros everywhere mean there is none.
+    processing = total["bearbeitung"]
+    has_data = any(v != 0 for v in (total["gestartet"], processing["abgeschlossen"], processing["offen"]))
     charts = (
         _months_chart(filters.period, monthly),
         _services_chart(report),
