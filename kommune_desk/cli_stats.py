@@ -58,17 +58,20 @@ def add_stats_parsers(
 
 
 def _period_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--from", dest="first", type=_day, metavar="JJJJ-MM-TT", help="erster Tag")
     command.add_argument(
-        "--to", dest="last", type=_day, metavar="JJJJ-MM-TT", help="letzter Tag (Standard: heute)"
-    )
+        "--from", dest="first", type=_day, metavar="JJJJ-MM-TT",
+        help="erster Tag (ohne --from und --to: die letzten 12 ganzen Monate, wie im Programm)",
+    )  # fmt: skip
+    command.add_argument("--to", dest="last", type=_day, metavar="JJJJ-MM-TT", help="letzter Tag")
 
 
 def _period(args: argparse.Namespace) -> Any:
+    """The given days; without them the dashboard's default, the last 12 whole months."""
+    from .services.dashboard import PRESETS
     from .services.statistics import Period
 
-    last = args.last or dt.date.today()
-    return Period(args.first or last.replace(day=1), last)
+    default = PRESETS["Letzte 12 Monate"](dt.date.today())
+    return Period(args.first or default.first, args.last or default.last)
 
 
 def _report(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpener) -> int:
@@ -76,6 +79,7 @@ def _report(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceO
     from .services.statistics_export import export_report
 
     with open_workspace(data_dir) as workspace:
+        _known_service(workspace, args.service)
         path = export_report(workspace, Filters(_period(args), args.service), args.output.absolute())
     print(f"Bericht gespeichert: {path}")
     return 0
@@ -115,6 +119,7 @@ def _show(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpe
     from .services.statistics import usage_report
 
     with open_workspace(data_dir) as workspace:
+        _known_service(workspace, args.service)
         report = usage_report(workspace, _period(args), leika_id=args.service)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -123,8 +128,21 @@ def _show(args: argparse.Namespace, data_dir: Path, open_workspace: WorkspaceOpe
     return 0
 
 
-def _number(value: int | None) -> str:
-    return "< 5" if value is None else f"{value:,}".replace(",", ".")
+def _known_service(workspace: Any, leika_id: str | None) -> None:
+    """Refuse a LeiKa key the town has neither in its catalogue nor in its usage counts."""
+    from .services.statistics import known_leika_ids
+
+    if leika_id is not None and leika_id not in known_leika_ids(workspace):
+        from .domain.validation import ValidationError
+
+        raise ValidationError([f"Die Leistung {leika_id} ist hier nicht bekannt (LeiKa-Schlüssel prüfen)."])
+
+
+def _number(figures: dict, field: str) -> str:
+    from .domain.statistics import hidden_mark
+
+    value = figures[field]
+    return hidden_mark(figures, field) if value is None else f"{value:,}".replace(",", ".")
 
 
 def _percent(value: float | None) -> str:
@@ -140,8 +158,8 @@ def _as_text(report: dict) -> str:
     ]
     for name, figures in [("Gesamt", report["gesamt"])] + [(s["name"], s) for s in report["leistungen"]]:
         lines.append(
-            f"{name[:44]:<44} {_number(figures['gestartet']):>10} {_number(figures['abgeschickt']):>12}"
+            f"{name[:44]:<44} {_number(figures, 'gestartet'):>10} {_number(figures, 'abgeschickt'):>12}"
             f" {_percent(figures['abbruchquote']):>9}"
         )
-    lines.append("Werte von 1 bis 4 werden als „< 5“ gezeigt (Datenschutz).")
+    lines.append("Werte von 1 bis 4: „< 5“; „×“: verdeckt, damit sich kein Wert unter 5 errechnen lässt.")
     return "\n".join(lines)

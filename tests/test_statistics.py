@@ -225,6 +225,23 @@ def test_no_hidden_cell_can_be_recomputed_from_a_total_and_the_shown_cells(
     _assert_no_lone_hidden_cell(values, hidden, counts)
 
 
+def test_the_funnel_cannot_give_away_a_hidden_split() -> None:
+    """36 started, 32 submitted (all reached the last step 5), 4 abandoned: with abgebrochen
+    hidden, "≤ 32 reached step 5" and "≥ 36 − 4" would pin abgeschickt to 32."""
+    counts = {
+        TOTAL: _counts(started=36, submitted=32, highest_steps={2: 4, 5: 32}),
+        "A": _counts(started=36, submitted=32, highest_steps={2: 4, 5: 32}),
+    }
+    values, hidden = published_cells(counts)
+    assert ("A", "abgebrochen") in hidden and ("A", "abgeschickt") in hidden
+    assert {("A", "trichter", s) for s in range(1, 6)} <= hidden
+    _assert_no_lone_hidden_cell(values, hidden, counts)
+    from kommune_desk.domain.statistics import hidden_mark, usage_figures
+
+    figures = usage_figures("A", counts["A"], values, hidden)
+    assert hidden_mark(figures, "abgebrochen") == "< 5" and hidden_mark(figures, "abgeschickt") == "×"
+
+
 def test_protect_prefers_the_smallest_partner_and_leaves_zero_alone() -> None:
     values = {"total": 30, "a": 3, "b": 0, "c": 7, "d": 20}
     assert protect(values, [("total", ["a", "b", "c", "d"])]) == {"a", "c"}
@@ -361,7 +378,18 @@ def test_the_dashboard_sets_the_town_beside_the_kreis_median(workspace: Workspac
     november = build_dashboard(workspace, Filters(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))))
     tiles = {tile.title: tile for tile in november.tiles}
     assert tiles["Abbruchquote"].value == "25,0\u00a0%"
-    assert tiles["Abbruchquote"].detail.endswith("Kreis-Median 35,0\u00a0% (11 Städte)")
+    assert tiles["Abbruchquote"].detail.endswith("Kreis-Median 35,0\u00a0% (11 Städte und Gemeinden)")
+    # One service chosen: beside it the Kreis median of that service, not of all of them.
+    dog = build_dashboard(
+        workspace, Filters(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30)), HUNDESTEUER)
+    )
+    detail = {tile.title: tile for tile in dog.tiles}["Abbruchquote"].detail
+    assert detail.endswith("Kreis-Median 40,0\u00a0% (9 Städte und Gemeinden)")
+    # One channel: the Kreis compares all channels, so nothing is set beside it.
+    app = build_dashboard(
+        workspace, Filters(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30)), None, "web")
+    )
+    assert "Kreis" not in {tile.title: tile for tile in app.tiles}["Abbruchquote"].detail
     chart = next(spec for spec in november.charts if spec.key == "kreis")
     assert chart.categories == ("Hundesteuer – Anmeldung",)
     assert [s.values for s in chart.series] == [(0.25,), (0.4,)]
@@ -432,6 +460,20 @@ def test_bad_rows_are_named_with_their_lines_and_nothing_is_read() -> None:
         read_usage_csv(_csv(*many))
     assert len(refused.value.messages) == 1 + 20 + 1
     assert refused.value.messages[-1] == "… und 6 weitere."
+
+
+def test_made_up_services_and_future_times_are_refused() -> None:
+    with pytest.raises(UsageFileError) as refused:
+        read_usage_csv(
+            _csv(
+                "24.11.2026 14:05;Hundesteuer;s1;gestartet;1;;;;",
+                f"24.11.2030 14:05;{HUNDESTEUER};s2;gestartet;1;;;;",
+            ),
+            now=dt.datetime(2026, 12, 6, tzinfo=UTC),
+        )
+    first, second = refused.value.messages[1:]
+    assert first.startswith("Zeile 2: „Hundesteuer“ ist kein LeiKa-Schlüssel (14 Ziffern")
+    assert second == "Zeile 3: Der Zeitpunkt 24.11.2030 14:05 liegt in der Zukunft."
 
 
 def test_a_hostile_file_gets_a_short_german_answer() -> None:
@@ -598,7 +640,10 @@ def test_stats_import_and_show_from_the_command_line(
     # 2 abandoned: hidden, and with it the 6 submitted (else 8 − 6); the rate follows.
     figures = (dog["gestartet"], dog["abgeschickt"], dog["abgebrochen"], dog["abbruchquote"])
     assert figures == (8, None, None, None)
-    assert dog["trichter"] == [{"schritt": 1, "erreicht": 8}, {"schritt": 2, "erreicht": 6}]
+    # With the split hidden, the funnel would bound it (6 reached the last step): hidden as well.
+    assert dog["trichter"] == [{"schritt": 1, "erreicht": None}, {"schritt": 2, "erreicht": None}]
+    assert "abgeschickt" in dog["geschuetzt"] and "trichter:2" in dog["geschuetzt"]
+    assert "abgebrochen" not in dog["geschuetzt"]  # 2: a small count, shown as "< 5"
     text = _cli(data_dir, "stats", "show", "--from", "2026-11-01", "--to", "2026-11-30")
     assert "Hundesteuer – Anmeldung" in text.stdout and "< 5" in text.stdout
 
@@ -612,6 +657,8 @@ def test_stats_import_and_show_from_the_command_line(
     too_long = _cli(data_dir, "stats", "retention", "--months", "500")
     assert too_long.returncode == 1 and "zwischen 1 und 120 Monaten" in too_long.stderr
     assert "36 Monate" in _cli(data_dir, "stats", "retention").stdout
+    unknown = _cli(data_dir, "stats", "show", "--service", "00000000000000")
+    assert unknown.returncode == 1 and "Die Leistung 00000000000000 ist hier nicht bekannt" in unknown.stderr
     wrong_day = _cli(data_dir, "stats", "show", "--from", "2026-13-01")
     assert wrong_day.returncode == 2 and "kein Datum" in wrong_day.stderr
     reversed_period = _cli(data_dir, "stats", "show", "--from", "2026-11-30", "--to", "2026-11-01")

@@ -38,10 +38,13 @@ def clean(text: str) -> str:
 _UNDRAWABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
-def format_value(value: float | None, value_format: ValueFormat, *, unit: bool = True) -> str:
-    """A value as the chart's tooltips (with ``unit``) and bar labels write it (German)."""
+def format_value(
+    value: float | None, value_format: ValueFormat, *, unit: bool = True, hidden: str = HIDDEN
+) -> str:
+    """A value as the chart's tooltips (with ``unit``) and bar labels write it (German);
+    ``hidden`` is what stands for a hidden one."""
     if value is None:
-        return HIDDEN
+        return hidden
     if value_format is ValueFormat.PERCENT:
         return format_percent(value)
     if value_format is ValueFormat.DAYS:
@@ -100,7 +103,8 @@ def _lines(axes: Any, spec: ChartSpec, elements: list) -> None:
         values = [float("nan") if v is None else v for v in series.values]
         axes.plot(positions, values, color=colour, linewidth=2, marker="o", markersize=3.5, label=series.name)
         for position, value in zip(positions, series.values, strict=True):
-            text = f"{spec.categories[position]} – {series.name}: {format_value(value, spec.value_format)}"
+            shown = format_value(value, spec.value_format, hidden=series.mark(position))
+            text = f"{spec.categories[position]} – {series.name}: {shown}"
             # A point, not an artist: its pixels are known once the figure is drawn.
             elements.append(((axes, position, 0 if value is None else value), text, ""))
     ticks = positions[:: max(1, len(positions) // 12)]
@@ -121,26 +125,34 @@ def _bars(axes: Any, spec: ChartSpec, elements: list, labels: bool) -> None:
     for index, series in enumerate(spec.series):
         colour = PALETTE[index % len(PALETTE)]
         offsets = [g - 0.4 + thickness * (index + 0.5) for g in range(groups)]
-        values = [0 if v is None else v for v in series.values]
+        # A hidden value gets a short grey stub: visible, and the pointer finds it.
+        stub = largest * 0.02
+        values = [stub if v is None else v for v in series.values]
         draw = axes.barh if horizontal else axes.bar
         bars = draw(offsets, values, thickness * 0.92, color=colour, label=series.name if count > 1 else None)
+        for bar, value in zip(bars, series.values, strict=True):
+            if value is None:
+                bar.set_facecolor("#d9d9d9")
+                bar.set_hatch("///")
+                bar.set_edgecolor("#999999")
         for group, (bar, value) in enumerate(zip(bars, series.values, strict=True)):
-            label = format_value(value, spec.value_format, unit=False)
-            if not labels:
+            label = format_value(value, spec.value_format, unit=False, hidden=series.mark(group))
+            if not labels and value is not None:
                 pass
             elif horizontal:
                 axes.text(
-                    (value or 0) + largest * 0.01, bar.get_y() + bar.get_height() / 2, label,
+                    (value or stub) + largest * 0.01, bar.get_y() + bar.get_height() / 2, label,
                     va="center", fontsize=7.5, color="#333" if value is not None else "#777",
                 )  # fmt: skip
             else:
                 axes.text(
-                    bar.get_x() + bar.get_width() / 2, (value or 0) + largest * 0.01, label,
+                    bar.get_x() + bar.get_width() / 2, (value or stub) + largest * 0.01, label,
                     ha="center", va="bottom", fontsize=7.5, color="#333" if value is not None else "#777",
                 )  # fmt: skip
             category_id = spec.category_ids[group] if spec.category_ids else ""
             name = f" – {series.name}" if count > 1 else ""
-            tooltip = f"{spec.categories[group]}{name}: {format_value(value, spec.value_format)}"
+            shown = format_value(value, spec.value_format, hidden=series.mark(group))
+            tooltip = f"{spec.categories[group]}{name}: {shown}"
             elements.append((bar, tooltip, category_id))
     ticks = list(range(groups))
     value_axis = axes.xaxis if horizontal else axes.yaxis

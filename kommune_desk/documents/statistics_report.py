@@ -28,8 +28,9 @@ from reportlab.platypus import (
 )
 
 from kommune_desk.domain.formatting import format_count, format_date, format_decimal, format_percent
+from kommune_desk.domain.statistics import hidden_mark
 
-from .charts import HIDDEN, export
+from .charts import export
 from .fonts import BOLD, REGULAR, register_fonts
 from .text_safety import para, plain_line
 
@@ -57,8 +58,10 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _count(value: int | None) -> str:
-    return HIDDEN if value is None else format_count(value)
+def _count(entry: dict, field: str, figures: dict | None = None) -> str:
+    """A count of ``entry`` (or of its ``figures``), its hidden value as "< 5" or "×"."""
+    value = (figures or entry)[field]
+    return hidden_mark(entry, field) if value is None else format_count(value)
 
 
 def _share(value: float | None) -> str:
@@ -112,13 +115,13 @@ def _services_table(report: dict, style: dict[str, ParagraphStyle]) -> Table:
     for entry in [{"name": "Gesamt"} | report["gesamt"], *report["leistungen"]]:
         processing = entry["bearbeitung"]
         values = [
-            _count(entry["gestartet"]),
-            _count(entry["abgeschickt"]),
+            _count(entry, "gestartet"),
+            _count(entry, "abgeschickt"),
             _share(entry["abbruchquote"]),
-            _count(processing["abgeschlossen"]),
+            _count(entry, "abgeschlossen", processing),
             _days(processing["median_tage"]),
             _days(processing["p90_tage"]),
-            _count(processing["offen"]),
+            _count(entry, "offen", processing),
         ]
         rows.append(
             [Paragraph(para(entry["name"]), style["cell"]), *(Paragraph(v, style["number"]) for v in values)]

@@ -25,7 +25,11 @@ class ValueFormat(StrEnum):
 @dataclass(frozen=True)
 class Series:
     name: str
-    values: tuple[float | None, ...]  # one per category; None: hidden (< 5)
+    values: tuple[float | None, ...]  # one per category; None: hidden
+    marks: tuple[str, ...] = ()  # per category, how a hidden value is written ("< 5" if none given)
+
+    def mark(self, index: int) -> str:
+        return self.marks[index] if index < len(self.marks) and self.marks[index] else "< 5"
 
 
 @dataclass(frozen=True)

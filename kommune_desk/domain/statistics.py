@@ -41,14 +41,18 @@ def is_small(count: int) -> bool:
     return 0 < count < SMALLEST_SHOWN
 
 
-def protect(values: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, Sequence[Hashable]]]) -> set:
-    """The cells to hide: the small counts, and as few others as needed so that no hidden cell
-    follows from one relation ``total = sum(parts)`` and the shown cells of it.
+def protect(
+    values: Mapping[Hashable, int],
+    relations: Sequence[tuple[Hashable, Sequence[Hashable]]],
+    hidden_before: Iterable[Hashable] = (),
+) -> set:
+    """The cells to hide: the small counts (and ``hidden_before``), and as few others as needed
+    so that no hidden cell follows from one relation ``total = sum(parts)`` and its shown cells.
 
     Each round looks for a relation with exactly one hidden member and hides its smallest shown
     non-zero part (the total if no part will do); it ends when no relation has a lone hidden cell.
     """
-    hidden = {key for key, value in values.items() if is_small(value)}
+    hidden = {key for key, value in values.items() if is_small(value)} | set(hidden_before)
     order = {key: index for index, key in enumerate(values)}
     changed = True
     while changed:
@@ -194,7 +198,15 @@ def published_cells(by_row: Mapping[str, ServiceCounts]) -> tuple[dict[tuple, in
             parts = [(row, *cell) for row in services if (row, *cell) in values]
             if parts:
                 relations.append(((TOTAL, *cell), parts))
-    return values, protect(values, relations)
+    hidden = protect(values, relations)
+    # Submitted sessions reached the last step: where the split into abgeschickt and abgebrochen
+    # is hidden, the funnel would bound it from both sides (a reader's "≤ reached, ≥ started − 4"),
+    # so that row's funnel is hidden too, and the relations settled again.
+    split_hidden = {key[0] for key in hidden if key[1:] in (("abgeschickt",), ("abgebrochen",))}
+    funnels = {key for key in values if key[0] in split_hidden and key[1] == "trichter"}
+    if funnels - hidden:
+        hidden = protect(values, relations, hidden | funnels)
+    return values, hidden
 
 
 def share(part: int | None, whole: int | None) -> float | None:
@@ -211,6 +223,13 @@ def usage_figures(row: str, counts: ServiceCounts, values: Mapping[tuple, int], 
     def shown(*cell: object) -> int | None:
         key = (row, *cell)
         return None if key in hidden else values.get(key, 0)
+
+    # Hidden although 5 or more: shown as "×", never as "< 5" (which would be untrue).
+    protected = sorted(
+        ":".join(str(part) for part in key[1:])
+        for key in hidden
+        if key[0] == row and not is_small(values.get(key, 0))
+    )
 
     started, abandoned = shown("gestartet"), shown("abgebrochen")
     ratings = {r: shown("bewertung", r) for r in sorted(counts.ratings)}
@@ -230,6 +249,7 @@ def usage_figures(row: str, counts: ServiceCounts, values: Mapping[tuple, int], 
         "anmeldung": {a or "nicht_angegeben": shown("anmeldung", a) for a in sorted(counts.authentications)},
         "kanal": {c or "nicht_angegeben": shown("kanal", c) for c in sorted(counts.channels)},
         "bewertung": {"mittelwert": mean, "verteilung": {str(r): n for r, n in ratings.items()}},
+        "geschuetzt": protected,
         "bearbeitung": {
             "abgeschlossen": completed,
             "median_tage": median(counts.durations) if enough else None,
@@ -238,6 +258,15 @@ def usage_figures(row: str, counts: ServiceCounts, values: Mapping[tuple, int], 
             "ueberfaellig": shown("ueberfaellig"),
         },
     }
+
+
+PROTECTED = "×"  # hidden only so that no count under 5 can be worked out from the others
+
+
+def hidden_mark(figures: Mapping, field: str) -> str:
+    """How a hidden value of ``figures`` (one entry of usage_figures) is written: "< 5" for a
+    small count, "×" for one hidden to protect another."""
+    return PROTECTED if field in figures.get("geschuetzt", ()) else "< 5"
 
 
 def hide_small(values: Mapping[Hashable, int]) -> dict[Hashable, int | None]:

@@ -32,6 +32,7 @@ COLUMNS = (
 )
 REQUIRED = ("zeitpunkt", "leika_id", "sitzung", "ereignis")
 MAX_REPORTED = 20
+_LEIKA = re.compile(r"\d{14}")
 _PERSON = b"kd-usage-csv"  # keeps these ids apart from any other blake2b use
 _GERMAN_TIME = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?")
 
@@ -50,8 +51,10 @@ class UsageFile:
     rows: int  # data rows read (duplicates within the file included)
 
 
-def read_usage_csv(data: bytes) -> UsageFile:
-    """Every event of the file, or UsageFileError naming the first bad rows and how many there are."""
+def read_usage_csv(data: bytes, now: dt.datetime | None = None) -> UsageFile:
+    """Every event of the file, or UsageFileError naming the first bad rows and how many there are.
+    An event later than a day after ``now`` is refused (a typing error, not a usage)."""
+    latest = (now or dt.datetime.now(dt.UTC)) + dt.timedelta(days=1)
     text = _decode(data)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -75,7 +78,7 @@ def read_usage_csv(data: bytes) -> UsageFile:
             found = [f"{len(values)} Felder statt {len(header)} (Trennzeichen „{separator}“)."]
         else:
             values.append("")
-            event, found = _event(list(map(str.strip, places(values))))
+            event, found = _event(list(map(str.strip, places(values))), latest)
             if event is not None:
                 events.append(event)
         if found:
@@ -123,7 +126,7 @@ def _check_header(header: list[str]) -> None:
         )
 
 
-def _event(row: list[str]) -> tuple[UsageEvent | None, list[str]]:
+def _event(row: list[str], latest: dt.datetime) -> tuple[UsageEvent | None, list[str]]:
     """One row, its fields in the order of COLUMNS."""
     when, leika, session, kind, step_text, method, channel, auth, rating_text = row
     problems: list[str] = []
@@ -144,8 +147,14 @@ def _event(row: list[str]) -> tuple[UsageEvent | None, list[str]]:
     # The id follows from the row's content: the same row is the same event, in any file.
     event_id = hashlib.blake2b("|".join(row).encode(), digest_size=16, person=_PERSON).hexdigest()
     event = UsageEvent(event_id, fields[0], fields[1], moment, fields[2], *fields[3:])
-    if len(event.leika_id) > 64 or len(event.session_id) > 64:
-        problems.append("Leistung und Sitzung dürfen höchstens 64 Zeichen lang sein.")
+    if not _LEIKA.fullmatch(event.leika_id):
+        problems.append(
+            f"„{shown(event.leika_id)}“ ist kein LeiKa-Schlüssel (14 Ziffern, z. B. 99108008001000)."
+        )
+    if len(event.session_id) > 64:
+        problems.append("Die Sitzung darf höchstens 64 Zeichen lang sein.")
+    if moment > latest:
+        problems.append(f"Der Zeitpunkt {moment:%d.%m.%Y %H:%M} liegt in der Zukunft.")
     problems.extend(event_problems(event))
     return (None, problems) if problems else (event, [])
 

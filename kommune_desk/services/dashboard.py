@@ -17,7 +17,7 @@ from kommune_desk.domain.charts import ChartKind, ChartSpec, DrawnChart, Series,
 from kommune_desk.domain.comparison import ABANDONMENT, PROCESSING_DAYS
 from kommune_desk.domain.formatting import format_count, format_decimal, format_month, format_percent
 from kommune_desk.domain.payments import PaymentMethod
-from kommune_desk.domain.statistics import TOTAL, hide_small, is_small, protect, utilisation
+from kommune_desk.domain.statistics import TOTAL, hidden_mark, hide_small, is_small, protect, utilisation
 from kommune_desk.domain.usage import STARTED, SUBMITTED
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import case_stats, pool_stats, reference, usage_stats
@@ -78,7 +78,8 @@ class Dashboard:
     report: dict  # services.statistics.usage_report
     tiles: tuple[Tile, ...]
     charts: tuple[ChartSpec, ...]
-    has_data: bool
+    has_data: bool  # anything in the chosen period and selection
+    nothing_counted: bool = False  # no usage counted at all yet (how data gets in is explained)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,9 @@ def key_figures(ws: Workspace, filters: Filters) -> KeyFigures:
     report = usage_report(ws, filters.period, leika_id=filters.leika_id, channel=filters.channel)
     unfiltered = filters.leika_id is None and filters.channel is None
     kreis = kreis_figures(ws, filters.period, report=report if unfiltered else None)
-    return KeyFigures(report, kreis, _tiles(report["gesamt"], (kreis or {}).get(TOTAL, {})))
+    # The Kreis compares all channels: beside one channel it would compare unlike with unlike.
+    beside = None if filters.channel else (kreis or {}).get(filters.leika_id or TOTAL, {})
+    return KeyFigures(report, kreis, _tiles(report["gesamt"], beside, filters.channel))
 
 
 def build_dashboard(ws: Workspace, filters: Filters, figures: KeyFigures | None = None) -> Dashboard:
@@ -116,6 +119,7 @@ def build_dashboard(ws: Workspace, filters: Filters, figures: KeyFigures | None 
         received, completed, channels = case_stats.cases_per_month(
             conn, ws.municipality.id, start, end, filters.leika_id
         )
+        nothing_counted = not usage_stats.has_counts(conn, ws.municipality.id)
         pool_devices = pool_stats.devices(conn)
         pool_loans = pool_stats.loans_overlapping(conn, filters.period.first, filters.period.last)
     finally:
@@ -141,7 +145,7 @@ def build_dashboard(ws: Workspace, filters: Filters, figures: KeyFigures | None 
         _utilisation_chart(filters.period, pool_devices, pool_loans),
         _kreis_chart(kreis, dict(services)),
     )
-    return Dashboard(filters, services, report, figures.tiles, charts, has_data)
+    return Dashboard(filters, services, report, figures.tiles, charts, has_data, nothing_counted)
 
 
 CHART_KEYS = (
@@ -251,24 +255,33 @@ def _services_chart(report: dict) -> ChartSpec:
     return ChartSpec(
         "leistungen", "Online-Anträge je Leistung", ChartKind.BARS,
         tuple(s["name"] for s in services),
-        (Series("gestartet", tuple(s["gestartet"] for s in services)),
-         Series("abgeschickt", tuple(s["abgeschickt"] for s in services))),
+        tuple(_series(name, services, name) for name in ("gestartet", "abgeschickt")),
         category_ids=tuple(s["leika_id"] for s in services),
-        note="Ein Klick auf eine Leistung zeigt nur diese.",
     )  # fmt: skip
+
+
+def _series(name: str, entries: list[dict], field: str, value: object = None) -> Series:
+    """A series of one field of several entries, each hidden value with its own mark."""
+    values = tuple(e[field] if value is None else value(e) for e in entries)  # type: ignore[operator]
+    return Series(name, values, tuple(hidden_mark(e, field) for e in entries))
 
 
 def _funnel_chart(report: dict, filters: Filters, names: dict[str, str]) -> ChartSpec:
     figures = report["gesamt"]
-    which = names.get(filters.leika_id or "", "alle Leistungen")
+    if filters.leika_id is None:  # forms of 5 and of 9 steps added up would show a false cliff
+        return ChartSpec(
+            "trichter", "Formularschritte", ChartKind.COLUMNS, (), (),
+            empty_text="Wählen Sie oben eine Leistung: ihre Formularschritte erscheinen hier.",
+        )  # fmt: skip
     steps = figures["trichter"]
     started = figures["gestartet"]
+    of = f"der {format_count(started)} " if started is not None else ""
     return ChartSpec(
-        "trichter", f"Formularschritte: {which}", ChartKind.COLUMNS,
+        "trichter", f"Formularschritte: {names.get(filters.leika_id, filters.leika_id)}", ChartKind.COLUMNS,
         tuple(str(s["schritt"]) for s in steps),
-        (Series("erreicht", tuple(s["erreicht"] for s in steps)),),
-        note=f"Formularschritt 1, 2, …: wie viele der {format_count(started)} begonnenen Sitzungen ihn "
-        "erreicht haben.",
+        (Series("erreicht", tuple(s["erreicht"] for s in steps),
+                tuple(hidden_mark(figures, f"trichter:{s['schritt']}") for s in steps)),),
+        note=f"Formularschritt 1, 2, …: wie viele {of}begonnenen Sitzungen ihn erreicht haben.",
     )  # fmt: skip
 
 
@@ -283,7 +296,9 @@ def _payments_chart(total: dict) -> ChartSpec:
     methods = sorted(total["zahlarten"].items(), key=lambda item: -(item[1] or 0))
     return ChartSpec(
         "zahlarten", "Zahlarten (online und am Schalter)", ChartKind.BARS,
-        tuple(_method_label(k) for k, _ in methods), (Series("Zahlungen", tuple(v for _, v in methods)),),
+        tuple(_method_label(k) for k, _ in methods),
+        (Series("Zahlungen", tuple(v for _, v in methods),
+                tuple(hidden_mark(total, f"zahlart:{k}") for k, _ in methods)),),
     )  # fmt: skip
 
 
@@ -291,9 +306,11 @@ def _shares_chart(key: str, title: str, total: dict, labels: dict[str, str]) -> 
     started = total["gestartet"]
     items = sorted(total[key].items(), key=lambda item: -(item[1] or 0))
     shares = tuple(None if (v is None or not started) else v / started for _, v in items)
+    # A share of a hidden count is not a count: "–", or "×" where the count is hidden to protect.
+    marks = tuple("×" if hidden_mark(total, f"{key}:{k}") == "×" else "–" for k, _ in items)
     return ChartSpec(
         key, f"{title} (Anteil der Sitzungen)", ChartKind.BARS,
-        tuple(labels.get(k, k) for k, _ in items), (Series("Anteil", shares),), ValueFormat.PERCENT,
+        tuple(labels.get(k, k) for k, _ in items), (Series("Anteil", shares, marks),), ValueFormat.PERCENT,
     )  # fmt: skip
 
 
@@ -303,8 +320,9 @@ def _processing_chart(report: dict) -> ChartSpec:
     return ChartSpec(
         "bearbeitung", "Bearbeitungszeit je Leistung (Kalendertage)", ChartKind.BARS,
         tuple(s["name"] for s in services),
-        (Series("Median", tuple(s["bearbeitung"]["median_tage"] for s in services)),
-         Series("90 % der Fälle höchstens", tuple(s["bearbeitung"]["p90_tage"] for s in services))),
+        (Series("Median", tuple(s["bearbeitung"]["median_tage"] for s in services), ("–",) * len(services)),
+         Series("90 % der Fälle höchstens", tuple(s["bearbeitung"]["p90_tage"] for s in services),
+                ("–",) * len(services))),
         ValueFormat.DAYS, category_ids=tuple(s["leika_id"] for s in services),
         note="Vom Eingang bis zum Versand des Bescheids; nur Leistungen mit mindestens 5 erledigten Fällen.",
     )  # fmt: skip
@@ -374,7 +392,7 @@ def _kreis_chart(kreis: dict | None, names: dict[str, str]) -> ChartSpec:
     rows = sorted(
         (names.get(leika, leika), figures[ABANDONMENT])
         for leika, figures in (kreis or {}).items()
-        if leika != TOTAL and ABANDONMENT in figures and figures[ABANDONMENT]["eigen"] is not None
+        if leika != TOTAL and ABANDONMENT in figures  # the Kreis median shows even where ours is hidden
     )
     empty = (
         "Den Kreisvergleich gibt es für ganze Monate, Quartale und Jahre."
@@ -383,10 +401,11 @@ def _kreis_chart(kreis: dict | None, names: dict[str, str]) -> ChartSpec:
     )
     return ChartSpec(
         "kreis", "Kreisvergleich: Abbruchquote je Leistung", ChartKind.BARS, tuple(name for name, _ in rows),
-        (Series("Ihre Gemeinde", tuple(f["eigen"] for _, f in rows)),
+        (Series("Ihre Gemeinde", tuple(f["eigen"] for _, f in rows), ("–",) * len(rows)),
          Series("Median der Städte und Gemeinden", tuple(f["median"] for _, f in rows))),
         ValueFormat.PERCENT, empty_text=empty,
-        note="Der Kreis veröffentlicht nur Quoten, keine Zahlen einzelner Städte; mindestens 2 tragen bei.",
+        note="Nur Quoten, keine Zahlen einzelner Städte; mindestens 2 tragen bei. Leistungen ohne "
+        "Vergleichszahlen fehlen; „–“: der eigene Wert ist verdeckt.",
     )  # fmt: skip
 
 
@@ -395,45 +414,50 @@ def _kreis_text(figure: dict | None, value_format: ValueFormat) -> str:
         return ""
     from kommune_desk.documents.charts import format_value
 
-    return f"; Kreis-Median {format_value(figure['median'], value_format)} ({figure['staedte']} Städte)"
+    towns = figure["staedte"]
+    return f"; Kreis-Median {format_value(figure['median'], value_format)} ({towns} Städte und Gemeinden)"
 
 
-def _tiles(total: dict, kreis: dict | None = None) -> tuple[Tile, ...]:
+def _tiles(total: dict, kreis: dict | None, channel: str | None) -> tuple[Tile, ...]:
+    """The five key figures; ``kreis``: the Kreis figures of the same selection (or None)."""
     processing = total["bearbeitung"]
-    online = sum(v or 0 for k, v in total["zahlarten"].items() if k.isupper())
-    counter = sum(v or 0 for k, v in total["zahlarten"].items() if not k.isupper())
-    hidden_payment = any(v is None for v in total["zahlarten"].values())
+    methods = total["zahlarten"]
+    # Counter payments have no channel: with one channel chosen, only online ones are counted.
+    online = sum(v or 0 for k, v in methods.items() if k.isupper())
+    counter = 0 if channel else sum(v or 0 for k, v in methods.items() if not k.isupper())
+    hidden_payment = any(v is None for v in methods.values())
+    all_payments = online + counter
     paid_online = (
-        None
-        if hidden_payment or is_small(online + counter) or not online + counter
-        else online / (online + counter)
+        None if hidden_payment or is_small(all_payments) or not all_payments else online / all_payments
     )
     median = processing["median_tage"]
+    kreis = kreis or {}
+
+    def count(field: str, figures: dict = total) -> str:
+        value = figures[field]
+        return hidden_mark(total, field) if value is None else format_count(value)
+
+    cases = " (alle Kanäle)" if channel else ""  # the town's own cases have no web/app channel
     return (
-        Tile(
-            "Online-Anträge", _count(total["abgeschickt"]),
-            f"abgeschickt, von {_count(total['gestartet'])} begonnen",
-        ),
+        Tile("Online-Anträge", count("abgeschickt"), f"abgeschickt, von {count('gestartet')} begonnen"),
         Tile(
             "Abbruchquote", _rate(total["abbruchquote"]),
-            "begonnen, aber nicht abgeschickt"
-            + _kreis_text((kreis or {}).get(ABANDONMENT), ValueFormat.PERCENT),
+            "begonnen, aber nicht abgeschickt" + _kreis_text(kreis.get(ABANDONMENT), ValueFormat.PERCENT),
         ),
-        Tile("Online bezahlt", _rate(paid_online), "Anteil aller Zahlungen (online und Schalter)"),
+        Tile(
+            "Online bezahlt", _rate(paid_online),
+            "Anteil der Online-Zahlungen" if channel else "Anteil aller Zahlungen (online und Schalter)",
+        ),
         Tile(
             "Bearbeitungszeit", "–" if median is None else f"{format_decimal(median)} Tage",
-            f"Median, {_count(processing['abgeschlossen'])} erledigte Fälle"
-            + _kreis_text((kreis or {}).get(PROCESSING_DAYS), ValueFormat.DAYS),
+            f"Median, {count('abgeschlossen', processing)} erledigte Fälle{cases}"
+            + _kreis_text(kreis.get(PROCESSING_DAYS), ValueFormat.DAYS),
         ),
         Tile(
-            "Rückstand", _count(processing["offen"]),
-            f"offen am Ende, davon {_count(processing['ueberfaellig'])} überfällig",
+            "Rückstand", count("offen", processing),
+            f"offen am Ende, davon {count('ueberfaellig', processing)} überfällig{cases}",
         ),
     )  # fmt: skip
-
-
-def _count(value: int | None) -> str:
-    return "< 5" if value is None else format_count(value)
 
 
 def _rate(value: float | None) -> str:

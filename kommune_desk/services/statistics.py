@@ -39,7 +39,11 @@ class UsageImport:
     def message(self) -> str:
         if not self.added:
             return f"Keine neuen Ereignisse: alle {self.rows} Zeilen waren schon importiert."
-        text = f"{self.added} Nutzungsereignisse importiert."
+        text = (
+            "1 Nutzungsereignis importiert."
+            if self.added == 1
+            else f"{self.added} Nutzungsereignisse importiert."
+        )
         if self.already_known:
             text += f" {self.already_known} waren schon vorhanden und wurden übersprungen."
         return text
@@ -91,6 +95,16 @@ def raw_event_retention(ws: Workspace, months: int | None = None) -> int:
                 at=utc_now_iso(), changes={"monate": [before, months]},
             )  # fmt: skip
         return usage_stats.retention_months(conn)
+
+
+def known_leika_ids(ws: Workspace) -> set[str]:
+    """The services of the town's catalogue and those its usage counts name."""
+    conn = ws.db.reader()
+    try:
+        counted = usage_stats.counted_services(conn, ws.municipality.id)
+        return counted | {s.leika_id for s in reference.list_services(conn, ws.municipality.id)}
+    finally:
+        conn.close()
 
 
 @contextmanager

@@ -44,10 +44,10 @@ DEFINITIONS = (
     "weitergeleitete); überfällig: davon die mit abgelaufener Frist (ohne ruhende).",
 )
 SUPPRESSION = (
-    "Datenschutz: Werte von 1 bis 4 werden nicht gezeigt („< 5“, in Dateien ein leeres Feld), ebenso alle "
-    "daraus berechneten Quoten und Anteile. Ließe sich ein verborgener Wert aus einer gezeigten Summe und "
-    "den übrigen Werten seiner Zeile oder Spalte ausrechnen, wird ein weiterer Wert verborgen. Null bleibt "
-    "Null."
+    "Datenschutz: Werte von 1 bis 4 werden nicht gezeigt („< 5“), ebenso alle daraus berechneten Quoten "
+    "und Anteile. Ließe sich ein verborgener Wert aus einer gezeigten Summe oder den übrigen Werten seiner "
+    "Zeile oder Spalte errechnen, wird ein weiterer Wert verdeckt („×“, auch wenn er 5 oder größer ist). "
+    "In CSV- und Excel-Dateien sind beide ein leeres Feld. Null bleibt Null."
 )
 
 

@@ -260,6 +260,20 @@ def prune_if_due(conn: sqlite3.Connection, now: dt.datetime | None = None) -> in
     return deleted
 
 
+def has_counts(conn: sqlite3.Connection, municipality_id: str) -> bool:
+    """Whether any usage of the town was counted yet."""
+    sql = "SELECT 1 FROM usage_counts WHERE municipality_id = ? LIMIT 1"
+    return conn.execute(sql, (municipality_id,)).fetchone() is not None
+
+
+def counted_services(conn: sqlite3.Connection, municipality_id: str) -> set[str]:
+    """The LeiKa ids the town's counts name."""
+    rows = conn.execute(
+        "SELECT DISTINCT leika_id FROM usage_counts WHERE municipality_id = ?", (municipality_id,)
+    )
+    return {row[0] for row in rows}
+
+
 @dataclass(frozen=True, slots=True)
 class CountRow:
     """Sessions started in one month of one service and channel, under one mark."""

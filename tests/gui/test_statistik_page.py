@@ -92,7 +92,7 @@ def test_a_filter_change_changes_the_data_behind_the_charts(qtbot, page: Statist
     _reload(qtbot, page, free_period)
     page.first_day.setDate(page.first_day.date().addYears(-5))
     _reload(qtbot, page, lambda: page.last_day.setDate(page.first_day.date().addDays(10)))
-    assert page.empty.isVisible() and "Nutzungsdaten importieren" in page.empty.text()
+    assert page.empty.isVisible() and "Keine Zahlen in diesem Zeitraum" in page.empty.text()
     assert _chart(page, "leistungen").is_empty
 
 
@@ -127,3 +127,13 @@ def test_each_chart_saves_as_png_svg_and_pdf(qtbot, page: StatistikPage, tmp_pat
         assert path.read_bytes().startswith(magic)
     svg = (tmp_path / "monate.svg").read_text(encoding="utf-8")
     assert "Online-Anträge je Monat" in svg  # text stays text (searchable, accessible)
+
+
+def test_without_any_usage_the_page_says_how_data_gets_in(qtbot, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    view = StatistikPage(workspace)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.dashboard is not None and not view.drawing, timeout=WAIT_MS)
+    assert view.empty.isVisible()
+    assert "Noch keine Nutzungsdaten" in view.empty.text() and "Importieren …" in view.empty.text()
+    QThreadPool.globalInstance().waitForDone(WAIT_MS)

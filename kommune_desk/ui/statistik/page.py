@@ -42,10 +42,15 @@ EMPTY_TEXT = (
     "<p>Die Zahlen der Online-Dienste kommen auf zwei Wegen in KommuneDesk:</p><ul>"
     "<li>vom Online-Portal über den Abgleich – sobald dieser Arbeitsplatz für den Abgleich "
     "eingerichtet ist (<i>Datei → Abgleich einrichten …</i>);</li>"
-    "<li>aus einer CSV-Datei des Portals: <i>Nutzungsdaten importieren …</i> oben rechts "
+    "<li>aus einer CSV-Datei des Portals: <i>Importieren …</i> oben rechts "
     "(Aufbau der Datei: Handbuch, Abschnitt Statistik).</li></ul>"
     "<p>Bearbeitungszeiten und Rückstand stammen aus den eigenen Anträgen und erscheinen, "
     "sobald Anträge erledigt werden.</p>"
+)
+EMPTY_PERIOD_TEXT = (
+    "<h3>Keine Zahlen in diesem Zeitraum</h3><p>Für den gewählten Zeitraum (und die gewählte Leistung "
+    "und den Kanal) gibt es keine Sitzungen und keine erledigten oder offenen Vorgänge. Wählen Sie "
+    "oben einen anderen Zeitraum.</p>"
 )
 _RESIZE_DELAY_MS = 250
 
@@ -279,6 +284,7 @@ class StatistikPage(QWidget):
         self.loading = False
         self.dashboard = dashboard
         self._fill_services(dashboard)
+        self.empty.setText(EMPTY_TEXT if dashboard.nothing_counted else EMPTY_PERIOD_TEXT)
         self.empty.setVisible(not dashboard.has_data)
         self._place_charts(dashboard, drawn)
         self._draw_charts(request, dashboard.charts[FIRST_DRAWN:])
