@@ -60,7 +60,7 @@ def test_csv_opens_in_german_excel_and_hides_small_values(figures: Workspace, tm
     dog = next(r for r in services if r["LeiKa-Schlüssel"] == HUNDESTEUER)
     assert (dog["gestartet"], dog["abgeschickt"], dog["abgebrochen"]) == ("30", "21", "9")
     assert dog["Abbruchquote"] == "0,3000"  # decimal comma
-    assert dog["Zahlart PAYPAL"] == "18"
+    assert dog["Zahlart PayPal"] == "18"  # the method as the clerk knows it
     trade = next(r for r in services if r["LeiKa-Schlüssel"] == GEWERBE)
     assert trade["gestartet"] == "" and trade["abgeschickt"] == ""  # < 5: an empty field
     assert trade["abgebrochen"] == "0"  # zero stays zero

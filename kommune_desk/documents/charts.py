@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -112,9 +113,9 @@ def _lines(axes: Any, spec: ChartSpec, elements: list) -> None:
     axes.set_xticks(ticks, [spec.categories[p].replace(" ", "\n", 1) for p in ticks], fontsize=8)
     axes.yaxis.set_major_formatter(_axis_formatter(spec.value_format))
     top = max((v for s in spec.series for v in s.values if v is not None), default=1) or 1
-    axes.set_ylim(0, top * 1.25)  # headroom for the legend above the lines
+    axes.set_ylim(0, top * 1.1)
     axes.grid(axis="y", color="#ddd", linewidth=0.6)
-    axes.legend(loc="upper right", ncols=len(spec.series), frameon=False, fontsize=8)
+    _legend(axes, len(spec.series))
 
 
 def _bars(axes: Any, spec: ChartSpec, elements: list, labels: bool) -> None:
@@ -168,7 +169,15 @@ def _bars(axes: Any, spec: ChartSpec, elements: list, labels: bool) -> None:
         axes.grid(axis="y", color="#ddd", linewidth=0.6)
     axes.set_axisbelow(True)
     if count > 1:
-        axes.legend(loc="lower right" if horizontal else "upper right", frameon=False, fontsize=8)
+        _legend(axes, count)
+
+
+def _legend(axes: Any, count: int) -> None:
+    """Below the plot, in one or two rows: never over a bar or a line, however many series."""
+    axes.legend(
+        loc="upper left", bbox_to_anchor=(0, -0.12), ncols=min(count, 3), frameon=False, fontsize=8,
+        borderaxespad=0, handlelength=1.2,
+    )  # fmt: skip
 
 
 def _short(label: str, limit: int = 34) -> str:
@@ -180,7 +189,10 @@ def draw(spec: ChartSpec, width_px: int, height_px: int, dpi: float = 96.0) -> D
     bars = len(spec.categories) * len(spec.series)
     figure, elements = build_figure(spec, width_px, height_px, dpi, labels=bars <= SCREEN_LABELS_UP_TO)
     canvas = FigureCanvasAgg(figure)
-    canvas.draw()
+    with warnings.catch_warnings():
+        # A chart squeezed to nothing (a tiny window) cannot be laid out; it is drawn anew at size.
+        warnings.filterwarnings("ignore", message="constrained_layout not applied")
+        canvas.draw()
     renderer = canvas.get_renderer()
     width, height = (int(v) for v in canvas.get_width_height())
     hits = []

@@ -244,7 +244,7 @@ def _months_chart(period: Period, rows: list[usage_stats.CountRow]) -> ChartSpec
         series.append(Series(name, tuple(None if ("m", k) in hidden else per_month[k] for k in keys)))
     return ChartSpec(
         "monate", "Online-Anträge je Monat: gestartet und abgeschickt", ChartKind.LINE,
-        tuple(format_month(m) for m in months), tuple(series),
+        _month_labels(period), tuple(series),
         note="Sitzungen nach dem Tag, an dem sie begonnen wurden. Werte unter 5 werden nicht gezeigt.",
     )  # fmt: skip
 
@@ -285,7 +285,8 @@ def _funnel_chart(report: dict, filters: Filters, names: dict[str, str]) -> Char
     )  # fmt: skip
 
 
-def _method_label(key: str) -> str:
+def method_label(key: str) -> str:
+    """A payment method as the clerk knows it (giropay, Bar, EC-Karte …)."""
     try:
         return PaymentMethod(key).label
     except ValueError:
@@ -296,7 +297,7 @@ def _payments_chart(total: dict) -> ChartSpec:
     methods = sorted(total["zahlarten"].items(), key=lambda item: -(item[1] or 0))
     return ChartSpec(
         "zahlarten", "Zahlarten (online und am Schalter)", ChartKind.BARS,
-        tuple(_method_label(k) for k, _ in methods),
+        tuple(method_label(k) for k, _ in methods),
         (Series("Zahlungen", tuple(v for _, v in methods),
                 tuple(hidden_mark(total, f"zahlart:{k}") for k, _ in methods)),),
     )  # fmt: skip
@@ -328,6 +329,21 @@ def _processing_chart(report: dict) -> ChartSpec:
     )  # fmt: skip
 
 
+def _month_labels(period: Period) -> tuple[str, ...]:
+    """``Nov. 2026`` per month; a month the period covers only in part says until when, so its
+    lower count is not read as a collapse."""
+    labels = []
+    for month in months_of(period):
+        label = format_month(month)
+        following = _month_start(month + dt.timedelta(days=32))
+        if period.last < following - dt.timedelta(days=1):
+            label += f" (bis {period.last:%d.%m.})"
+        elif period.first > month:
+            label += f" (ab {period.first:%d.%m.})"
+        labels.append(label)
+    return tuple(labels)
+
+
 def _month_series(period: Period, per_month: dict[str, int]) -> tuple[float | None, ...]:
     counts = {m.strftime("%Y-%m"): per_month.get(m.strftime("%Y-%m"), 0) for m in months_of(period)}
     return tuple(hide_small(counts).values())
@@ -336,7 +352,7 @@ def _month_series(period: Period, per_month: dict[str, int]) -> tuple[float | No
 def _cases_chart(period: Period, received: dict[str, int], completed: dict[str, int]) -> ChartSpec:
     return ChartSpec(
         "vorgaenge", "Eigene Vorgänge je Monat: eingegangen und erledigt", ChartKind.LINE,
-        tuple(format_month(m) for m in months_of(period)),
+        _month_labels(period),
         (Series("eingegangen", _month_series(period, received)),
          Series("erledigt", _month_series(period, completed))),
         note="Alle Eingangswege; erledigt: Bescheid versandt oder Vorgang abgeschlossen.",
@@ -370,7 +386,7 @@ def _pool_loans_chart(period: Period, devices: list, loans: list) -> ChartSpec:
     )
     return ChartSpec(
         "ausleihen", "Geräteverleih: Ausleihen je Geräteart und Monat", ChartKind.LINE,
-        tuple(format_month(m) for m in months_of(period)), series,
+        _month_labels(period), series,
         note="Alle Städte und Gemeinden des Pools; gezählt im Monat der Übergabe.",
     )  # fmt: skip
 

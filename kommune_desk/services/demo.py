@@ -131,7 +131,9 @@ def build_demo(
         bulk.insert_loans(conn, loans, ref.local_office.municipality_id)
         reference.set_setting(conn, LOCAL_OFFICE_KEY, ref.local_office.id)
         # The Kreis's comparison figures, as the sync server would send them (the demo is not synced).
-        comparison.replace_all(conn, demo_figures(options.today), at)
+        comparison.replace_all(
+            conn, demo_figures(options.today), f"{options.today.isoformat()}T06:00:00+00:00"
+        )
         # Demo data is local only: audited, but no outbox mutation to push.
         append_audit(
             conn,

@@ -21,6 +21,7 @@ from .dashboard import (
     Dashboard,
     Filters,
     build_dashboard,
+    method_label,
     months_of,
     save_export,
 )
@@ -66,7 +67,7 @@ def table(report: dict) -> tuple[list[str], list[list[Cell]]]:
         "abgebrochen",
         "Abbruchquote",
         *[f"Schritt {s} erreicht" for s in steps],
-        *[f"Zahlart {m}" for m in methods],
+        *[f"Zahlart {method_label(m)}" for m in methods],
         *[f"Anmeldung {AUTH_LABELS.get(a, a)}" for a in auths],
         *[f"Kanal {CHANNEL_LABELS.get(c if c != 'nicht_angegeben' else '', c)}" for c in channels],
         "Bewertung Mittelwert",

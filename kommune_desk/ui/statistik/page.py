@@ -290,8 +290,9 @@ class StatistikPage(QWidget):
         self._draw_charts(request, dashboard.charts[FIRST_DRAWN:])
         period = dashboard.filters.period
         self.status.setText(
-            f"{period.first:%d.%m.%Y} bis {period.last:%d.%m.%Y} · Werte von 1 bis 4 erscheinen als „< 5“ "
-            "(Datenschutz). Fahren Sie mit der Maus über ein Diagramm für genaue Werte."
+            f"{period.first:%d.%m.%Y} bis {period.last:%d.%m.%Y} · Datenschutz: „< 5“ für Werte von 1 bis 4, "
+            "„×“ für Werte, die sonst einen solchen verrieten. Maus über ein Diagramm: genaue Werte; "
+            "Klick auf eine Leistung: nur diese."
         )
         self.loaded.emit()
 
