@@ -16,6 +16,7 @@ from kommune_desk.domain.deadlines import legal_deadline
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.payments import kassenzeichen as kassenzeichen_for
 from kommune_desk.domain.records import (
+    COMPLETED,
     Address,
     ApplicationStatus,
     BankAccount,
@@ -26,7 +27,6 @@ from kommune_desk.domain.records import (
     Role,
     Service,
 )
-from kommune_desk.domain.statistics import COMPLETED
 from kommune_desk.domain.usage import AUTHENTICATIONS, LOCAL_TIME, RATINGS
 
 from . import content

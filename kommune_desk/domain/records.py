@@ -75,6 +75,9 @@ _CLOSED_STATUSES = frozenset(
     }
 )
 
+# A case's processing time ends when its notice was sent or, without one, when it was closed.
+COMPLETED = frozenset({ApplicationStatus.BESCHEID_VERSANDT, ApplicationStatus.ABGESCHLOSSEN})
+
 
 class Channel(StrEnum):
     """How an application reached the office."""

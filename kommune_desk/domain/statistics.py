@@ -27,13 +27,10 @@ import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .records import ApplicationStatus
 from .usage import AUTHENTICATION, HIGHEST_STEP, PAYMENT, RATING, STARTED, SUBMITTED
 
 SMALLEST_SHOWN = 5
 TOTAL = "gesamt"
-# A case's processing time ends when its notice was sent or, without one, when it was closed.
-COMPLETED = frozenset({ApplicationStatus.BESCHEID_VERSANDT, ApplicationStatus.ABGESCHLOSSEN})
 
 
 def is_small(count: int) -> bool:

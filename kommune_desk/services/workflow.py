@@ -13,8 +13,7 @@ from kommune_desk.domain import workflow
 from kommune_desk.domain.deadlines import legal_deadline, remaining_days, resumed_deadline
 from kommune_desk.domain.formatting import local_date, parse_timestamp, utc_now_iso
 from kommune_desk.domain.payments import PaymentStatus, initial_payment_status, kassenzeichen
-from kommune_desk.domain.records import ApplicationStatus
-from kommune_desk.domain.statistics import COMPLETED
+from kommune_desk.domain.records import COMPLETED, ApplicationStatus
 from kommune_desk.domain.workflow import Case, Decision, Step, WorkflowError
 from kommune_desk.storage import applications as repo
 from kommune_desk.storage.outbox import municipality_scope
