@@ -482,6 +482,12 @@ def test_a_hostile_file_gets_a_short_german_answer() -> None:
         read_usage_csv(_csv(f"{hostile};{HUNDESTEUER};s;{hostile};1;;;;"))
     text = "\n".join(refused.value.messages)
     assert "\x00" not in text and "\x1b" not in text and len(text) < 600
+    naive = _csv(f"2026-11-24T14:05:00;{HUNDESTEUER};s;gestartet;1;;;;")
+    with pytest.raises(UsageFileError, match="ohne Zeitzone"):
+        read_usage_csv(naive)
+    tabs = ("\t".join(COLUMNS) + f"\n24.11.2026 14:05\t{HUNDESTEUER}\ts\tgestartet\t1\t\t\t\t\n").encode()
+    with pytest.raises(UsageFileError, match="Tabulator"):
+        read_usage_csv(tabs)
     for data, expected in [
         (b"", "leer"),
         (b"zeit;leika\n1;2\n", "Kopfzeile passt nicht"),

@@ -121,9 +121,10 @@ def _check_header(header: list[str]) -> None:
     if twice:
         problems.append("Doppelte Spalten: " + ", ".join(twice) + ".")
     if problems:
-        raise UsageFileError(
-            ["Die Kopfzeile passt nicht. " + " ".join(problems), "Erwartet: " + ";".join(COLUMNS)]
-        )
+        lines = ["Die Kopfzeile passt nicht. " + " ".join(problems), "Erwartet: " + ";".join(COLUMNS)]
+        if len(header) == 1 and ("\t" in header[0] or "|" in header[0]):
+            lines.append("Die Spalten sind offenbar nicht durch „;“ oder „,“ getrennt (Tabulator?).")
+        raise UsageFileError(lines)
 
 
 def _event(row: list[str], latest: dt.datetime) -> tuple[UsageEvent | None, list[str]]:
@@ -132,8 +133,9 @@ def _event(row: list[str], latest: dt.datetime) -> tuple[UsageEvent | None, list
     problems: list[str] = []
     moment = parse_time(when)
     if moment is None:
+        why = "ohne Zeitzone" if _naive_iso(when) else "nicht lesbar"
         problems.append(
-            f"Zeitpunkt „{shown(when)}“ nicht lesbar (z. B. 2026-11-24T14:05:00+01:00 oder 24.11.2026 14:05)."
+            f"Zeitpunkt „{shown(when)}“ {why} (z. B. 2026-11-24T14:05:00+01:00 oder 24.11.2026 14:05)."
         )
     step = _number(step_text, "Schritt", problems)
     rating = _number(rating_text, "Bewertung", problems)
@@ -171,6 +173,14 @@ def parse_time(text: str) -> dt.datetime | None:
         return dt.datetime(year, month, day, hour, minute, second, tzinfo=LOCAL_TIME)
     except ValueError:  # 31.02., 25:00
         return None
+
+
+def _naive_iso(text: str) -> bool:
+    """An ISO 8601 time without an offset (which would be ambiguous, so it is refused)."""
+    try:
+        return dt.datetime.fromisoformat(text.strip()).tzinfo is None
+    except ValueError:
+        return False
 
 
 def _number(text: str, label: str, problems: list[str]) -> int | None:
