@@ -393,6 +393,7 @@ def test_the_dashboard_sets_the_town_beside_the_kreis_median(workspace: Workspac
     chart = next(spec for spec in november.charts if spec.key == "kreis")
     assert chart.categories == ("Hundesteuer – Anmeldung",)
     assert [s.values for s in chart.series] == [(0.25,), (0.4,)]
+    assert chart.note.startswith("Stand 01.12.2026.")  # how current the Kreis's figures are
     # Not a whole month, quarter or year: no comparison, and the chart says why.
     part = build_dashboard(workspace, Filters(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 20))))
     chart = next(spec for spec in part.charts if spec.key == "kreis")

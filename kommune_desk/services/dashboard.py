@@ -23,7 +23,7 @@ from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import case_stats, pool_stats, reference, usage_stats
 from kommune_desk.storage.files import write_durably
 
-from .comparison import kreis_figures
+from .comparison import kreis_figures, kreis_stand
 from .statistics import Period, usage_report
 from .workspace import Workspace
 
@@ -143,7 +143,7 @@ def build_dashboard(ws: Workspace, filters: Filters, figures: KeyFigures | None 
         _intake_channels_chart(channels),
         _pool_loans_chart(filters.period, pool_devices, pool_loans),
         _utilisation_chart(filters.period, pool_devices, pool_loans),
-        _kreis_chart(kreis, dict(services)),
+        _kreis_chart(kreis, dict(services), kreis_stand(ws) if kreis else None),
     )
     return Dashboard(filters, services, report, figures.tiles, charts, has_data, nothing_counted)
 
@@ -404,7 +404,7 @@ def _utilisation_chart(period: Period, devices: list, loans: list) -> ChartSpec:
     )  # fmt: skip
 
 
-def _kreis_chart(kreis: dict | None, names: dict[str, str]) -> ChartSpec:
+def _kreis_chart(kreis: dict | None, names: dict[str, str], computed_at: str | None) -> ChartSpec:
     rows = sorted(
         (names.get(leika, leika), figures[ABANDONMENT])
         for leika, figures in (kreis or {}).items()
@@ -420,9 +420,17 @@ def _kreis_chart(kreis: dict | None, names: dict[str, str]) -> ChartSpec:
         (Series("Ihre Gemeinde", tuple(f["eigen"] for _, f in rows), ("–",) * len(rows)),
          Series("Median der Städte und Gemeinden", tuple(f["median"] for _, f in rows))),
         ValueFormat.PERCENT, empty_text=empty,
-        note="Nur Quoten, keine Zahlen einzelner Städte; mindestens 2 tragen bei. Leistungen ohne "
-        "Vergleichszahlen fehlen; „–“: der eigene Wert ist verdeckt.",
+        note=_kreis_as_of(computed_at) + "Nur Quoten, keine Zahlen einzelner Städte; mindestens 2 tragen "
+        "bei. Leistungen ohne Vergleichszahlen fehlen; „–“: der eigene Wert ist verdeckt.",
     )  # fmt: skip
+
+
+def _kreis_as_of(computed_at: str | None) -> str:
+    """``Stand 24.11.2026. `` – how current the Kreis's figures are (they come with the sync)."""
+    try:
+        return f"Stand {dt.datetime.fromisoformat(computed_at or ''):%d.%m.%Y}. "
+    except ValueError:
+        return ""
 
 
 def _kreis_text(figure: dict | None, value_format: ValueFormat) -> str:
