@@ -20,7 +20,12 @@ MAX_LOAN_DAYS = 90
 # The one pool of the Kreis Groß-Gerau and its towns (the demo uses the same name).
 POOL_NAME = "kreis-gross-gerau"
 
-DEVICE_STATUS_LABELS = {"verfuegbar": "verfügbar", "wartung": "in Wartung", "ausgemustert": "ausgemustert"}
+DEVICE_STATUS_LABELS = {
+    "verfuegbar": "verfügbar",
+    "wartung": "in Wartung",
+    "vermisst": "vermisst",
+    "ausgemustert": "ausgemustert",
+}
 LOAN_STATUS_LABELS = {
     "reserviert": "reserviert",
     "ausgegeben": "ausgegeben",
@@ -89,6 +94,31 @@ def period_problem(start: dt.date, end: dt.date, today: dt.date) -> str | None:
     return None
 
 
+def is_overdue(booking: Booking, today: dt.date) -> bool:
+    """Handed over and not back after its last day."""
+    return booking.status == "ausgegeben" and booking.end < today
+
+
+def overdue_refusal(candidate: Booking, others: Iterable[Booking], today: dt.date) -> str | None:
+    """Why an overdue loan of the device blocks the candidate, or None.
+
+    Nobody knows when an overdue device comes back, so it blocks every new booking until its
+    return is recorded (the Teamleitung may override with a note, see ``may_override``).
+    """
+    late = [
+        b for b in others
+        if b.device_id == candidate.device_id and b.loan_id != candidate.loan_id and is_overdue(b, today)
+    ]  # fmt: skip
+    if not late or candidate.status not in BLOCKING_STATUSES:
+        return None
+    since = min(b.end for b in late) + dt.timedelta(days=1)
+    return (
+        f"Das Gerät ist seit dem {format_date(since)} überfällig und noch nicht zurückgegeben. "
+        "Neue Reservierungen sind erst möglich, wenn die Rückgabe erfasst ist; die Teamleitung "
+        "kann mit einer Begründung trotzdem reservieren."
+    )
+
+
 def booking_refusal(candidate: Booking, others: Iterable[Booking]) -> str | None:
     """Why the candidate clashes, naming the taken period(s) in German, or None if it is free."""
     clashes = overlapping(candidate, others)
@@ -144,3 +174,63 @@ def period_text(start: dt.date, end: dt.date) -> str:
     if start.year == end.year:
         return f"{start.day:02d}.{start.month:02d}.–{format_date(end)}"
     return f"{format_date(start)}–{format_date(end)}"
+
+
+def renewal_refusal(
+    loan: Booking,
+    new_end: dt.date,
+    renewals_done: int,
+    max_renewals: int,
+    others: Iterable[Booking],
+    someone_waits: bool,
+) -> str | None:
+    """Why a loan may not run until ``new_end``, in German, or None.
+
+    A loan is renewed while it is reserved or out, up to the policy's number of renewals, and
+    only if no later booking of the device meets the new days and nobody waits for its type
+    in them (``someone_waits``, from ``waitlist.waiting_for``).
+    """
+    if loan.status not in BLOCKING_STATUSES:
+        return "Nur eine laufende Ausleihe oder eine Reservierung kann verlängert werden."
+    if new_end <= loan.end:
+        return f"Das neue Ende muss nach dem bisherigen ({format_date(loan.end)}) liegen."
+    if loan_days(loan.start, new_end) > MAX_LOAN_DAYS:
+        return f"Eine Ausleihe dauert höchstens {MAX_LOAN_DAYS} Tage."
+    if renewals_done >= max_renewals:
+        times = "einmal" if max_renewals == 1 else f"{max_renewals}-mal"
+        return (
+            f"Diese Ausleihe wurde schon {times} verlängert; mehr Verlängerungen lassen die "
+            "Leihbedingungen nicht zu."
+            if max_renewals
+            else "Die Leihbedingungen dieses Geräts lassen keine Verlängerung zu."
+        )
+    extension = Booking(loan.loan_id, loan.device_id, loan.end + dt.timedelta(days=1), new_end, loan.status,
+                        loan.municipality_id)  # fmt: skip
+    clash = booking_refusal(extension, others)
+    if clash:
+        return f"{clash} Eine Verlängerung ist deshalb nicht möglich."
+    if someone_waits:
+        return (
+            "Für diese Geräteart wartet jemand auf der Warteliste auf diese Tage; eine Verlängerung "
+            "ist deshalb nicht möglich."
+        )
+    return None
+
+
+def display_status(status: str, lent: bool, reserved_today: bool) -> str:
+    """The register's status: verfügbar, reserviert, verliehen, in Wartung, vermisst, ausgemustert."""
+    if status != "verfuegbar":
+        return DEVICE_STATUS_LABELS.get(status, status)
+    if lent:
+        return "verliehen"
+    return "reserviert" if reserved_today else "verfügbar"
+
+
+def borrower_refusal(blocked_reason: str | None) -> str | None:
+    """Why a blocked borrower cannot book, in German, or None."""
+    if blocked_reason:
+        return (
+            f"Diese Person ist für den Geräteverleih gesperrt ({blocked_reason}). "
+            "Bitte klären Sie das zuerst."
+        )
+    return None

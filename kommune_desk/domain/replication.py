@@ -84,14 +84,26 @@ _CONFLICT = frozenset(
 # The shared pool carries no personal data: only these columns ever reach another town.
 _DEVICE_COLUMNS = frozenset(
     {
-        "id", "pool", "home_municipality_id", "inventory_number", "name", "category", "serial_number",
+        "id", "pool", "home_municipality_id", "inventory_number", "name", "category", "make", "model",
+        "serial_number", "location_municipality_id", "accessories", "condition",
+        "replacement_value_cents", "loan_days", "max_renewals", "deposit_cents", "pickup_days",
         "status", "notes", "created_at", "updated_at", "deleted_at",
     }
 )  # fmt: skip
 _LOAN_COLUMNS = frozenset(
     {
         "id", "pool", "device_id", "borrower_municipality_id", "start_date", "end_date", "status",
-        "handed_over_at", "returned_at", "created_at", "updated_at", "deleted_at",
+        "handed_over_at", "returned_at", "renewals", "handed_over_by", "returned_to", "checklist_out",
+        "checklist_in", "condition_out", "condition_in", "damage", "override_note",
+        "created_at", "updated_at", "deleted_at",
+    }
+)  # fmt: skip
+# Who waits is the town's own data (waitlist_borrowers); the pool sees the town and the period.
+_WAITLIST_COLUMNS = frozenset(
+    {
+        "id", "pool", "municipality_id", "category", "start_date", "end_date", "status",
+        "offered_device_id", "offered_on", "offer_until", "passed_over", "loan_id",
+        "created_at", "updated_at", "deleted_at",
     }
 )  # fmt: skip
 
@@ -107,7 +119,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("usage_events", MUNICIPALITY, "municipality_id"),
     Kind("letter_templates", MUNICIPALITY, "municipality_id", insert_only=True),
     Kind("notices", MUNICIPALITY, "municipality_id", immutable=_NOTICE_CONTENT),
+    Kind("borrowers", MUNICIPALITY, "municipality_id"),
     Kind("loan_borrowers", MUNICIPALITY, "municipality_id"),
+    Kind("waitlist_borrowers", MUNICIPALITY, "municipality_id"),
+    Kind("loan_reminders", MUNICIPALITY, "municipality_id"),
     Kind(
         "portal_submissions",
         MUNICIPALITY,
@@ -127,6 +142,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("pool_members", POOL, "id", insert_only=True, client_inserts=False),
     Kind("devices", POOL, "home_municipality_id", public_columns=_DEVICE_COLUMNS),
     Kind("loans", POOL, "borrower_municipality_id", public_columns=_LOAN_COLUMNS),
+    Kind("device_types", POOL, "municipality_id"),
+    Kind("device_maintenance", POOL, "municipality_id"),
+    Kind("device_transfers", POOL, "municipality_id"),
+    Kind("waitlist", POOL, "municipality_id", public_columns=_WAITLIST_COLUMNS),
 )
 KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 CLIENT_CAPTURED: tuple[str, ...] = tuple(k.name for k in KINDS if not k.insert_only or k.client_inserts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -45,8 +46,15 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "Schreiben und Bescheide, Textbausteine, Rechtsbehelf", _statements("schema_v5")),
     Migration(6, "Synchronisation: Änderungserfassung, Konflikte, Geräte-Pool", _function("schema_v6")),
     Migration(7, "Statistik: Sitzungen und Zählwerte der Online-Dienste", _function("schema_v7")),
+    Migration(8, "Geräteverleih: Entleiher, Warteliste, Übergabe, Rückgabe, Wartung", _function("schema_v8")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def _dangling_references(conn: sqlite3.Connection) -> Counter[tuple[str, str]]:
+    """References without their row, per (table, parent). Pulled rows are written with foreign
+    keys off, so a file may hold some already; a migration must only not add new ones."""
+    return Counter((row[0], row[2]) for row in conn.execute("PRAGMA foreign_key_check"))
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -70,11 +78,22 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     pending = [m for m in migrations if m.version > current]
     if not pending:
         return []
-    with immediate_transaction(conn):
-        # Re-read inside the lock: another process may have migrated meanwhile.
-        current = schema_version(conn)
-        pending = [m for m in migrations if m.version > current]
-        for migration in pending:
-            migration.apply(conn)
-            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+    # SQLite's procedure for rebuilding a table that others reference: foreign keys off for the
+    # transaction (the pragma is a no-op inside one), checked as a whole before the commit.
+    enforced = bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with immediate_transaction(conn):
+            # Re-read inside the lock: another process may have migrated meanwhile.
+            current = schema_version(conn)
+            pending = [m for m in migrations if m.version > current]
+            before = _dangling_references(conn) if enforced else Counter()
+            for migration in pending:
+                migration.apply(conn)
+                conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            if enforced and _dangling_references(conn) - before:
+                raise sqlite3.IntegrityError("a migration left a reference without its row")
+    finally:
+        if enforced:
+            conn.execute("PRAGMA foreign_keys = ON")
     return [m.version for m in pending]

@@ -129,6 +129,8 @@ def capture_trigger_statements(conn: sqlite3.Connection, table: str) -> list[str
 def apply(conn: sqlite3.Connection) -> None:
     for statement in STATEMENTS:
         conn.execute(statement)
-    for table in CLIENT_CAPTURED:
+    existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    # Kinds of later releases get their triggers in the migration that creates their table.
+    for table in (t for t in CLIENT_CAPTURED if t in existing):
         for statement in capture_trigger_statements(conn, table):
             conn.execute(statement)
