@@ -8,6 +8,7 @@ Periods are whole days, both ends included: a loan 01.–05. and one 05.–08. s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -234,3 +235,49 @@ def borrower_refusal(blocked_reason: str | None) -> str | None:
             "Bitte klären Sie das zuerst."
         )
     return None
+
+
+@dataclass(frozen=True)
+class CheckedItem:
+    """One line of a handover or return checklist."""
+
+    item: str
+    ok: bool
+    note: str = ""
+
+
+BASE_CHECKS = ("Gerät vollständig und äußerlich unbeschädigt", "Funktion geprüft")
+
+
+def checklist_items(accessories: Iterable[str]) -> list[str]:
+    """The checklist of a device: the base checks, then one line per accessory."""
+    return [*BASE_CHECKS, *(a for a in accessories if a.strip())]
+
+
+def checklist_json(items: Iterable[CheckedItem]) -> str:
+    """The stored form of a checklist (``loans.checklist_out``/``checklist_in``)."""
+    return json.dumps([{"punkt": i.item, "ok": i.ok, "bemerkung": i.note} for i in items], ensure_ascii=False)
+
+
+def checklist_from_json(text: str | None) -> list[CheckedItem]:
+    """A stored checklist; an empty or unreadable one is an empty list."""
+    try:
+        rows = json.loads(text or "[]")
+    except ValueError:
+        return []
+    if not isinstance(rows, list):
+        return []
+    return [
+        CheckedItem(str(r.get("punkt", "")), bool(r.get("ok")), str(r.get("bemerkung", "")))
+        for r in rows
+        if isinstance(r, dict)
+    ]
+
+
+def accessories_from_json(text: str | None) -> list[str]:
+    """A device's accessories as stored (a JSON list of names)."""
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value if str(v).strip()] if isinstance(value, list) else []

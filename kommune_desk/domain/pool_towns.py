@@ -25,6 +25,7 @@ PLACES: dict[str, tuple[float, float]] = {
     "06433011": (49.8347, 8.4933),  # Riedstadt (Goddelau)
     "06433012": (49.9950, 8.4131),  # Rüsselsheim am Main
     "06433013": (49.8103, 8.4725),  # Stockstadt am Rhein
+    "06433014": (49.9253, 8.4083),  # Trebur
 }
 
 _EARTH_RADIUS_KM = 6371.0

@@ -159,6 +159,7 @@ class Clerk:
     role: Role
     email: str = ""
     phone: str = ""
+    pool_manager: bool = False  # runs the shared equipment pool for all partners
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def insert_office(conn: sqlite3.Connection, o: Office, at: str) -> None:
 def insert_clerk(conn: sqlite3.Connection, c: Clerk, at: str) -> None:
     conn.execute(
         "INSERT INTO clerks (id, municipality_id, office_id, os_login, display_name, role, email,"
-        " phone, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " phone, pool_manager, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             c.id,
             c.municipality_id,
@@ -77,6 +77,7 @@ def insert_clerk(conn: sqlite3.Connection, c: Clerk, at: str) -> None:
             c.role.value,
             c.email,
             c.phone,
+            int(c.pool_manager),
             at,
             at,
         ),
@@ -138,11 +139,11 @@ def get_office(conn: sqlite3.Connection, office_id: str) -> Office | None:
     return Office(row[0], row[1], row[2], row[3], Address(row[4], row[5], row[6]), row[7])
 
 
-_CLERK_COLUMNS = "id, municipality_id, office_id, os_login, display_name, role, email, phone"
+_CLERK_COLUMNS = "id, municipality_id, office_id, os_login, display_name, role, email, phone, pool_manager"
 
 
 def _clerk(row: sqlite3.Row | tuple[str, ...]) -> Clerk:
-    return Clerk(row[0], row[1], row[2], row[3], row[4], Role(row[5]), row[6], row[7])
+    return Clerk(row[0], row[1], row[2], row[3], row[4], Role(row[5]), row[6], row[7], bool(row[8]))
 
 
 def list_clerks(conn: sqlite3.Connection, municipality_id: str) -> list[Clerk]:
@@ -207,3 +208,7 @@ def delete_setting(conn: sqlite3.Connection, key: str) -> None:
 def municipality_created_at(conn: sqlite3.Connection, municipality_id: str) -> str | None:
     row = conn.execute("SELECT created_at FROM municipalities WHERE id = ?", (municipality_id,)).fetchone()
     return row[0] if row else None
+
+
+def set_pool_manager(conn: sqlite3.Connection, clerk_id: str, on: bool, at: str) -> None:
+    conn.execute("UPDATE clerks SET pool_manager = ?, updated_at = ? WHERE id = ?", (int(on), at, clerk_id))
