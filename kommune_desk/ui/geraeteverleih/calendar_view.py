@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QHelpEvent,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -66,6 +67,7 @@ LANE_HEIGHT = 20
 LANE_GAP = 2
 BAR_INSET = 2  # between a bar's end and its day's border
 BAR_RADIUS = 4.0
+ARROW_ROOM = 8  # for the arrow at the end of a bar that runs on beyond the shown days
 HEADER_HEIGHT = 40
 DEVICE_COLUMN_WIDTH = (220, 340)  # the device column fits the longest name within these bounds
 MIN_DAY_WIDTH = 26  # narrower days scroll horizontally
@@ -114,8 +116,8 @@ class BarStyle:
         if not self.provisional:
             return None
         colour = QColor(self.border)
-        colour.setAlpha(110)
-        return QBrush(colour, Qt.BrushStyle.BDiagPattern)
+        colour.setAlpha(95)
+        return _hatch_brush(colour)
 
     def pen(self) -> QPen:
         if not self.provisional:
@@ -159,6 +161,15 @@ def _painting(bar: CalendarBar) -> tuple[BarStyle, QBrush, QBrush | None, QPen, 
         style = bar_style(*key)
         found = _styles[key] = (style, style.brush(), style.hatch(), style.pen(), style.text_colour())
     return found
+
+
+def _hatch_brush(colour: QColor, spacing: int = 7) -> QBrush:
+    """Thin diagonal lines ``spacing`` pixels apart: wider than Qt's patterns, so a label stays legible."""
+    tile = QImage(spacing, spacing, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(Qt.GlobalColor.transparent)
+    for i in range(spacing):
+        tile.setPixelColor(i, spacing - 1 - i, colour)
+    return QBrush(tile)
 
 
 def _blend(colour: QColor, other: QColor, share: float) -> QColor:
@@ -271,8 +282,16 @@ def _bar_path(rect: QRectF, round_start: bool, round_end: bool) -> QPainterPath:
     return path
 
 
-def paint_bar(painter: QPainter, rect: QRectF, bar: CalendarBar, text: str, path: QPainterPath | None) -> None:
-    """One bar: fill, hatch if provisional, outline, label."""
+def paint_bar(
+    painter: QPainter,
+    rect: QRectF,
+    bar: CalendarBar,
+    text: str,
+    path: QPainterPath | None,
+    clip_start: bool = False,
+    clip_end: bool = False,
+) -> None:
+    """One bar: fill, hatch if provisional, outline, a small arrow where it runs on, the label."""
     style, brush, hatch, pen, text_colour = _painting(bar)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(brush)
@@ -293,9 +312,20 @@ def paint_bar(painter: QPainter, rect: QRectF, bar: CalendarBar, text: str, path
         painter.drawRoundedRect(rect.adjusted(inset, inset, -inset, -inset), BAR_RADIUS, BAR_RADIUS)
     else:
         painter.drawPath(path)
+    if clip_start or clip_end:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(text_colour)
+        middle = rect.center().y()
+        if clip_start:
+            x = rect.left() + 4
+            painter.drawPolygon([QPointF(x, middle), QPointF(x + 4, middle - 4), QPointF(x + 4, middle + 4)])
+        if clip_end:
+            x = rect.right() - 4
+            painter.drawPolygon([QPointF(x, middle), QPointF(x - 4, middle - 4), QPointF(x - 4, middle + 4)])
     if text:
         painter.setPen(text_colour)
-        painter.drawText(rect.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        box = rect.adjusted(6 + (ARROW_ROOM if clip_start else 0), 0, -4, 0)
+        painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
 
 
 class CalendarGrid(QAbstractScrollArea):
@@ -398,7 +428,7 @@ class CalendarGrid(QAbstractScrollArea):
                 top = self._row_y[g.row] + BAR_MARGIN + g.lane * (LANE_HEIGHT + LANE_GAP)
                 g.rect = QRectF(left + 0.5, top + 0.5, right - left - 1, LANE_HEIGHT - 1)
                 g.path = _bar_path(g.rect, not g.clip_start, not g.clip_end) if g.clip_start or g.clip_end else None
-                room = right - left - 10
+                room = right - left - 10 - ARROW_ROOM * (g.clip_start + g.clip_end)
                 text = metrics.elidedText(g.bar.label, Qt.TextElideMode.ElideRight, room) if room > 8 else ""
                 g.text = "" if text == "…" else text
         self._update_scrollbars()
@@ -735,7 +765,7 @@ class CalendarGrid(QAbstractScrollArea):
             for g in self._geometries[row]:
                 if g.rect.right() < x_min or g.rect.left() > x_max:
                     continue
-                paint_bar(painter, g.rect, g.bar, g.text, g.path)
+                paint_bar(painter, g.rect, g.bar, g.text, g.path, g.clip_start, g.clip_end)
         if self._hover is not None and row0 <= self._hover.row <= row1:
             painter.setPen(QPen(QColor(0, 0, 0, 90), 1))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -943,56 +973,65 @@ def _sample(kind: str, own: bool = False, overdue: bool = False, provisional: bo
     return CalendarBar("", day, day, kind, "", "", own, provisional, overdue)
 
 
-LEGEND_ITEMS = (
-    ("Eigene Gemeinde: reserviert", _sample(RESERVED, own=True)),
-    ("ausgegeben", _sample(LENT, own=True)),
-    ("Andere Gemeinden: reserviert", _sample(RESERVED)),
-    ("ausgegeben", _sample(LENT)),
-    ("Angebot (Warteliste)", _sample(OFFERED)),
-    ("zurückgegeben", _sample(RETURNED)),
-    ("überfällig", _sample(LENT, overdue=True)),
-    ("vorläufig, noch nicht bestätigt", _sample(RESERVED, own=True, provisional=True)),
-    ("Gerät nicht verfügbar", "unavailable"),
-    ("heute", "today"),
+# Groups of (text, sample) that wrap together; a group may start with a heading (sample None).
+Sample = CalendarBar | str | None  # a bar, "unavailable", "today", or None for a heading
+LEGEND: tuple[tuple[tuple[str, Sample], ...], ...] = (
+    (("Eigene Gemeinde:", None), ("reserviert", _sample(RESERVED, own=True)), ("ausgegeben", _sample(LENT, own=True))),
+    (("Andere Gemeinden:", None), ("reserviert", _sample(RESERVED)), ("ausgegeben", _sample(LENT))),
+    (("angeboten (Warteliste)", _sample(OFFERED)),),
+    (("zurückgegeben", _sample(RETURNED)),),
+    (("überfällig", _sample(LENT, overdue=True)),),
+    (("vorläufig – noch nicht bestätigt", _sample(RESERVED, own=True, provisional=True)),),
+    (("Gerät nicht verfügbar", "unavailable"),),
+    (("heute", "today"),),
 )
 
 
 class CalendarLegend(QWidget):
-    """What the colours of the calendar mean; wraps onto a second line when narrow."""
+    """What the colours of the calendar mean; wraps onto further lines when narrow."""
 
     SWATCH = QSize(24, 14)
-    SPACING = 16  # between items
+    GROUP_GAP = 22
+    ITEM_GAP = 10
     LINE_HEIGHT = 22
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._bold = QFont(self.font())
+        self._bold.setBold(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.setAccessibleName("Legende: " + ", ".join(text for text, _ in LEGEND_ITEMS))
+        self.setAccessibleName("Legende: " + "; ".join(" ".join(text for text, _ in group) for group in LEGEND))
 
-    def _places(self, width: int) -> list[tuple[QRect, str, CalendarBar | str]]:
-        metrics = self.fontMetrics()
-        x, y, places = 0, 0, []
-        for text, sample in LEGEND_ITEMS:
-            # "ausgegeben" follows its group without a gap of its own.
-            gap = 6 if text == "ausgegeben" else self.SPACING
-            item_width = self.SWATCH.width() + 6 + metrics.horizontalAdvance(text)
-            if x and x + gap + item_width > width:
+    def _item_width(self, text: str, sample: Sample) -> int:
+        if sample is None:
+            return QFontMetrics(self._bold).horizontalAdvance(text)
+        return self.SWATCH.width() + 6 + self.fontMetrics().horizontalAdvance(text)
+
+    def places(self, width: int) -> list[tuple[QRect, str, Sample]]:
+        """Where each item goes at ``width``."""
+        x, y, found = 0, 0, []
+        for group in LEGEND:
+            widths = [self._item_width(text, sample) for text, sample in group]
+            group_width = sum(widths) + self.ITEM_GAP * (len(group) - 1)
+            if x and x + self.GROUP_GAP + group_width > width:
                 x, y = 0, y + self.LINE_HEIGHT
             elif x:
-                x += gap
-            places.append((QRect(x, y, item_width, self.LINE_HEIGHT), text, sample))
-            x += item_width
-        return places
+                x += self.GROUP_GAP
+            for (text, sample), item_width in zip(group, widths, strict=True):
+                found.append((QRect(x, y, item_width, self.LINE_HEIGHT), text, sample))
+                x += item_width + self.ITEM_GAP
+            x -= self.ITEM_GAP
+        return found
 
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
-        places = self._places(max(width, 1))
-        return places[-1][0].bottom() + 1 + 4
+        return self.places(max(width, 1))[-1][0].bottom() + 1
 
     def sizeHint(self) -> QSize:
-        return QSize(1100, self.heightForWidth(1100))
+        width = self.places(100_000)[-1][0].right() + 1
+        return QSize(width, self.LINE_HEIGHT)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(200, self.LINE_HEIGHT)
@@ -1006,21 +1045,26 @@ class CalendarLegend(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        swatch = self.SWATCH
-        for place, text, sample in self._places(self.width()):
-            box = QRectF(place.x() + 0.5, place.center().y() - swatch.height() / 2 + 0.5, swatch.width() - 1, swatch.height() - 1)
+        swatch, left = self.SWATCH, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        for place, text, sample in self.places(self.width()):
+            if sample is None:
+                painter.setFont(self._bold)
+                painter.setPen(TEXT)
+                painter.drawText(place, left, text)
+                painter.setFont(self.font())
+                continue
+            top = place.center().y() - swatch.height() / 2 + 0.5
+            box = QRectF(place.x() + 0.5, top, swatch.width() - 1, swatch.height() - 1)
             if isinstance(sample, CalendarBar):
                 paint_bar(painter, box, sample, "", None)
             else:
-                painter.setPen(QPen(GRID_LINE if sample == "today" else UNAVAILABLE_HATCH, 1))
+                painter.setPen(QPen(WEEK_LINE, 1))
                 painter.setBrush(TODAY if sample == "today" else UNAVAILABLE)
                 painter.drawRect(box)
-                if sample != "today":
+                if sample == "unavailable":
                     painter.fillRect(box, UNAVAILABLE_HATCH_BRUSH)
             painter.setPen(MUTED_TEXT)
-            painter.drawText(
-                place.adjusted(swatch.width() + 6, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
-            )
+            painter.drawText(place.adjusted(swatch.width() + 6, 0, 0, 0), left, text)
         painter.end()
 
 
