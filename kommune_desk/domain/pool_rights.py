@@ -53,15 +53,22 @@ TYPES_REFUSAL = "Die Leihbedingungen je Geräteart legt die Poolverwaltung fest.
 OVERRIDE_REFUSAL = "Nur die Teamleitung kann trotz eines überfälligen Geräts reservieren."
 
 
+# What any partner changes on a device in daily work: a return moves it to the returning town
+# and, with missing parts or damage, into Wartung.
+OPERATIONAL_DEVICE_COLUMNS = frozenset({"location_municipality_id", "status", "condition", "updated_at"})
+
+
 def pool_row_writable(
     kind: str,
     row_owner: str | None,
     town: str,
     *,
+    columns: frozenset[str] = frozenset(),
     device_home: str | None = None,
     pool_manager: bool = False,
 ) -> bool:
-    """Whether ``town`` may change an existing pool row of ``kind`` (the server's check).
+    """Whether ``town`` may change ``columns`` of an existing pool row of ``kind`` (the server's
+    check; the services ask the finer questions above before they write).
 
     The server knows towns, not roles: ``pool_manager`` says whether the pushing clerk holds
     that role in their town's clerk records.
@@ -70,5 +77,7 @@ def pool_row_writable(
         return True
     if kind == "loans":
         return device_home == town
+    if kind == "devices":
+        return columns <= OPERATIONAL_DEVICE_COLUMNS
     # Offers move on across towns: whoever records a return offers the device to the next in line.
     return kind == "waitlist"

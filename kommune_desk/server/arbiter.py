@@ -21,6 +21,7 @@ from typing import Any
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.pool import BLOCKING_STATUSES, Booking, booking_refusal, overlapping
+from kommune_desk.domain.pool_rights import pool_row_writable
 from kommune_desk.domain.replication import POOL, POOL_SCOPE, Kind, kind_named, municipality_scope
 
 from . import entities
@@ -74,11 +75,27 @@ def apply_mutation(tx: Tx, who: Principal, mutation: dict[str, Any]) -> None:
     effects = mutation.get("effects")
     if not isinstance(effects, list):
         raise RefusalError(REJECTED, _INCOMPLETE)
+    manager = _pool_manager(tx, who, mutation.get("args"))
     for effect in effects:
-        _apply_effect(tx, who, effect)
+        _apply_effect(tx, who, effect, manager)
 
 
-def _apply_effect(tx: Tx, who: Principal, effect: Any) -> None:
+def _pool_manager(tx: Tx, who: Principal, args: Any) -> bool:
+    """Whether the clerk a mutation names holds the pool manager's role in the pushing town's own
+    clerk records (a clerk of another town is never found: the scope must match)."""
+    clerk_id = args.get("clerk_id") if isinstance(args, dict) else None
+    if not isinstance(clerk_id, str):
+        return False
+    clerk = entities.load(tx, "clerks", clerk_id)
+    return (
+        clerk is not None
+        and not clerk.deleted
+        and clerk.scope == municipality_scope(who.municipality_id)
+        and bool(clerk.data.get("pool_manager"))
+    )
+
+
+def _apply_effect(tx: Tx, who: Principal, effect: Any, pool_manager: bool = False) -> None:
     if not isinstance(effect, dict):
         raise RefusalError(REJECTED, _INCOMPLETE)
     kind = kind_named(effect.get("kind"))
@@ -98,7 +115,7 @@ def _apply_effect(tx: Tx, who: Principal, effect: Any) -> None:
     if op == "insert":
         data = _insert(kind, who, current, effect.get("set"))
     elif op == "update":
-        data = _update(tx, kind, who, current, effect.get("set"), effect.get("base"))
+        data = _update(tx, kind, who, current, effect.get("set"), effect.get("base"), pool_manager)
     else:
         _delete(tx, kind, current)
         return
@@ -135,7 +152,13 @@ def _insert(kind: Kind, who: Principal, current: entities.Entity | None, values:
 
 
 def _update(
-    tx: Tx, kind: Kind, who: Principal, current: entities.Entity | None, values: Any, base: Any
+    tx: Tx,
+    kind: Kind,
+    who: Principal,
+    current: entities.Entity | None,
+    values: Any,
+    base: Any,
+    pool_manager: bool = False,
 ) -> dict | None:
     if not isinstance(values, dict) or not isinstance(base, dict):
         raise RefusalError(REJECTED, _INCOMPLETE)
@@ -147,7 +170,9 @@ def _update(
         # Settled at another workstation first: that answer stands, and this office gets it back.
         entities.store(tx, kind.name, current.id, current.scope, current.data)
         return None
-    if kind.family == POOL and not _may_change_pool_row(tx, kind, who, current.data):
+    if kind.family == POOL and not _may_change_pool_row(
+        tx, kind, who, current.data, set(values), pool_manager
+    ):
         raise RefusalError(REJECTED, "Nur die eigene Kommune kann diesen Eintrag ändern.", kind.name)
     clashing = [
         column for column, new in values.items()
@@ -172,14 +197,22 @@ def _delete(tx: Tx, kind: Kind, current: entities.Entity | None) -> None:
     entities.store(tx, kind.name, current.id, current.scope, current.data, deleted=True)
 
 
-def _may_change_pool_row(tx: Tx, kind: Kind, who: Principal, row: dict[str, Any]) -> bool:
-    """The owner changes its row; a loan also by the town that keeps the device (handover, return)."""
-    if row.get(kind.owner_column) == who.municipality_id:
-        return True
-    if kind.name != "loans":
-        return False
-    device = entities.load(tx, "devices", str(row.get("device_id")))
-    return device is not None and device.data.get("home_municipality_id") == who.municipality_id
+def _may_change_pool_row(
+    tx: Tx, kind: Kind, who: Principal, row: dict[str, Any], columns: set[str], pool_manager: bool
+) -> bool:
+    """Asked of ``domain.pool_rights``: the owner, a loan's device home town, the pool manager."""
+    home = None
+    if kind.name == "loans":
+        device = entities.load(tx, "devices", str(row.get("device_id")))
+        home = device.data.get("home_municipality_id") if device else None
+    return pool_row_writable(
+        kind.name,
+        row.get(kind.owner_column),
+        who.municipality_id,
+        columns=frozenset(columns),
+        device_home=home,
+        pool_manager=pool_manager,
+    )
 
 
 def _shared_rules(tx: Tx, kind: Kind, row: dict[str, Any]) -> None:

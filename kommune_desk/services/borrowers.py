@@ -48,8 +48,15 @@ RETENTION_KEY = "pool.retention_months"
 LAST_RETENTION_KEY = "pool.retention_last_day"
 
 
-def _record(conn: sqlite3.Connection, ws: Workspace, at: str, mutation: str, borrower_id: str, action: str,
-            changes: dict | None = None) -> None:  # fmt: skip
+def _record(
+    conn: sqlite3.Connection,
+    ws: Workspace,
+    at: str,
+    mutation: str,
+    borrower_id: str,
+    action: str,
+    changes: dict | None = None,
+) -> None:
     record_change(
         conn,
         Actor(ws.clerk.id if ws.clerk else None, ws.municipality.id),
@@ -80,9 +87,14 @@ def _clean(b: Borrower) -> Borrower:
         return " ".join(value.split())
 
     return replace(
-        b, name=tidy(b.name), street=tidy(b.street), postal_code=tidy(b.postal_code), city=tidy(b.city),
-        phone=tidy(b.phone), email=b.email.strip(),
-    )  # fmt: skip
+        b,
+        name=tidy(b.name),
+        street=tidy(b.street),
+        postal_code=tidy(b.postal_code),
+        city=tidy(b.city),
+        phone=tidy(b.phone),
+        email=b.email.strip(),
+    )
 
 
 def create_borrower(ws: Workspace, borrower: Borrower) -> str:
@@ -112,13 +124,24 @@ def update_borrower(ws: Workspace, borrower: Borrower) -> None:
         if before is None or before.anonymised:
             raise PoolError("Diese Person gibt es nicht (mehr) in Ihrer Kommune.")
         repo.update_borrower(
-            conn, b.id, at, kind=b.kind, name=b.name, street=b.street, postal_code=b.postal_code, city=b.city,
-            phone=b.phone, email=b.email,
+            conn,
+            b.id,
+            at,
+            kind=b.kind,
+            name=b.name,
+            street=b.street,
+            postal_code=b.postal_code,
+            city=b.city,
+            phone=b.phone,
+            email=b.email,
             privacy_ack_on=b.privacy_ack_on.isoformat() if b.privacy_ack_on else None,
-        )  # fmt: skip
+        )
         # The audit names the fields, never their personal values.
-        changed = [f for f in ("kind", "name", "street", "postal_code", "city", "phone", "email", "privacy_ack_on")
-                   if getattr(before, f) != getattr(b, f)]  # fmt: skip
+        changed = [
+            f
+            for f in ("kind", "name", "street", "postal_code", "city", "phone", "email", "privacy_ack_on")
+            if getattr(before, f) != getattr(b, f)
+        ]
         _record(conn, ws, at, "update_borrower", b.id, "entleiher_geaendert", {"felder": changed})
 
 
@@ -237,7 +260,8 @@ class RetentionResult:
         verb = "würden anonymisiert" if self.dry_run else "wurden anonymisiert"
         return (
             f"{self.borrowers} {people} {verb} ({self.loan_records} Ausleihvermerke, "
-            f"{self.waitlist_records} Wartelisteneinträge); Frist: {self.months} Monate nach der letzten Ausleihe."
+            f"{self.waitlist_records} Wartelisteneinträge); "
+            f"Frist: {self.months} Monate nach der letzten Ausleihe."
         )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 
+from kommune_desk.documents.labels import parse_qr_payload
 from kommune_desk.domain import pool, pool_rights
 from kommune_desk.domain.formatting import format_date, utc_now_iso
 from kommune_desk.domain.ids import uuid7
@@ -21,7 +23,6 @@ from kommune_desk.domain.pool_rights import PoolActor
 from kommune_desk.domain.replication import POOL_SCOPE
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.waitlist import hold, waiting_for
-from kommune_desk.documents.labels import parse_qr_payload
 from kommune_desk.storage import loans as loan_repo
 from kommune_desk.storage import pool as repo
 from kommune_desk.storage import waitlist as wait_repo
@@ -166,9 +167,15 @@ def _insert_device(
         **fields,
     )
     _record(
-        conn, ws, at, "register_device", {"device_id": device_id, "inventory_number": number},
-        entity="device", entity_id=device_id, action="geraet_angelegt",
-    )  # fmt: skip
+        conn,
+        ws,
+        at,
+        "register_device",
+        {"device_id": device_id, "inventory_number": number},
+        entity="device",
+        entity_id=device_id,
+        action="geraet_angelegt",
+    )
 
 
 def _changeable_device(conn: sqlite3.Connection, ws: Workspace, device_id: str) -> Device:
@@ -182,10 +189,21 @@ def _changeable_device(conn: sqlite3.Connection, ws: Workspace, device_id: str) 
 
 _EDITABLE = frozenset(
     {
-        "name", "category", "make", "model", "serial_number", "accessories", "condition",
-        "replacement_value_cents", "loan_days", "max_renewals", "deposit_cents", "pickup_days", "notes",
+        "name",
+        "category",
+        "make",
+        "model",
+        "serial_number",
+        "accessories",
+        "condition",
+        "replacement_value_cents",
+        "loan_days",
+        "max_renewals",
+        "deposit_cents",
+        "pickup_days",
+        "notes",
     }
-)  # fmt: skip
+)
 
 
 def update_device(ws: Workspace, device_id: str, **changes: object) -> None:
@@ -194,9 +212,10 @@ def update_device(ws: Workspace, device_id: str, **changes: object) -> None:
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     problems = [
-        f"Bitte geben Sie {label} an." for key, label in (("name", "die Bezeichnung"), ("category", "die Geräteart"))
+        f"Bitte geben Sie {label} an."
+        for key, label in (("name", "die Bezeichnung"), ("category", "die Geräteart"))
         if key in changes and not str(changes[key]).strip()
-    ]  # fmt: skip
+    ]
     if problems:
         raise ValidationError(problems)
     at = utc_now_iso()
@@ -205,9 +224,16 @@ def update_device(ws: Workspace, device_id: str, **changes: object) -> None:
         before = {k: getattr(device, k, None) for k in changes}
         repo.update_device(conn, device_id, at, **changes)
         _record(
-            conn, ws, at, "update_device", {"device_id": device_id}, entity="device", entity_id=device_id,
-            action="geraet_geaendert", changes={k: [str(before.get(k)), str(v)] for k, v in changes.items()},
-        )  # fmt: skip
+            conn,
+            ws,
+            at,
+            "update_device",
+            {"device_id": device_id},
+            entity="device",
+            entity_id=device_id,
+            action="geraet_geaendert",
+            changes={k: [str(before.get(k)), str(v)] for k, v in changes.items()},
+        )
 
 
 def set_device_status(ws: Workspace, device_id: str, status: str, reason: str = "") -> None:
@@ -221,10 +247,16 @@ def set_device_status(ws: Workspace, device_id: str, status: str, reason: str = 
             return
         repo.update_device(conn, device_id, at, status=status)
         _record(
-            conn, ws, at, "set_device_status", {"device_id": device_id, "status": status},
-            entity="device", entity_id=device_id, action="geraetestatus",
+            conn,
+            ws,
+            at,
+            "set_device_status",
+            {"device_id": device_id, "status": status},
+            entity="device",
+            entity_id=device_id,
+            action="geraetestatus",
             changes={"status": [device.status, status], "grund": reason.strip()},
-        )  # fmt: skip
+        )
 
 
 def transfer_device(
@@ -249,16 +281,29 @@ def transfer_device(
             raise PoolError("Das Gerät ist gerade verliehen; es kann erst nach der Rückgabe umziehen.")
         transfer_id = uuid7()
         repo.insert_transfer(
-            conn, transfer_id, pool=pool.POOL_NAME, device_id=device_id, municipality_id=ws.municipality.id,
-            from_id=device.location_municipality_id, to_id=to_municipality_id, moved_on=day,
-            reason=reason.strip(), at=at,
-        )  # fmt: skip
+            conn,
+            transfer_id,
+            pool=pool.POOL_NAME,
+            device_id=device_id,
+            municipality_id=ws.municipality.id,
+            from_id=device.location_municipality_id,
+            to_id=to_municipality_id,
+            moved_on=day,
+            reason=reason.strip(),
+            at=at,
+        )
         repo.update_device(conn, device_id, at, location_municipality_id=to_municipality_id)
         _record(
-            conn, ws, at, "transfer_device", {"device_id": device_id, "transfer_id": transfer_id},
-            entity="device", entity_id=device_id, action="geraet_umgesetzt",
+            conn,
+            ws,
+            at,
+            "transfer_device",
+            {"device_id": device_id, "transfer_id": transfer_id},
+            entity="device",
+            entity_id=device_id,
+            action="geraet_umgesetzt",
             changes={"standort": [device.location_municipality_id, to_municipality_id]},
-        )  # fmt: skip
+        )
 
 
 def add_maintenance(
@@ -285,13 +330,27 @@ def add_maintenance(
     with ws.db.write() as conn:
         _changeable_device(conn, ws, device_id)
         repo.insert_maintenance(
-            conn, entry_id, pool=pool.POOL_NAME, device_id=device_id, municipality_id=ws.municipality.id,
-            done_on=done_on, what=what, cost_cents=cost_cents, next_due=next_due, at=at,
-        )  # fmt: skip
+            conn,
+            entry_id,
+            pool=pool.POOL_NAME,
+            device_id=device_id,
+            municipality_id=ws.municipality.id,
+            done_on=done_on,
+            what=what,
+            cost_cents=cost_cents,
+            next_due=next_due,
+            at=at,
+        )
         _record(
-            conn, ws, at, "add_maintenance", {"device_id": device_id, "maintenance_id": entry_id},
-            entity="device", entity_id=device_id, action="wartung_erfasst",
-        )  # fmt: skip
+            conn,
+            ws,
+            at,
+            "add_maintenance",
+            {"device_id": device_id, "maintenance_id": entry_id},
+            entity="device",
+            entity_id=device_id,
+            action="wartung_erfasst",
+        )
     return entry_id
 
 
@@ -307,13 +366,25 @@ def set_type_policy(ws: Workspace, category: str, policy: LoanPolicy) -> None:
         existing = repo.device_type(conn, category)
         type_id = existing.id if existing else uuid7()
         repo.insert_device_type(
-            conn, type_id, pool=pool.POOL_NAME, municipality_id=ws.municipality.id, name=category.strip(),
-            policy=policy, at=at,
-        )  # fmt: skip
+            conn,
+            type_id,
+            pool=pool.POOL_NAME,
+            municipality_id=ws.municipality.id,
+            name=category.strip(),
+            policy=policy,
+            at=at,
+        )
         _record(
-            conn, ws, at, "set_type_policy", {"type_id": type_id}, entity="device_type", entity_id=type_id,
-            action="leihbedingungen", changes=vars(policy),
-        )  # fmt: skip
+            conn,
+            ws,
+            at,
+            "set_type_policy",
+            {"type_id": type_id},
+            entity="device_type",
+            entity_id=type_id,
+            action="leihbedingungen",
+            changes=vars(policy),
+        )
 
 
 def policy_of(conn: sqlite3.Connection, device: Device) -> LoanPolicy:
@@ -323,7 +394,7 @@ def policy_of(conn: sqlite3.Connection, device: Device) -> LoanPolicy:
 
 def list_devices(ws: Workspace, today: dt.date | None = None) -> list[DeviceListing]:
     """The pool's devices with their running loan and next reservation (from ``today`` on)."""
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return repo.list_devices(conn, today or dt.date.today())
 
 
@@ -333,12 +404,12 @@ def find_device(ws: Workspace, scanned: str) -> Device | None:
     number = parse_qr_payload(text) or text
     if not number:
         return None
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return repo.find_device(conn, number)
 
 
 def device_detail(ws: Workspace, device_id: str) -> DeviceDetail | None:
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         device = repo.load_device(conn, device_id)
         if device is None:
             return None
@@ -367,44 +438,31 @@ def list_loans(
     device_id: str | None = None,
 ) -> list[LoanListing]:
     """Reservations and loans, newest first; only the own town's borrower names."""
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return loan_repo.list_loans(
             conn, ws.municipality.id, statuses=statuses, municipality_id=municipality_id, device_id=device_id
         )
 
 
 def towns(ws: Workspace) -> list[Town]:
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return repo.pool_towns(conn)
 
 
 def categories(ws: Workspace) -> list[str]:
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return repo.categories(conn)
 
 
 def device_types(ws: Workspace) -> list[DeviceType]:
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return repo.list_device_types(conn)
 
 
 def device_bookings(ws: Workspace, device_id: str) -> list[Booking]:
     """The reservations and running loans of a device, by start."""
-    with _reading(ws) as conn:
+    with closing(ws.db.reader()) as conn:
         return repo.device_bookings(conn, device_id)
-
-
-class _reading:
-    """A reader connection for one call (each thread opens its own)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self._conn = ws.db.reader()
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self._conn
-
-    def __exit__(self, *exc: object) -> None:
-        self._conn.close()
 
 
 # --- reservations ----------------------------------------------------------------------------
@@ -478,24 +536,37 @@ def book_device(
             conn, candidate, pool=pool.POOL_NAME, at=at, override_note=note if late else None
         )
         loan_repo.insert_party(
-            conn, candidate.loan_id, ws.municipality.id, borrower_id=borrower.id, name=borrower.name,
-            contact=borrower.contact, at=at,
-        )  # fmt: skip
+            conn,
+            candidate.loan_id,
+            ws.municipality.id,
+            borrower_id=borrower.id,
+            name=borrower.name,
+            contact=borrower.contact,
+            at=at,
+        )
         borrower_service.keep_while_open(conn, borrower.id, at)
         if from_waitlist:
             wait_repo.update_entry(conn, from_waitlist, at, status="erledigt", loan_id=candidate.loan_id)
         _record(
-            conn, ws, at, "accept_offer" if from_waitlist else "book_device",
+            conn,
+            ws,
+            at,
+            "accept_offer" if from_waitlist else "book_device",
             {
-                "loan_id": candidate.loan_id, "device_id": device_id, "start_date": start.isoformat(),
+                "loan_id": candidate.loan_id,
+                "device_id": device_id,
+                "start_date": start.isoformat(),
                 "end_date": end.isoformat(),
             },
-            entity="loan", entity_id=candidate.loan_id, action="geraet_reserviert",
+            entity="loan",
+            entity_id=candidate.loan_id,
+            action="geraet_reserviert",
             changes={
-                "start_date": start.isoformat(), "end_date": end.isoformat(),
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
                 **({"ueberfaellig_trotzdem": note} if late and note else {}),
             },
-        )  # fmt: skip
+        )
     return candidate.loan_id
 
 
@@ -525,9 +596,16 @@ def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> No
         if party and party.borrower_id:
             borrower_service.start_keeping_period(conn, ws, party.borrower_id, day, at)
         _record(
-            conn, ws, at, "cancel_loan", {"loan_id": loan_id}, entity="loan", entity_id=loan_id,
-            action="reservierung_storniert", changes={"status": [loan.booking.status, "storniert"]},
-        )  # fmt: skip
+            conn,
+            ws,
+            at,
+            "cancel_loan",
+            {"loan_id": loan_id},
+            entity="loan",
+            entity_id=loan_id,
+            action="reservierung_storniert",
+            changes={"status": [loan.booking.status, "storniert"]},
+        )
         if device is not None:
             from .waitlist import offer_freed_device
 
@@ -553,14 +631,24 @@ def renew_loan(ws: Workspace, loan_id: str, new_end: dt.date, today: dt.date | N
             wait_repo.open_entries(conn, device.category), device.category, extension_start, new_end
         )
         refusal = pool.renewal_refusal(
-            loan.booking, new_end, loan.renewals, policy_of(conn, device).max_renewals,
-            blocking_for(conn, device.id, day), someone_waits=bool(waiting),
-        )  # fmt: skip
+            loan.booking,
+            new_end,
+            loan.renewals,
+            policy_of(conn, device).max_renewals,
+            blocking_for(conn, device.id, day),
+            someone_waits=bool(waiting),
+        )
         if refusal:
             raise PoolError(refusal)
         loan_repo.update_loan(conn, loan_id, at, end_date=new_end.isoformat(), renewals=loan.renewals + 1)
         _record(
-            conn, ws, at, "renew_loan", {"loan_id": loan_id, "end_date": new_end.isoformat()},
-            entity="loan", entity_id=loan_id, action="ausleihe_verlaengert",
+            conn,
+            ws,
+            at,
+            "renew_loan",
+            {"loan_id": loan_id, "end_date": new_end.isoformat()},
+            entity="loan",
+            entity_id=loan_id,
+            action="ausleihe_verlaengert",
             changes={"end_date": [loan.booking.end.isoformat(), new_end.isoformat()]},
-        )  # fmt: skip
+        )

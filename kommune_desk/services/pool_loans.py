@@ -9,6 +9,7 @@ offers the device to the waiting list.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,25 +121,43 @@ def handover_device(ws: Workspace, loan_id: str, handover: Handover, today: dt.d
             if clash:
                 raise PoolError(f"{clash} Bitte wählen Sie ein früheres Rückgabedatum.")
         repo.update_loan(
-            conn, loan_id, at, status="ausgegeben", handed_over_at=at, handed_over_by=ws.municipality.id,
-            checklist_out=checklist_json(handover.checklist), condition_out=handover.condition.strip(),
+            conn,
+            loan_id,
+            at,
+            status="ausgegeben",
+            handed_over_at=at,
+            handed_over_by=ws.municipality.id,
+            checklist_out=checklist_json(handover.checklist),
+            condition_out=handover.condition.strip(),
             end_date=due.isoformat(),
-        )  # fmt: skip
+        )
         repo.update_party(
-            conn, loan_id, at, id_seen=int(handover.id_seen), briefing_given=int(handover.briefing_given),
+            conn,
+            loan_id,
+            at,
+            id_seen=int(handover.id_seen),
+            briefing_given=int(handover.briefing_given),
             deposit_cents=handover.deposit_cents,
             deposit_method=handover.deposit_method if handover.deposit_cents else None,
-        )  # fmt: skip
+        )
         if device.location_municipality_id != ws.municipality.id:
             device_repo.update_device(conn, device.id, at, location_municipality_id=ws.municipality.id)
         _record(
-            conn, ws, at, "handover_device", {"loan_id": loan_id, "end_date": due.isoformat()},
-            entity="loan", entity_id=loan_id, action="geraet_ausgegeben",
+            conn,
+            ws,
+            at,
+            "handover_device",
+            {"loan_id": loan_id, "end_date": due.isoformat()},
+            entity="loan",
+            entity_id=loan_id,
+            action="geraet_ausgegeben",
             changes={"status": ["reserviert", "ausgegeben"], "kaution": handover.deposit_cents},
-        )  # fmt: skip
+        )
 
 
-def _check_can_hand_over(conn, booking: Booking, device_status: str, day: dt.date) -> None:  # noqa: ANN001
+def _check_can_hand_over(
+    conn: sqlite3.Connection, booking: Booking, device_status: str, day: dt.date
+) -> None:
     if booking.status == "ausgegeben":
         raise PoolError("Das Gerät ist für diese Ausleihe bereits ausgegeben.")
     if booking.status != "reserviert":
@@ -148,7 +167,8 @@ def _check_can_hand_over(conn, booking: Booking, device_status: str, day: dt.dat
         raise PoolError(f"Die Reservierung beginnt erst am {format_date(booking.start)}.")
     if booking.end < day:
         raise PoolError(
-            f"Die Reservierung endete am {format_date(booking.end)}. Bitte stornieren Sie sie und reservieren neu."
+            f"Die Reservierung endete am {format_date(booking.end)}. "
+            "Bitte stornieren Sie sie und reservieren Sie neu."
         )
     if device_status != "verfuegbar":
         label = pool.DEVICE_STATUS_LABELS.get(device_status, device_status)
@@ -193,15 +213,25 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
         missing = [item for item in ret.checklist if not item.ok]
         damage = " ".join(ret.damage.split())
         repo.update_loan(
-            conn, loan_id, at, status="zurueckgegeben", returned_at=at, returned_to=ws.municipality.id,
-            checklist_in=checklist_json(ret.checklist), condition_in=ret.condition.strip(), damage=damage or None,
-        )  # fmt: skip
+            conn,
+            loan_id,
+            at,
+            status="zurueckgegeben",
+            returned_at=at,
+            returned_to=ws.municipality.id,
+            checklist_in=checklist_json(ret.checklist),
+            condition_in=ret.condition.strip(),
+            damage=damage or None,
+        )
         returned = deposit if ret.deposit_returned_cents is None else ret.deposit_returned_cents
         if party is not None:
             repo.update_party(
-                conn, loan_id, at, deposit_returned_cents=returned,
+                conn,
+                loan_id,
+                at,
+                deposit_returned_cents=returned,
                 deposit_note=" ".join(ret.deposit_note.split()) or None,
-            )  # fmt: skip
+            )
             if party.borrower_id:
                 borrower_service.start_keeping_period(conn, ws, party.borrower_id, day, at)
         changes: dict[str, object] = {"location_municipality_id": ws.municipality.id}
@@ -214,14 +244,28 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
                 [*(f"fehlt: {item.item}" for item in missing), *([f"Schaden: {damage}"] if damage else [])]
             )
             device_repo.insert_maintenance(
-                conn, uuid7(), pool=pool.POOL_NAME, device_id=device.id, municipality_id=ws.municipality.id,
-                done_on=day, what=f"Rückgabe mit Mängeln – {what}", cost_cents=0, next_due=None, at=at,
-            )  # fmt: skip
+                conn,
+                uuid7(),
+                pool=pool.POOL_NAME,
+                device_id=device.id,
+                municipality_id=ws.municipality.id,
+                done_on=day,
+                what=f"Rückgabe mit Mängeln – {what}",
+                cost_cents=0,
+                next_due=None,
+                at=at,
+            )
         _record(
-            conn, ws, at, "return_device", {"loan_id": loan_id, "device_id": device.id},
-            entity="loan", entity_id=loan_id, action="geraet_zurueckgenommen",
+            conn,
+            ws,
+            at,
+            "return_device",
+            {"loan_id": loan_id, "device_id": device.id},
+            entity="loan",
+            entity_id=loan_id,
+            action="geraet_zurueckgenommen",
             changes={"status": ["ausgegeben", "zurueckgegeben"], "maengel": len(missing) + bool(damage)},
-        )  # fmt: skip
+        )
         offered = False
         if not (missing or damage):
             from .waitlist import offer_freed_device
@@ -260,15 +304,27 @@ def record_reminder(
         if loan.booking.municipality_id != ws.municipality.id:
             raise PoolError("Mahnen kann nur die Kommune, die das Gerät verliehen hat.")
         repo.insert_reminder(
-            conn, reminder_id, municipality_id=ws.municipality.id, loan_id=loan_id, level=level, channel=channel,
-            sent_on=day, at=at,
-        )  # fmt: skip
+            conn,
+            reminder_id,
+            municipality_id=ws.municipality.id,
+            loan_id=loan_id,
+            level=level,
+            channel=channel,
+            sent_on=day,
+            at=at,
+        )
         record_change(
-            conn, Actor(ws.clerk.id if ws.clerk else None, ws.municipality.id), at=at, mutation="record_reminder",
-            scope=municipality_scope(ws.municipality.id), args={"reminder_id": reminder_id, "loan_id": loan_id},
-            entity="loan", entity_id=loan_id, action="mahnung_versandt",
+            conn,
+            Actor(ws.clerk.id if ws.clerk else None, ws.municipality.id),
+            at=at,
+            mutation="record_reminder",
+            scope=municipality_scope(ws.municipality.id),
+            args={"reminder_id": reminder_id, "loan_id": loan_id},
+            entity="loan",
+            entity_id=loan_id,
+            action="mahnung_versandt",
             changes={"stufe": level, "weg": channel},
-        )  # fmt: skip
+        )
     return reminder_id
 
 

@@ -75,10 +75,20 @@ def add_to_waitlist(
         )
         borrower_service.keep_while_open(conn, borrower.id, at)
         _record(
-            conn, ws, at, "add_to_waitlist",
-            {"entry_id": entry.id, "category": category, "start_date": start.isoformat(), "end_date": end.isoformat()},
-            entity="waitlist", entity_id=entry.id, action="warteliste_eingetragen",
-        )  # fmt: skip
+            conn,
+            ws,
+            at,
+            "add_to_waitlist",
+            {
+                "entry_id": entry.id,
+                "category": category,
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+            },
+            entity="waitlist",
+            entity_id=entry.id,
+            action="warteliste_eingetragen",
+        )
         _offer_free_devices(conn, ws, category, day, at)
     return entry.id
 
@@ -93,8 +103,16 @@ def cancel_waiting(ws: Workspace, entry_id: str, today: dt.date | None = None) -
         if entry.status not in rules.OPEN_STATUSES:
             return
         repo.update_entry(conn, entry_id, at, status=rules.CANCELLED)
-        _record(conn, ws, at, "cancel_waiting", {"entry_id": entry_id}, entity="waitlist", entity_id=entry_id,
-                action="warteliste_storniert")  # fmt: skip
+        _record(
+            conn,
+            ws,
+            at,
+            "cancel_waiting",
+            {"entry_id": entry_id},
+            entity="waitlist",
+            entity_id=entry_id,
+            action="warteliste_storniert",
+        )
         _close_person(conn, ws, entry_id, day, at)
         _pass_on(conn, ws, entry, day, at)
 
@@ -109,11 +127,25 @@ def decline_offer(ws: Workspace, entry_id: str, today: dt.date | None = None) ->
         if entry.status != rules.OFFERED or not entry.offered_device_id:
             raise PoolError("Für diesen Eintrag liegt kein Angebot vor.")
         repo.update_entry(
-            conn, entry_id, at, status=rules.WAITING, offered_device_id=None, offered_on=None, offer_until=None,
+            conn,
+            entry_id,
+            at,
+            status=rules.WAITING,
+            offered_device_id=None,
+            offered_on=None,
+            offer_until=None,
             passed_over=[*entry.passed_over, entry.offered_device_id],
-        )  # fmt: skip
-        _record(conn, ws, at, "decline_offer", {"entry_id": entry_id}, entity="waitlist", entity_id=entry_id,
-                action="angebot_abgelehnt")  # fmt: skip
+        )
+        _record(
+            conn,
+            ws,
+            at,
+            "decline_offer",
+            {"entry_id": entry_id},
+            entity="waitlist",
+            entity_id=entry_id,
+            action="angebot_abgelehnt",
+        )
         _pass_on(conn, ws, entry, day, at)
 
 
@@ -137,9 +169,14 @@ def accept_offer(ws: Workspace, entry_id: str, today: dt.date | None = None) -> 
     if period is None:
         raise PoolError("Der gewünschte Zeitraum ist vorbei.")
     return book_device(
-        ws, entry.offered_device_id, period[0], period[1], today=day,
-        borrower_id=person[0] if person else None, from_waitlist=entry_id,
-    )  # fmt: skip
+        ws,
+        entry.offered_device_id,
+        period[0],
+        period[1],
+        today=day,
+        borrower_id=person[0] if person else None,
+        from_waitlist=entry_id,
+    )
 
 
 def waitlist(ws: Workspace, include_closed: bool = False) -> list[WaitListing]:
@@ -159,7 +196,9 @@ class OfferRound:
     def message(self) -> str:
         if not (self.expired or self.offered):
             return "Warteliste geprüft: nichts zu tun."
-        return f"Warteliste geprüft: {self.offered} Angebot(e) gemacht, {self.expired} Eintrag/Einträge abgelaufen."
+        offers = "1 Angebot" if self.offered == 1 else f"{self.offered} Angebote"
+        expired = "1 Eintrag" if self.expired == 1 else f"{self.expired} Einträge"
+        return f"Warteliste geprüft: {offers} gemacht, {expired} abgelaufen."
 
 
 def process_offers(ws: Workspace, today: dt.date | None = None) -> OfferRound:
@@ -173,11 +212,22 @@ def process_offers(ws: Workspace, today: dt.date | None = None) -> OfferRound:
             if rules.period_over(entry, day) or rules.offer_expired(entry, day):
                 passed = [*entry.passed_over, entry.offered_device_id] if entry.offered_device_id else None
                 repo.update_entry(
-                    conn, entry.id, at, status=rules.EXPIRED,
+                    conn,
+                    entry.id,
+                    at,
+                    status=rules.EXPIRED,
                     **({"passed_over": passed} if passed else {}),
-                )  # fmt: skip
-                _record(conn, ws, at, "expire_waiting", {"entry_id": entry.id}, entity="waitlist",
-                        entity_id=entry.id, action="warteliste_abgelaufen")  # fmt: skip
+                )
+                _record(
+                    conn,
+                    ws,
+                    at,
+                    "expire_waiting",
+                    {"entry_id": entry.id},
+                    entity="waitlist",
+                    entity_id=entry.id,
+                    action="warteliste_abgelaufen",
+                )
                 if entry.municipality_id == ws.municipality.id:
                     _close_person(conn, ws, entry.id, day, at)
                 expired += 1
@@ -211,13 +261,25 @@ def offer_freed_device(
         return False
     until = rules.offer_deadline(today, policy_of(conn, device).pickup_days)
     repo.update_entry(
-        conn, entry.id, at, status=rules.OFFERED, offered_device_id=device.id, offered_on=today.isoformat(),
+        conn,
+        entry.id,
+        at,
+        status=rules.OFFERED,
+        offered_device_id=device.id,
+        offered_on=today.isoformat(),
         offer_until=until.isoformat(),
-    )  # fmt: skip
+    )
     _record(
-        conn, ws, at, "offer_device", {"entry_id": entry.id, "device_id": device.id}, entity="waitlist",
-        entity_id=entry.id, action="geraet_angeboten", changes={"abholen_bis": until.isoformat()},
-    )  # fmt: skip
+        conn,
+        ws,
+        at,
+        "offer_device",
+        {"entry_id": entry.id, "device_id": device.id},
+        entity="waitlist",
+        entity_id=entry.id,
+        action="geraet_angeboten",
+        changes={"abholen_bis": until.isoformat()},
+    )
     return True
 
 
@@ -225,10 +287,14 @@ def _offer_free_devices(
     conn: sqlite3.Connection, ws: Workspace, category: str, today: dt.date, at: str
 ) -> int:
     offered = 0
-    for device_id in [r[0] for r in conn.execute(
-        "SELECT id FROM devices WHERE category = ? AND status = 'verfuegbar' AND deleted_at IS NULL"
-        " ORDER BY inventory_number", (category,),
-    )]:  # fmt: skip
+    for device_id in [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM devices WHERE category = ? AND status = 'verfuegbar' AND deleted_at IS NULL"
+            " ORDER BY inventory_number",
+            (category,),
+        )
+    ]:
         device = device_repo.load_device(conn, device_id)
         if device is not None and offer_freed_device(conn, ws, device, today, at):
             offered += 1

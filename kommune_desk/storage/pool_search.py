@@ -100,9 +100,12 @@ def calendar_rows(
     """Every device (of a type) with its bookings between ``first`` and ``last`` as bars."""
     where = "d.deleted_at IS NULL" + (" AND d.category = :category" if category else "")
     params = {
-        "own": own_municipality_id, "first": first.isoformat(), "last": last.isoformat(),
-        "today": today.isoformat(), "category": category,
-    }  # fmt: skip
+        "own": own_municipality_id,
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "today": today.isoformat(),
+        "category": category,
+    }
     devices = conn.execute(
         f"SELECT d.id, d.inventory_number, d.name, d.category, d.status, {town('lm', 'lp')}"
         f" FROM devices d {town_join('l', _PLACE)} WHERE {where} ORDER BY d.category, d.inventory_number",
@@ -130,10 +133,17 @@ def calendar_rows(
         own = r[5] == own_municipality_id
         bars[r[1]].append(
             CalendarBar(
-                loan_id=r[0], start=start, end=today if overdue else end, kind=r[4], town=r[6],
-                label=(r[7] or r[6]) if own else r[6], own=own, provisional=r[0] in pending, overdue=overdue,
+                loan_id=r[0],
+                start=start,
+                end=today if overdue else end,
+                kind=r[4],
+                town=r[6],
+                label=(r[7] or r[6]) if own else r[6],
+                own=own,
+                provisional=r[0] in pending,
+                overdue=overdue,
             )
-        )  # fmt: skip
+        )
     for r in conn.execute(
         f"""
         SELECT w.id, w.offered_device_id, max(w.start_date, :today), w.end_date, w.municipality_id,
@@ -150,8 +160,14 @@ def calendar_rows(
         own = r[4] == own_municipality_id
         bars[r[1]].append(
             CalendarBar(
-                loan_id=r[0], start=dt.date.fromisoformat(r[2]), end=dt.date.fromisoformat(r[3]), kind="angeboten",
-                town=r[5], label=f"Angebot: {(r[6] or r[5]) if own else r[5]}", own=own, provisional=False,
+                loan_id=r[0],
+                start=dt.date.fromisoformat(r[2]),
+                end=dt.date.fromisoformat(r[3]),
+                kind="angeboten",
+                town=r[5],
+                label=f"Angebot: {(r[6] or r[5]) if own else r[5]}",
+                own=own,
+                provisional=False,
             )
-        )  # fmt: skip
+        )
     return [CalendarRow(d[0], d[1], d[2], d[3], d[4], d[5], tuple(bars[d[0]])) for d in devices]
