@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.records import Clerk, Role
@@ -62,3 +64,31 @@ def list_clerks(workspace: Workspace) -> list[Clerk]:
         return reference.list_clerks(conn, workspace.municipality.id)
     finally:
         conn.close()
+
+
+def set_pool_manager(
+    workspace: Workspace, os_login: str, on: bool, actor_clerk_id: str | None = None
+) -> Clerk:
+    """Give or take the role of the pool manager (Projektmanagementstelle Klimaschutz): it may
+    change every partner's devices and loans and set the loan policies per device type."""
+    at = utc_now_iso()
+    with workspace.db.write() as conn:
+        clerk = reference.find_clerk_by_login(conn, workspace.municipality.id, os_login.strip())
+        if clerk is None:
+            raise ValidationError([f"Die Anmeldung »{os_login.strip()}« ist niemandem zugeordnet."])
+        if clerk.pool_manager == on:
+            return clerk
+        reference.set_pool_manager(conn, clerk.id, on, at)
+        record_change(
+            conn,
+            Actor(actor_clerk_id, workspace.municipality.id),
+            at=at,
+            mutation="set_pool_manager",
+            scope=municipality_scope(workspace.municipality.id),
+            args={"id": clerk.id, "pool_manager": on},
+            entity="clerk",
+            entity_id=clerk.id,
+            action="poolverwaltung" if on else "poolverwaltung_entzogen",
+            changes={"pool_manager": [clerk.pool_manager, on]},
+        )
+    return replace(clerk, pool_manager=on)

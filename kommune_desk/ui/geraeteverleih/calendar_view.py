@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QLine, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kommune_desk.domain.formatting import format_date
 from kommune_desk.domain.pool import DEVICE_STATUS_LABELS, LOAN_STATUS_LABELS, loan_days, period_text
 from kommune_desk.domain.pool_calendar import (
     LENT,
@@ -193,7 +194,9 @@ def bar_tooltip(bar: CalendarBar) -> str:
     """What hovering a bar says, as plain text: ``Reserviert · Nauheim · 10.12.–17.12.2026 (8 Tage)``."""
     kind = kind_label(bar) + (", überfällig" if bar.overdue else "")
     count = loan_days(bar.start, bar.end)
-    lines = [f"{kind} · {bar.town} · {period_text(bar.start, bar.end)} ({count} {'Tag' if count == 1 else 'Tage'})"]
+    lines = [
+        f"{kind} · {bar.town} · {period_text(bar.start, bar.end)} ({count} {'Tag' if count == 1 else 'Tage'})"
+    ]
     if bar.label and bar.label != bar.town:
         lines.append(bar.label)
     if bar.provisional:
@@ -216,14 +219,27 @@ def device_tooltip(row: CalendarRow) -> str:
     return "\n".join(lines)
 
 
+def _bold(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
+
+
+def _small(font: QFont) -> QFont:
+    small = QFont(font)
+    small.setPointSizeF(max(6.5, font.pointSizeF() * 0.85))
+    return small
+
+
 def _rich(text: str) -> str:
     """Plain text as a tooltip that never interprets markup (a borrower may be called ``<b>``)."""
     return "<qt>" + "<br>".join(html.escape(line) for line in text.split("\n")) + "</qt>"
 
 
-def _show_tooltip(event: QHelpEvent, widget: QWidget, text: str | None) -> None:
+def _show_tooltip(event: QHelpEvent, widget: QWidget, text: str | None, area: QRect) -> None:
+    """Show ``text`` until the mouse leaves ``area`` (the bar, the day, the device)."""
     if text:
-        QToolTip.showText(event.globalPos(), _rich(text), widget)
+        QToolTip.showText(event.globalPos(), _rich(text), widget, area)
     else:
         QToolTip.hideText()
         event.ignore()
@@ -418,7 +434,10 @@ class CalendarGrid(QAbstractScrollArea):
         self._day_x = [round(i * width / count) for i in range(count + 1)]
         self._row_y = [0]
         for lanes in self._lanes:
-            self._row_y.append(self._row_y[-1] + max(ROW_HEIGHT, 2 * BAR_MARGIN + lanes * (LANE_HEIGHT + LANE_GAP) - LANE_GAP))
+            self._row_y.append(
+                self._row_y[-1]
+                + max(ROW_HEIGHT, 2 * BAR_MARGIN + lanes * (LANE_HEIGHT + LANE_GAP) - LANE_GAP)
+            )
         metrics = self._bar_metrics
         day_x = self._day_x
         for row_bars in self._geometries:
@@ -427,7 +446,11 @@ class CalendarGrid(QAbstractScrollArea):
                 right = day_x[g.col1 + 1] - (0 if g.clip_end else BAR_INSET)
                 top = self._row_y[g.row] + BAR_MARGIN + g.lane * (LANE_HEIGHT + LANE_GAP)
                 g.rect = QRectF(left + 0.5, top + 0.5, right - left - 1, LANE_HEIGHT - 1)
-                g.path = _bar_path(g.rect, not g.clip_start, not g.clip_end) if g.clip_start or g.clip_end else None
+                g.path = (
+                    _bar_path(g.rect, not g.clip_start, not g.clip_end)
+                    if g.clip_start or g.clip_end
+                    else None
+                )
                 room = right - left - 10 - ARROW_ROOM * (g.clip_start + g.clip_end)
                 text = metrics.elidedText(g.bar.label, Qt.TextElideMode.ElideRight, room) if room > 8 else ""
                 g.text = "" if text == "…" else text
@@ -527,7 +550,9 @@ class CalendarGrid(QAbstractScrollArea):
 
     def _update_cells(self, selection: tuple[int, int, int]) -> None:
         row, a, b = selection
-        self.viewport().update(self._cell(row, min(a, b), max(a, b)).adjusted(-2, -2, 2, 2).translated(-self._offset()))
+        self.viewport().update(
+            self._cell(row, min(a, b), max(a, b)).adjusted(-2, -2, 2, 2).translated(-self._offset())
+        )
 
     # -------------------------------------------------------------------------- events
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -544,7 +569,9 @@ class CalendarGrid(QAbstractScrollArea):
                 self._update_scrollbars()
         elif kind == QEvent.Type.ToolTip:
             assert isinstance(event, QHelpEvent)
-            _show_tooltip(event, self.viewport(), self.tooltip_at(event.pos()))
+            bar = self.bar_at(event.pos())
+            area = self.bar_rect(bar.loan_id) if bar else QRect()
+            _show_tooltip(event, self.viewport(), bar_tooltip(bar) if bar else None, area)
             return True
         elif kind == QEvent.Type.Leave and self._hover is not None:
             self._set_hover(None)
@@ -616,7 +643,9 @@ class CalendarGrid(QAbstractScrollArea):
             return
         for old in (self._hover, geometry):
             if old is not None:
-                self.viewport().update(old.rect.toAlignedRect().adjusted(-2, -2, 2, 2).translated(-self._offset()))
+                self.viewport().update(
+                    old.rect.toAlignedRect().adjusted(-2, -2, 2, 2).translated(-self._offset())
+                )
         self._hover = geometry
         if geometry is None:
             self.viewport().unsetCursor()
@@ -665,7 +694,7 @@ class CalendarGrid(QAbstractScrollArea):
             super().keyPressEvent(event)
 
     def _move_cursor(self, row: int, column: int) -> None:
-        old = self._cell(*[self._cursor[0], self._cursor[1], self._cursor[1]])
+        old = self._cell(self._cursor[0], self._cursor[1], self._cursor[1])
         self._cursor = (row, column)
         new = self._cell(row, column, column)
         self.viewport().update(old.adjusted(-2, -2, 2, 2).translated(-self._offset()))
@@ -681,6 +710,13 @@ class CalendarGrid(QAbstractScrollArea):
             self.horizontalScrollBar().setValue(new.left())
         elif new.right() > offset.x() + size.width():
             self.horizontalScrollBar().setValue(new.right() - size.width() + 1)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._bar_font = QFont(self.font())
+            self._bar_metrics = QFontMetrics(self._bar_font)
+            self._layout()
 
     def focusInEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().focusInEvent(event)
@@ -736,7 +772,12 @@ class CalendarGrid(QAbstractScrollArea):
 
         # Grid lines: one batch each.
         painter.setPen(GRID_LINE)
-        painter.drawLines([QLine(left, self._row_y[r + 1] - 1, right, self._row_y[r + 1] - 1) for r in range(row0, row1 + 1)])
+        painter.drawLines(
+            [
+                QLine(left, self._row_y[r + 1] - 1, right, self._row_y[r + 1] - 1)
+                for r in range(row0, row1 + 1)
+            ]
+        )
         weeks = len(self._days) > 7
         day_lines, week_lines = [], []
         for column in range(col0, col1 + 1):
@@ -788,13 +829,10 @@ class _DayHeader(QWidget):
     def __init__(self, grid: CalendarGrid) -> None:
         super().__init__(grid)
         self.grid = grid
-        self._small = QFont(self.font())
-        self._small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.85))
-        self._bold = QFont(self.font())
-        self._bold.setBold(True)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         grid = self.grid
+        bold, small = _bold(self.font()), _small(self.font())
         painter = QPainter(self)
         painter.fillRect(self.rect(), HEADER_BACKGROUND)
         offset = grid.horizontalScrollBar().value()
@@ -823,19 +861,28 @@ class _DayHeader(QWidget):
                 colour = MUTED_TEXT if weekend else TEXT
             weekday = WEEKDAY_SHORT[day.weekday()]
             if wide:
-                painter.setFont(self._bold if column == today else self.font())
+                painter.setFont(bold if column == today else self.font())
                 painter.setPen(colour)
-                text = f"{weekday} {day:%d.%m.}" + (" · heute" if column == today and cell.width() > 110 else "")
+                text = f"{weekday} {day:%d.%m.}" + (
+                    " · heute" if column == today and cell.width() > 110 else ""
+                )
                 painter.drawText(cell, Qt.AlignmentFlag.AlignCenter, text)
             else:
-                painter.setFont(self._bold)
+                painter.setFont(bold)
                 painter.setPen(colour)
-                painter.drawText(cell.adjusted(0, 4, 0, -height // 2 + 2), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, str(day.day))
-                painter.setFont(self._small)
-                painter.drawText(cell.adjusted(0, height // 2, 0, -5), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, weekday)
+                painter.drawText(
+                    cell.adjusted(0, 4, 0, -height // 2 + 2),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                    str(day.day),
+                )
+                painter.setFont(small)
+                painter.drawText(
+                    cell.adjusted(0, height // 2, 0, -5),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                    weekday,
+                )
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         weeks = len(shown) > 7
-        lines = []
         for column in range(col0, col1 + 1):
             following = column + 1
             if following < len(shown):
@@ -844,9 +891,29 @@ class _DayHeader(QWidget):
                 x = day_x[following] - 1
                 painter.drawLine(x, 6 if not strong else 0, x, height - 1)
         painter.setPen(WEEK_LINE)
-        lines.append(QLine(day_x[col0], height - 1, day_x[col1 + 1], height - 1))
-        painter.drawLines(lines)
+        painter.drawLine(day_x[col0], height - 1, day_x[col1 + 1], height - 1)
         painter.end()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            grid = self.grid
+            column = grid.column_at(event.pos().x())
+            if column is None:
+                _show_tooltip(event, self, None, QRect())
+            else:
+                day, offset = grid._days[column], grid.horizontalScrollBar().value()
+                text = f"{WEEKDAY_SHORT[day.weekday()]} {format_date(day)} · KW {day.isocalendar()[1]}"
+                text += " · heute" if day == grid.today else ""
+                left = grid._day_x[column] - offset
+                _show_tooltip(
+                    event,
+                    self,
+                    text,
+                    QRect(left, 0, grid._day_x[column + 1] - grid._day_x[column], self.height()),
+                )
+            return True
+        return super().event(event)
 
 
 class _DeviceColumn(QWidget):
@@ -855,17 +922,14 @@ class _DeviceColumn(QWidget):
     def __init__(self, grid: CalendarGrid) -> None:
         super().__init__(grid)
         self.grid = grid
-        self._bold = QFont(self.font())
-        self._bold.setBold(True)
-        self._small = QFont(self.font())
-        self._small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.85))
 
     def _status_label(self, row: CalendarRow) -> str | None:
         return None if row.status == AVAILABLE else DEVICE_STATUS_LABELS.get(row.status, row.status)
 
     def wanted_width(self, rows: list[CalendarRow]) -> int:
         """The width that shows every device's number, name and status note in full."""
-        bold, plain, small = QFontMetrics(self._bold), self.fontMetrics(), QFontMetrics(self._small)
+        font = self.font()
+        bold, plain, small = QFontMetrics(_bold(font)), self.fontMetrics(), QFontMetrics(_small(font))
         widest = 0
         for row in rows:
             width = bold.horizontalAdvance(row.inventory_number) + plain.horizontalAdvance(f" · {row.name}")
@@ -878,13 +942,19 @@ class _DeviceColumn(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             assert isinstance(event, QHelpEvent)
-            row = self.grid.row_at(event.pos().y())
-            _show_tooltip(event, self, device_tooltip(self.grid.rows[row]) if row is not None else None)
+            grid, row = self.grid, self.grid.row_at(event.pos().y())
+            if row is None:
+                _show_tooltip(event, self, None, QRect())
+            else:
+                top = grid._row_y[row] - grid.verticalScrollBar().value()
+                area = QRect(0, top, self.width(), grid._row_y[row + 1] - grid._row_y[row])
+                _show_tooltip(event, self, device_tooltip(grid.rows[row]), area)
             return True
         return super().event(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         grid = self.grid
+        bold, small = _bold(self.font()), _small(self.font())
         painter = QPainter(self)
         painter.fillRect(event.rect(), COLUMN_BACKGROUND)
         offset = grid.verticalScrollBar().value()
@@ -894,7 +964,7 @@ class _DeviceColumn(QWidget):
         row1 = min(len(grid.rows) - 1, bisect_right(row_y, area.bottom()) - 1)
         width = self.width()
         painter.translate(0, -offset)
-        bold_metrics, metrics, small_metrics = QFontMetrics(self._bold), QFontMetrics(self.font()), QFontMetrics(self._small)
+        bold_metrics, metrics, small_metrics = QFontMetrics(bold), self.fontMetrics(), QFontMetrics(small)
         cursor_row = grid._cursor[0] if grid.hasFocus() or grid._selection is not None else None
         for index in range(row0, row1 + 1):
             row = grid.rows[index]
@@ -915,14 +985,14 @@ class _DeviceColumn(QWidget):
                 painter.setBrush(background)
                 painter.drawRoundedRect(pill_rect, 8, 8)
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                painter.setFont(self._small)
+                painter.setFont(small)
                 painter.setPen(foreground)
                 painter.drawText(pill_rect, Qt.AlignmentFlag.AlignCenter, label)
                 line.setRight(int(pill_rect.left()) - 6)
             number = row.inventory_number
             number_width = bold_metrics.horizontalAdvance(number)
             muted = row.status != AVAILABLE
-            painter.setFont(self._bold)
+            painter.setFont(bold)
             painter.setPen(MUTED_TEXT if muted else TEXT)
             if number_width >= line.width():
                 elided = bold_metrics.elidedText(number, Qt.TextElideMode.ElideRight, line.width())
@@ -948,20 +1018,22 @@ class _Corner(QWidget):
     def __init__(self, grid: CalendarGrid) -> None:
         super().__init__(grid)
         self.grid = grid
-        self._bold = QFont(self.font())
-        self._bold.setBold(True)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), HEADER_BACKGROUND)
         area = self.rect().adjusted(10, 0, -10, 0)
-        painter.setFont(self._bold)
+        painter.setFont(_bold(self.font()))
         painter.setPen(TEXT)
         painter.drawText(area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "Gerät")
         count = len(self.grid.rows)
         painter.setFont(self.font())
         painter.setPen(MUTED_TEXT)
-        painter.drawText(area, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"{count} {'Gerät' if count == 1 else 'Geräte'}")
+        painter.drawText(
+            area,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            f"{count} {'Gerät' if count == 1 else 'Geräte'}",
+        )
         painter.setPen(WEEK_LINE)
         painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
         painter.drawLine(self.width() - 1, 0, self.width() - 1, self.height())
@@ -976,7 +1048,11 @@ def _sample(kind: str, own: bool = False, overdue: bool = False, provisional: bo
 # Groups of (text, sample) that wrap together; a group may start with a heading (sample None).
 Sample = CalendarBar | str | None  # a bar, "unavailable", "today", or None for a heading
 LEGEND: tuple[tuple[tuple[str, Sample], ...], ...] = (
-    (("Eigene Gemeinde:", None), ("reserviert", _sample(RESERVED, own=True)), ("ausgegeben", _sample(LENT, own=True))),
+    (
+        ("Eigene Gemeinde:", None),
+        ("reserviert", _sample(RESERVED, own=True)),
+        ("ausgegeben", _sample(LENT, own=True)),
+    ),
     (("Andere Gemeinden:", None), ("reserviert", _sample(RESERVED)), ("ausgegeben", _sample(LENT))),
     (("angeboten (Warteliste)", _sample(OFFERED)),),
     (("zurückgegeben", _sample(RETURNED)),),
@@ -997,14 +1073,14 @@ class CalendarLegend(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._bold = QFont(self.font())
-        self._bold.setBold(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.setAccessibleName("Legende: " + "; ".join(" ".join(text for text, _ in group) for group in LEGEND))
+        self.setAccessibleName(
+            "Legende: " + "; ".join(" ".join(text for text, _ in group) for group in LEGEND)
+        )
 
     def _item_width(self, text: str, sample: Sample) -> int:
         if sample is None:
-            return QFontMetrics(self._bold).horizontalAdvance(text)
+            return QFontMetrics(_bold(self.font())).horizontalAdvance(text)
         return self.SWATCH.width() + 6 + self.fontMetrics().horizontalAdvance(text)
 
     def places(self, width: int) -> list[tuple[QRect, str, Sample]]:
@@ -1048,7 +1124,7 @@ class CalendarLegend(QWidget):
         swatch, left = self.SWATCH, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
         for place, text, sample in self.places(self.width()):
             if sample is None:
-                painter.setFont(self._bold)
+                painter.setFont(_bold(self.font()))
                 painter.setPen(TEXT)
                 painter.drawText(place, left, text)
                 painter.setFont(self.font())
