@@ -1,6 +1,6 @@
 """Every benchmark, in running order. To add one, write a module with a ``BENCHMARK`` and list it here."""
 
-from . import inbox, intake, notices, startup, statistik, sync
+from . import inbox, intake, notices, pool, startup, statistik, sync
 from .harness import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -15,4 +15,6 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     statistik.REFRESH,
     statistik.OPEN,
     statistik.IMPORT,
+    pool.SEARCH,
+    pool.MONTH,
 )
