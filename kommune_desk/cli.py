@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from . import __version__
 from .cli_args import GermanArgumentParser, folder, iso_date, non_negative, whole_number
 from .cli_notice import add_notice_parser
+from .cli_pool import add_pool_parsers
 from .cli_stats import add_stats_parsers
 from .cli_sync import add_sync_parsers
 from .domain.formatting import count_noun, format_count, format_decimal
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_notice_parser(commands, _add_command, _notice)
     add_sync_parsers(commands, _add_command)
     add_stats_parsers(commands, _add_command, _set_up_workspace)
+    add_pool_parsers(commands, _add_command, _set_up_workspace)
     return parser
 
 
