@@ -410,10 +410,14 @@ def test_retention_dry_run_counts_and_changes_nothing(pool: Workspace, run) -> N
     assert run("return", "NAU-WBK-03", "--today", "2026-11-25")[0] == 0
     before = _rows(pool, "SELECT name, anonymised_at FROM borrowers ORDER BY name")
     code, out, _ = run("retention", "--dry-run", "--today", "2028-01-01")
-    assert code == 0 and out.startswith("1 Person würden anonymisiert") and "Zoë" not in out
+    assert (
+        code == 0
+        and out.startswith("1 Person würde anonymisiert (1 Ausleihvermerk, 0 Wartelisteneinträge)")
+        and "Zoë" not in out
+    )
     assert _rows(pool, "SELECT name, anonymised_at FROM borrowers ORDER BY name") == before
     code, out, _ = run("retention", "--today", "2028-01-01")
-    assert code == 0 and "wurden anonymisiert" in out and "Zoë" not in out
+    assert code == 0 and "1 Person wurde anonymisiert" in out and "Zoë" not in out
     assert PERSON not in {r[0] for r in _rows(pool, "SELECT name FROM borrowers")}
 
 

@@ -29,7 +29,7 @@ from .conftest import TODAY
 
 BORROWER = "Zoë Ağaoğlu-Schmitt"
 DEC_3, DEC_10 = dt.date(2026, 12, 3), dt.date(2026, 12, 10)
-_COUNTED = ("devices", "loans", "loan_borrowers", "outbox", "audit_log")
+_COUNTED = ("devices", "loans", "loan_borrowers", "borrowers", "outbox", "audit_log")
 
 
 def _camera(ws: Workspace, number: str = "NAU-WBK-001") -> str:
@@ -97,7 +97,7 @@ def test_a_booking_writes_loan_borrower_and_one_pool_mutation_without_the_name(w
     loan_id = book_device(workspace, device_id, DEC_3, DEC_10, BORROWER, "06152 1234", today=TODAY)
     after = _counts(workspace)
     assert {t: after[t] - before[t] for t in _COUNTED} == {
-        "devices": 0, "loans": 1, "loan_borrowers": 1, "outbox": 1, "audit_log": 1,
+        "devices": 0, "loans": 1, "loan_borrowers": 1, "borrowers": 1, "outbox": 1, "audit_log": 1,
     }  # fmt: skip
 
     conn = workspace.db.reader()
@@ -123,9 +123,12 @@ def test_a_booking_writes_loan_borrower_and_one_pool_mutation_without_the_name(w
     assert mutation["scope"] == POOL_SCOPE
     assert json.loads(mutation["args"]) == {
         "loan_id": loan_id, "device_id": device_id, "start_date": "2026-12-03", "end_date": "2026-12-10",
+        "clerk_id": workspace.clerk.id if workspace.clerk else None,
     }  # fmt: skip
     effects = json.loads(mutation["effects"])
-    assert {(e["kind"], e["op"]) for e in effects} == {("loans", "insert"), ("loan_borrowers", "insert")}
+    assert {(e["kind"], e["op"]) for e in effects} == {
+        ("loans", "insert"), ("loan_borrowers", "insert"), ("borrowers", "insert"),
+    }  # fmt: skip
     loans_effect = next(e for e in effects if e["kind"] == "loans")
     assert loans_effect["id"] == loan_id and loans_effect["set"]["status"] == "reserviert"
     assert BORROWER not in json.dumps(loans_effect, ensure_ascii=False)
@@ -193,8 +196,8 @@ def test_cancelling_frees_the_period(workspace: Workspace) -> None:
     assert device_bookings(workspace, device_id) == []
     assert list_devices(workspace, TODAY)[0].next is None
     (mutation,) = [r for r in _outbox(workspace) if r["name"] == "cancel_loan"]
-    assert mutation["scope"] == POOL_SCOPE and json.loads(mutation["args"]) == {"loan_id": loan_id}
-    (effect,) = json.loads(mutation["effects"])
+    assert mutation["scope"] == POOL_SCOPE and json.loads(mutation["args"])["loan_id"] == loan_id
+    (effect,) = [e for e in json.loads(mutation["effects"]) if e["kind"] == "loans"]
     assert (effect["kind"], effect["set"]["status"], effect["base"]["status"]) == (
         "loans",
         "storniert",
@@ -207,9 +210,15 @@ def test_cancelling_frees_the_period(workspace: Workspace) -> None:
     assert _counts(workspace) == before
 
 
-def test_another_towns_reservation_cannot_be_cancelled(workspace: Workspace) -> None:
+def test_another_towns_reservation_of_another_towns_device_cannot_be_cancelled(workspace: Workspace) -> None:
     device_id = _camera(workspace)
     foreign = _pulled_loan_of_trebur(workspace, device_id, DEC_3, DEC_10)
+    with workspace.db.write() as conn, capture_suppressed(conn):  # the device is Trebur's, as pulled
+        conn.execute(
+            "UPDATE devices SET home_municipality_id ="
+            " (SELECT borrower_municipality_id FROM loans WHERE id = ?)",
+            (foreign,),
+        )
     before = _counts(workspace)
     with pytest.raises(PoolError, match="andere Gemeinde"):
         cancel_loan(workspace, foreign, today=TODAY)

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from kommune_desk.domain import pool
-from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.formatting import count_noun, utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.pool import PoolError
 from kommune_desk.domain.replication import municipality_scope
@@ -216,8 +216,8 @@ def resolve_for_booking(
             contact = contact.strip()
             email, phone = (contact, "") if "@" in contact else ("", contact)
             borrower = Borrower(uuid7(), "buerger", name, phone=phone, email=email)
+            # Part of the booking's (or waiting entry's) own mutation: one action, one outbox entry.
             repo.insert_borrower(conn, borrower, ws.municipality.id, at)
-            _record(conn, ws, at, "create_borrower", borrower.id, "entleiher_angelegt")
     refusal = pool.borrower_refusal(borrower.blocked_reason)
     if refusal:
         raise PoolError(refusal)
@@ -256,11 +256,11 @@ class RetentionResult:
     def message(self) -> str:
         if not self.borrowers:
             return f"Keine Entleiherdaten sind älter als {self.months} Monate nach der letzten Ausleihe."
-        people = "Person" if self.borrowers == 1 else "Personen"
-        verb = "würden anonymisiert" if self.dry_run else "wurden anonymisiert"
+        verb = ("würde" if self.dry_run else "wurde") + ("" if self.borrowers == 1 else "n")
         return (
-            f"{self.borrowers} {people} {verb} ({self.loan_records} Ausleihvermerke, "
-            f"{self.waitlist_records} Wartelisteneinträge); "
+            f"{count_noun(self.borrowers, 'Person', 'Personen')} {verb} anonymisiert "
+            f"({count_noun(self.loan_records, 'Ausleihvermerk', 'Ausleihvermerke')}, "
+            f"{count_noun(self.waitlist_records, 'Wartelisteneintrag', 'Wartelisteneinträge')}); "
             f"Frist: {self.months} Monate nach der letzten Ausleihe."
         )
 
