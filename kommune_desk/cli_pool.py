@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cli_args import iso_date
+from .domain.pool import is_loan_number, loan_number
 
 if TYPE_CHECKING:
     from .services.workspace import Workspace
@@ -201,14 +202,14 @@ def _device(ws: Workspace, number: str) -> Any:
 
 
 def _loan_id(ws: Workspace, text: str) -> str:
-    """A full Leihnummer, or the unique beginning of one of this town's loans."""
+    """A Leihnummer (L-3F9A-1C2B), a full loan id, or the unique beginning of one of this town's."""
     from .services.pool import list_loans
 
     wanted = text.strip().casefold()
     if len(wanted) < 6:
         _refuse("Bitte geben Sie die Leihnummer an (mindestens die ersten 6 Zeichen).")
     own = [loan.loan_id for loan in list_loans(ws, municipality_id=ws.municipality.id)]
-    exact = [loan_id for loan_id in own if loan_id.casefold() == wanted]
+    exact = [loan_id for loan_id in own if loan_id.casefold() == wanted or is_loan_number(loan_id, text)]
     matches = exact or [loan_id for loan_id in own if loan_id.casefold().startswith(wanted)]
     if not matches:
         _refuse(f"Eine Ausleihe mit der Leihnummer {text.strip()} hat Ihre Kommune nicht.")
@@ -355,7 +356,8 @@ def _book(args: argparse.Namespace, ws: Workspace) -> int:
     if args.json:
         _print_json(
             {
-                "leihnummer": loan_id,
+                "leihnummer": loan_number(loan_id),
+                "id": loan_id,
                 "inventarnummer": device.inventory_number,
                 "von": args.start.isoformat(),
                 "bis": args.end.isoformat(),
@@ -363,7 +365,7 @@ def _book(args: argparse.Namespace, ws: Workspace) -> int:
         )
         return 0
     print(f"Reserviert: {device.inventory_number} vom {_date(args.start)} bis {_date(args.end)}.")
-    print(f"Leihnummer: {loan_id}")
+    print(f"Leihnummer: {loan_number(loan_id)}")
     return 0
 
 
@@ -372,7 +374,7 @@ def _cancel(args: argparse.Namespace, ws: Workspace) -> int:
 
     loan_id = _loan_id(ws, args.loan)
     cancel_loan(ws, loan_id, _today(args))
-    print(f"Reservierung {loan_id} storniert.")
+    print(f"Reservierung {loan_number(loan_id)} storniert.")
     return 0
 
 
@@ -413,7 +415,8 @@ def _handover(args: argparse.Namespace, ws: Workspace) -> int:
         "mit diesem Aufruf."
     )
     print(
-        f"Ausgegeben: {device.inventory_number}, Rückgabe bis {_date(loan.end)}. Leihnummer: {loan.loan_id}"
+        f"Ausgegeben: {device.inventory_number}, Rückgabe bis {_date(loan.end)}. "
+        f"Leihnummer: {loan_number(loan.loan_id)}"
     )
     if args.output:
         path = _write(args.output, agreement_pdf(ws, loan.loan_id))
@@ -458,7 +461,7 @@ def _return(args: argparse.Namespace, ws: Workspace) -> int:
         deposit_note=args.reason,
     )
     outcome = return_device(ws, loan.loan_id, back, day)
-    print(f"Zurückgenommen: {device.inventory_number} (Leihnummer {loan.loan_id}).")
+    print(f"Zurückgenommen: {device.inventory_number} (Leihnummer {loan_number(loan.loan_id)}).")
     if outcome.late_days:
         days = "1 Tag" if outcome.late_days == 1 else f"{outcome.late_days} Tage"
         print(f"Die Rückgabe war {days} verspätet.")
@@ -491,7 +494,8 @@ def _overdue(args: argparse.Namespace, ws: Workspace) -> int:
         _print_json(
             [
                 {
-                    "leihnummer": r.loan_id,
+                    "leihnummer": loan_number(r.loan_id),
+                    "id": r.loan_id,
                     "inventarnummer": r.inventory_number,
                     "bezeichnung": r.device_name,
                     "kommune": r.town,
@@ -513,7 +517,8 @@ def _overdue(args: argparse.Namespace, ws: Workspace) -> int:
         who = r.borrower or r.town
         print(
             f"{r.inventory_number}  {r.device_name}  {who}  bis {_date(r.end)}, "
-            f"{days} {'Tag' if days == 1 else 'Tage'} überfällig, {reminded}  (Leihnummer {r.loan_id})"
+            f"{days} {'Tag' if days == 1 else 'Tage'} überfällig, {reminded}  "
+            f"(Leihnummer {loan_number(r.loan_id)})"
         )
     return 0
 

@@ -15,6 +15,7 @@ import pytest
 
 from kommune_desk.cli import main
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.pool import loan_number
 from kommune_desk.domain.records import Address, Municipality, MunicipalityKind
 from kommune_desk.services.borrowers import Borrower, create_borrower
 from kommune_desk.services.pool import find_device, register_device
@@ -97,7 +98,7 @@ def _book(run, number: str, start: str, end: str, who: str = PERSON) -> str:
     code, out, err = run("book", number, "--from", start, "--to", end, "--borrower", who, "--json",
                          "--today", "2026-11-24")  # fmt: skip
     assert code == 0, err
-    return json.loads(out)["leihnummer"]
+    return json.loads(out)["id"]
 
 
 # --- devices and free ----------------------------------------------------------------------------
@@ -203,7 +204,15 @@ def test_cancel_by_the_beginning_of_the_loan_number(pool: Workspace, run) -> Non
     loan = _book(run, "NAU-WBK-01", "2026-12-03", "2026-12-05")
     code, out, err = run("cancel", loan[:13], "--today", "2026-11-24")
     assert code == 0, err
-    assert out.strip() == f"Reservierung {loan} storniert."
+    assert out.strip() == f"Reservierung {loan_number(loan)} storniert."
+    assert _rows(pool, f"SELECT status FROM loans WHERE id = '{loan}'") == [("storniert",)]
+
+
+def test_cancel_by_the_leihnummer_as_printed(pool: Workspace, run) -> None:
+    loan = _book(run, "NAU-WBK-01", "2026-12-03", "2026-12-05")
+    spoken = loan_number(loan).lower().replace("-", " ")  # "l 3f9a 1c2b", as typed from the phone
+    code, _, err = run("cancel", spoken, "--today", "2026-11-24")
+    assert code == 0, err
     assert _rows(pool, f"SELECT status FROM loans WHERE id = '{loan}'") == [("storniert",)]
 
 
@@ -220,7 +229,10 @@ def test_overdue_and_two_reminders_are_written_and_logged(pool: Workspace, run, 
     assert code == 0 and "NAU-WBK-02" in out and "5 Tage überfällig, noch nicht gemahnt" in out
     code, out, _ = run("overdue", "--json", "--today", "2026-12-01")
     (row,) = json.loads(out)
-    assert (row["leihnummer"], row["tage_ueberfaellig"], row["mahnstufe"]) == (loan, 5, 0)
+    assert (row["id"], row["tage_ueberfaellig"], row["mahnstufe"]) == (loan, 5, 0)
+    assert row["leihnummer"] == loan_number(loan) and re.fullmatch(
+        r"L-[0-9A-F]{4}-[0-9A-F]{4}", row["leihnummer"]
+    )
 
     last = tmp_path / "letzte.pdf"
     code, _, err = run("remind", loan, "--level", "2", "-o", str(last), "--today", "2026-12-01")

@@ -281,3 +281,16 @@ def accessories_from_json(text: str | None) -> list[str]:
     except ValueError:
         return []
     return [str(v) for v in value if str(v).strip()] if isinstance(value, list) else []
+
+
+def loan_number(loan_id: str) -> str:
+    """The Leihnummer people read and say: ``L-3F9A-1C2B`` from the random end of the loan's id
+    (32 random bits: a clash among one town's loans is practically impossible)."""
+    tail = loan_id.replace("-", "")[-8:].upper()
+    return f"L-{tail[:4]}-{tail[4:]}"
+
+
+def is_loan_number(loan_id: str, text: str) -> bool:
+    """Whether ``text`` (any case, with or without ``L-`` and dashes) is the loan's Leihnummer."""
+    wanted = text.strip().upper().removeprefix("L").replace("-", "").replace(" ", "")
+    return len(wanted) == 8 and loan_number(loan_id).replace("-", "")[1:] == wanted

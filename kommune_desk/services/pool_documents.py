@@ -22,7 +22,7 @@ from kommune_desk.documents.labels import AssetLabel
 from kommune_desk.documents.model import ChecklistItem, Letter, Section, Sender
 from kommune_desk.domain.authority import authority_of
 from kommune_desk.domain.formatting import format_amount, local_date, parse_timestamp
-from kommune_desk.domain.pool import PoolError, checklist_from_json, checklist_items
+from kommune_desk.domain.pool import PoolError, checklist_from_json, checklist_items, loan_number
 from kommune_desk.storage import borrowers as borrower_repo
 from kommune_desk.storage import loans as loan_repo
 from kommune_desk.storage import pool as device_repo
@@ -159,7 +159,7 @@ def _load(ws: Workspace, loan_id: str, clerk_name: str | None = None) -> _LoanDa
         handed_over = loan.booking.status in ("ausgegeben", "zurueckgegeben")
         deposit = party.deposit_cents if handed_over else policy_of(conn, device).deposit_cents
         terms = docs.LoanTerms(
-            loan_id=loan.booking.loan_id,
+            loan_id=loan_number(loan.booking.loan_id),
             start=loan.booking.start,
             end=loan.booking.end,
             deposit_cents=deposit or 0,
