@@ -232,6 +232,22 @@ def test_return_protocol_on_time_all_fine_refunds_deposit() -> None:
     assert "Kaution" not in no_deposit.parts[-1].body
 
 
+@pytest.mark.parametrize(
+    ("returned", "expected"),
+    [
+        (10000, "wird in voller Höhe erstattet"),
+        (8000, "erstattet: 80,00\u00a0€, einbehalten: 20,00\u00a0€ (Ladegerät fehlt)"),
+        (0, "wird einbehalten (Ladegerät fehlt)"),
+    ],
+)
+def test_return_protocol_states_the_deposit_as_actually_settled(returned: int, expected: str) -> None:
+    """A full refund despite a missing part, or a part kept although all is fine, reads as it was."""
+    fine = tuple(dataclasses.replace(item, checked=True, remark="") for item in RETURNED)
+    terms = dataclasses.replace(TERMS, deposit_cents=10000)
+    letter = return_protocol(CAMERA, BORROWER, terms, TERMS.end, fine, "", returned, "Ladegerät fehlt")
+    assert expected in letter.parts[-1].body
+
+
 def test_late_days_and_days_in_words() -> None:
     assert late_days(dt.date(2026, 11, 27), dt.date(2026, 11, 26)) == 0
     assert late_days(dt.date(2026, 11, 27), dt.date(2026, 11, 28)) == 1

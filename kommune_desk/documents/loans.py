@@ -406,8 +406,14 @@ def return_protocol(
     returned_on: dt.date,
     checklist_results: Sequence[ChecklistItem],
     damage_note: str,
+    deposit_returned_cents: int | None = None,
+    deposit_note: str = "",
 ) -> Letter:
-    """The record of what came back, signed by both sides; states late days and the deposit."""
+    """The record of what came back, signed by both sides; states late days and the deposit.
+
+    With ``deposit_returned_cents`` the deposit line says what was refunded and what kept (and
+    why); without it the deposit is refunded if all is fine and held until clarified otherwise.
+    """
     sender = terms.lending_office
     late = late_days(terms.end, returned_on)
     timing = f"{late} Tag verspätet" if late == 1 else f"{late} Tage verspätet" if late else "fristgerecht"
@@ -422,14 +428,8 @@ def return_protocol(
     )
     closing = [_t("Beide Seiten bestätigen mit ihrer Unterschrift die Angaben dieses Protokolls.")]
     if terms.deposit_cents:
-        all_fine = not damage_note.strip() and all(item.checked is True for item in checklist_results)
-        deposit = _bold("Kaution:") + _amount(terms.deposit_cents)
-        if all_fine:
-            closing.insert(0, deposit + _t(" – wird erstattet."))
-        else:
-            closing.insert(
-                0, deposit + _t(" – wird bis zur Klärung der Mängel einbehalten (§ 3 des Leihvertrags).")
-            )
+        closing.insert(0, _deposit_line(terms.deposit_cents, checklist_results, damage_note,
+                                        deposit_returned_cents, deposit_note))  # fmt: skip
     parts = (
         Section(heading="", body=facts),
         Checklist(heading="Zustand bei der Rückgabe", items=tuple(checklist_results)),
@@ -453,6 +453,30 @@ def return_protocol(
         title=f"Rückgabeprotokoll {terms.loan_id}",
         closing="",
     )
+
+
+def _deposit_line(
+    deposit: int,
+    results: Sequence[ChecklistItem],
+    damage_note: str,
+    returned: int | None,
+    note: str,
+) -> Markup:
+    head = _bold("Kaution:") + _amount(deposit)
+    if returned is None:
+        all_fine = not damage_note.strip() and all(item.checked is True for item in results)
+        if all_fine:
+            return head + _t(" – wird erstattet.")
+        return head + _t(" – wird bis zur Klärung der Mängel einbehalten (§ 3 des Leihvertrags).")
+    if returned >= deposit:
+        return head + _t(" – wird in voller Höhe erstattet.")
+    reason = f" ({' '.join(note.split())})" if note.strip() else ""
+    if returned <= 0:
+        return head + _t(" – wird einbehalten") + reason + _t(" (§ 3 des Leihvertrags).")
+    return (
+        head + _t(" – erstattet: ") + _amount(returned) + _t(", einbehalten: ") + _amount(deposit - returned)
+        + reason + _t(" (§ 3 des Leihvertrags).")
+    )  # fmt: skip
 
 
 # --- Mahnung ---------------------------------------------------------------------------------

@@ -86,16 +86,24 @@ def letter_story(letter: Letter) -> list[Flowable]:
     story.append(Spacer(1, 8 * MM))
     if letter.salutation:
         story += [Paragraph(para(letter.salutation), st.body), Spacer(1, 3 * MM)]
+    last: list[Flowable] = []
     for part in letter.parts:
+        story += last
         if isinstance(part, Section):
-            story += section(part)
+            last = section(part)
         elif isinstance(part, FeeBlock):
-            story += fee_block(part, letter)
+            last = fee_block(part, letter)
         elif isinstance(part, Checklist):
-            story += checklist(part)
-    story.append(closing(letter))
+            last = checklist(part)
     if letter.signature_lines:
-        story.append(signature_lines(letter.signature_lines))
+        # What is signed stays on the page of the signatures: never a page of signature lines alone.
+        while last and isinstance(last[-1], Spacer):  # the closing brings its own space
+            last.pop()
+        story.append(
+            KeepTogether([*last, *closing_flowables(letter), *signature_block(letter.signature_lines)])
+        )
+    else:
+        story += [*last, closing(letter)]
     if letter.enclosures:
         story += enclosures(letter.enclosures)
     return story
@@ -281,6 +289,10 @@ def checklist(part: Checklist) -> list[Flowable]:
 def closing(letter: Letter) -> Flowable:
     """Closing, then "gez. Name" and function, or the sentence of a machine-made letter (nothing
     more for a letter signed by hand: "gez." would claim a signature kept elsewhere)."""
+    return KeepTogether(closing_flowables(letter))
+
+
+def closing_flowables(letter: Letter) -> list[Flowable]:
     st = styles()
     signature = letter.signature
     lines: list[Flowable] = [Spacer(1, 4 * MM)]
@@ -294,10 +306,10 @@ def closing(letter: Letter) -> Flowable:
             lines.append(Paragraph(para(f"gez. {signature.name}"), st.body))
         if signature.function:
             lines.append(Paragraph(para(signature.function), st.body))
-    return KeepTogether(lines)
+    return lines
 
 
-def signature_lines(captions: tuple[str, ...]) -> Flowable:
+def signature_block(captions: tuple[str, ...]) -> list[Flowable]:
     """Lines to sign by hand, two side by side, each with "Ort, Datum" and its caption below."""
     st = styles()
     column = 75 * MM
@@ -324,7 +336,7 @@ def signature_lines(captions: tuple[str, ...]) -> Flowable:
     table = Table(
         rows, colWidths=[column, gap, column], rowHeights=heights, style=TableStyle(commands), hAlign="LEFT"
     )
-    return KeepTogether([Spacer(1, 6 * MM), table])
+    return [Spacer(1, 6 * MM), table]
 
 
 def enclosures(items: tuple[str, ...]) -> list[Flowable]:

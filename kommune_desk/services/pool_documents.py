@@ -21,7 +21,7 @@ from kommune_desk.documents import loans as docs
 from kommune_desk.documents.labels import AssetLabel
 from kommune_desk.documents.model import ChecklistItem, Letter, Section, Sender
 from kommune_desk.domain.authority import authority_of
-from kommune_desk.domain.formatting import format_amount, local_date, parse_timestamp
+from kommune_desk.domain.formatting import local_date, parse_timestamp
 from kommune_desk.domain.pool import PoolError, checklist_from_json, checklist_items, loan_number
 from kommune_desk.storage import borrowers as borrower_repo
 from kommune_desk.storage import loans as loan_repo
@@ -219,15 +219,11 @@ def return_letter(
     notes = [loan.damage or ""]
     if loan.condition_in and loan.condition_in.strip():
         notes.append(f"Zustand: {loan.condition_in.strip()}")
-    returned = party.deposit_returned_cents
-    if party.deposit_cents and returned is not None and returned < party.deposit_cents:
-        kept = format_amount(party.deposit_cents - returned)
-        notes.append(
-            f"Von der Kaution einbehalten: {kept}"
-            + (f" ({party.deposit_note})" if party.deposit_note else "")
-        )
     damage_note = "\n".join(n for n in notes if n.strip())
-    return docs.return_protocol(data.doc_device, data.borrower, data.terms, returned_on, results, damage_note)
+    return docs.return_protocol(
+        data.doc_device, data.borrower, data.terms, returned_on, results, damage_note,
+        deposit_returned_cents=party.deposit_returned_cents, deposit_note=party.deposit_note or "",
+    )  # fmt: skip
 
 
 def return_protocol_pdf(
