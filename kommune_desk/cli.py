@@ -149,6 +149,12 @@ def _add_clerk_parsers(commands: Any) -> None:
     )
     listing = _add_command(actions, "list", _clerk_list, "Zugeordnete Anmeldungen auflisten")
     listing.add_argument("--json", action="store_true", help="Ausgabe als JSON")
+    manager = _add_command(
+        actions, "pool-manager", _clerk_pool_manager,
+        "Poolverwaltung des Geräteverleihs (Projektmanagementstelle Klimaschutz) geben oder nehmen",
+    )  # fmt: skip
+    manager.add_argument("login", metavar="ANMELDUNG", help="Windows-Anmeldename, z. B. s.weiss")
+    manager.add_argument("--off", action="store_true", help="die Rolle wieder entziehen")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -388,13 +394,33 @@ def _clerk_add(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
+def _clerk_pool_manager(args: argparse.Namespace, data_dir: Path) -> int:
+    from .services.clerks import set_pool_manager
+
+    with _set_up_workspace(data_dir) as workspace:
+        clerk = set_pool_manager(workspace, args.login, not args.off)
+    state = (
+        "gehört jetzt zur Poolverwaltung" if clerk.pool_manager else "gehört nicht mehr zur Poolverwaltung"
+    )
+    print(f"{clerk.display_name} (»{clerk.os_login}«) {state} des Geräteverleihs.")
+    return 0
+
+
 def _clerk_list(args: argparse.Namespace, data_dir: Path) -> int:
     from .services.clerks import list_clerks
 
     with _set_up_workspace(data_dir) as workspace:
         clerks = list_clerks(workspace)
     if args.json:
-        rows = [{"anmeldung": c.os_login, "name": c.display_name, "rolle": c.role.value} for c in clerks]
+        rows = [
+            {
+                "anmeldung": c.os_login,
+                "name": c.display_name,
+                "rolle": c.role.value,
+                "poolverwaltung": c.pool_manager,
+            }
+            for c in clerks
+        ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not clerks:
@@ -402,7 +428,8 @@ def _clerk_list(args: argparse.Namespace, data_dir: Path) -> int:
     login_width = max((len(c.os_login) for c in clerks), default=0)
     name_width = max((len(c.display_name) for c in clerks), default=0)
     for c in clerks:
-        print(f"{c.os_login:<{login_width}}  {c.display_name:<{name_width}}  {c.role.label}")
+        pool = ", Poolverwaltung" if c.pool_manager else ""
+        print(f"{c.os_login:<{login_width}}  {c.display_name:<{name_width}}  {c.role.label}{pool}")
     return 0
 
 

@@ -23,7 +23,31 @@ def test_added_clerk_is_listed(demo_dir: Path) -> None:
     assert row.split() == ["a.schmidt", "Anna", "Schmidt", "Teamleitung"]
 
     rows = json.loads(cli("--data-dir", str(demo_dir), "clerk", "list", "--json").stdout)
-    assert {"anmeldung": "a.schmidt", "name": "Anna Schmidt", "rolle": "teamleitung"} in rows
+    assert {
+        "anmeldung": "a.schmidt",
+        "name": "Anna Schmidt",
+        "rolle": "teamleitung",
+        "poolverwaltung": False,
+    } in rows
+
+
+def test_the_pool_manager_role_is_given_and_taken(demo_dir: Path) -> None:
+    cli("--data-dir", str(demo_dir), "clerk", "add", "p.klima", "Paula Klima")
+    given = cli("--data-dir", str(demo_dir), "clerk", "pool-manager", "p.klima")
+    assert given.returncode == 0, given.stderr
+    assert (
+        given.stdout.strip() == "Paula Klima (»p.klima«) gehört jetzt zur Poolverwaltung des Geräteverleihs."
+    )
+    listed = cli("--data-dir", str(demo_dir), "clerk", "list").stdout
+    assert next(line for line in listed.splitlines() if line.startswith("p.klima")).endswith(
+        "Sachbearbeitung, Poolverwaltung"
+    )
+    taken = cli("--data-dir", str(demo_dir), "clerk", "pool-manager", "p.klima", "--off")
+    assert taken.returncode == 0 and "nicht mehr" in taken.stdout
+    rows = json.loads(cli("--data-dir", str(demo_dir), "clerk", "list", "--json").stdout)
+    assert next(r for r in rows if r["anmeldung"] == "p.klima")["poolverwaltung"] is False
+    unknown = cli("--data-dir", str(demo_dir), "clerk", "pool-manager", "niemand")
+    assert unknown.returncode == 1 and "»niemand« ist niemandem zugeordnet" in unknown.stderr
 
 
 def test_role_defaults_to_sachbearbeitung(demo_dir: Path) -> None:
