@@ -593,7 +593,7 @@ def test_migration_7_counts_the_events_of_an_earlier_release(data_dir: Path) -> 
         ],
     )
     conn.commit()
-    assert migrate(conn) == [7]
+    assert migrate(conn)[0] == 7  # and every later migration
     counts = dict(
         ((metric, key), n)
         for metric, key, n in conn.execute(
