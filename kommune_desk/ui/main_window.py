@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
     from .conflicts_page import ConflictsPage
     from .enrol_dialog import EnrolDialog
+    from .geraeteverleih.section import GeraeteverleihSection
     from .new_application_dialog import NewApplicationDialog
-    from .pool_page import PoolPage
     from .statistik.page import StatistikPage
     from .sync_controller import SyncController
 
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(QSize(22, 22))
         self.navigation.setAccessibleName("Bereiche")
         self.pages = QStackedWidget()
-        self._pool_page: PoolPage | None = None
+        self._pool_page: GeraeteverleihSection | None = None
         self.pool_section = LazySection(self._build_pool_page)
         self._conflicts_page: ConflictsPage | None = None
         self.conflicts_section = LazySection(self._build_conflicts_page)
@@ -159,16 +159,16 @@ class MainWindow(QMainWindow):
     def current_section(self) -> str:
         return SECTIONS[self.pages.currentIndex()]
 
-    def pool_page(self) -> PoolPage:
-        """The Geräteverleih page, built now if the clerk has not opened it yet."""
+    def pool_page(self) -> GeraeteverleihSection:
+        """The Geräteverleih section, built now if the clerk has not opened it yet."""
         self.pool_section.ensure_built()
         assert self._pool_page is not None
         return self._pool_page
 
     def _build_pool_page(self) -> QWidget:
-        from .pool_page import PoolPage
+        from .geraeteverleih.section import GeraeteverleihSection
 
-        self._pool_page = PoolPage(self.workspace)
+        self._pool_page = GeraeteverleihSection(self.workspace)
         return self._pool_page
 
     def statistik_page(self) -> StatistikPage:

@@ -1,0 +1,84 @@
+"""The Geräteverleih section: tabs for the register, the calendar, loans, waiting list, overdue
+loans and borrowers.
+
+Each tab loads its data in a worker when first shown; ``refresh()`` (F5, after a sync) reads
+again the tabs that were built. Strg+F (or typing into the device table) goes to the scan field.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
+
+from kommune_desk.services.workspace import Workspace
+
+from .borrowers_page import BorrowersPage
+from .devices_page import DevicesPage
+
+log = logging.getLogger(__name__)
+
+# (tab title, module, class) of the pages built elsewhere; a missing one shows a placeholder.
+_OTHER_PAGES = (
+    ("Kalender", "calendar_page", "CalendarPage"),
+    ("Ausleihen", "loans_page", "LoansPage"),
+    ("Warteliste", "waitlist_page", "WaitlistPage"),
+    ("Überfällig", "overdue_page", "OverduePage"),
+)
+
+
+class GeraeteverleihSection(QTabWidget):
+    """The section container; ``devices`` is the Geräte tab, ``borrowers`` the Entleiher tab."""
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("geraeteverleih")
+        self.setDocumentMode(True)
+        self.workspace = workspace
+        self.devices = DevicesPage(workspace)
+        self.addTab(self.devices, "Geräte")
+        self.pages: dict[str, QWidget] = {"Geräte": self.devices}
+        for title, module, name in _OTHER_PAGES:
+            page = _optional_page(workspace, module, name)
+            self.pages[title] = page
+            self.addTab(page, title)
+        self.borrowers = BorrowersPage(workspace)
+        self.pages["Entleiher"] = self.borrowers
+        self.addTab(self.borrowers, "Entleiher")
+        self.scan_shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
+        self.scan_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.scan_shortcut.activated.connect(self.focus_scan)
+        self.model = self.devices.model  # the register, as the old page offered it
+
+    def focus_scan(self) -> None:
+        """Show the Geräte tab with the cursor in the scan field (Strg+F)."""
+        self.setCurrentWidget(self.devices)
+        self.devices.focus_scan()
+
+    def page(self, title: str) -> QWidget:
+        return self.pages[title]
+
+    def refresh(self) -> None:
+        """Read again every tab that has been built and shown (the others load when first shown)."""
+        for page in self.pages.values():
+            refresh = getattr(page, "refresh", None)
+            if refresh is None:
+                continue
+            if page is self.currentWidget() or getattr(page, "_loaded_once", True):
+                refresh()
+
+
+def _optional_page(workspace: Workspace, module: str, name: str) -> QWidget:
+    """The tab page ``name`` from ``module`` of this package, or a placeholder while it is missing."""
+    try:
+        cls = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    except (ImportError, AttributeError):
+        log.info("pool tab %s not available", name)
+        label = QLabel("Dieser Bereich ist in dieser Version noch nicht verfügbar.")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: #555;")
+        return label
+    return cls(workspace)

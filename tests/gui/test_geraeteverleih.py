@@ -1,0 +1,384 @@
+"""The Geräteverleih section on a real database: the register, scanning, a loan from reservation
+through handover to return, refusals in the dialogs, the main window and start-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtWidgets import QLabel
+from shiboken6 import isValid
+
+from kommune_desk.domain.formatting import format_date
+from kommune_desk.services.borrowers import Borrower, block_borrower, create_borrower
+from kommune_desk.services.pool import book_device, register_device
+from kommune_desk.services.workspace import Workspace
+from kommune_desk.ui.geraeteverleih.device_dialog import DeviceDetailDialog
+from kommune_desk.ui.geraeteverleih.devices_page import COLUMNS, DevicesPage
+from kommune_desk.ui.geraeteverleih.dialogs import (
+    BookingDialog,
+    HandoverDialog,
+    NewDeviceDialog,
+    ReturnDialog,
+)
+from kommune_desk.ui.geraeteverleih.section import GeraeteverleihSection
+from kommune_desk.ui.main_window import MainWindow
+
+TODAY = dt.date.today()  # the page and the dialogs work with the real date
+HAS_DOCUMENTS = importlib.util.find_spec("kommune_desk.services.pool_documents") is not None
+
+
+@pytest.fixture
+def section(qtbot, workspace: Workspace) -> GeraeteverleihSection:  # type: ignore[no-untyped-def]
+    widget = GeraeteverleihSection(workspace)
+    qtbot.addWidget(widget)
+    widget.resize(1180, 640)
+    widget.show()
+    qtbot.waitUntil(lambda: "geladen" not in widget.devices.summary.text(), timeout=5000)
+    return widget
+
+
+@pytest.fixture
+def page(qtbot, workspace: Workspace) -> DevicesPage:  # type: ignore[no-untyped-def]
+    register_device(workspace, "NAU-WBK-001", "Wärmebildkamera FLIR E8 Pro", "Wärmebildkamera", "SN1")
+    register_device(workspace, "NAU-STM-001", "Strommessgerät Energy Logger 4000", "Strommessgerät")
+    widget = DevicesPage(workspace)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 2, timeout=5000)
+    return widget
+
+
+def _row(page: DevicesPage, device_id: str) -> list[str]:
+    row = page.model.row_of(device_id)
+    assert row is not None
+    return [page.model.data(page.model.index(row, c)) for c in range(len(COLUMNS))]
+
+
+def _qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _one(workspace: Workspace, sql: str, *args: object) -> tuple:
+    conn = workspace.db.reader()
+    try:
+        return conn.execute(sql, args).fetchone()
+    finally:
+        conn.close()
+
+
+# -- the flow at the counter --------------------------------------------------------------------------
+def test_register_scan_reserve_hand_over_and_take_back(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    page = section.devices
+    # A new camera with its accessories.
+    new = page.add_device()
+    assert isinstance(new, NewDeviceDialog)
+    new.inventory_number.setText("NAU-WBK-007")
+    new.name.setText("Wärmebildkamera FLIR E8 Pro")
+    new.category.setCurrentText("Wärmebildkamera")
+    new.accessories.setText("Ladegerät, Tasche")
+    new.confirm.click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    device = page.model.device_at(0)
+    assert device is not None and device.inventory_number == "NAU-WBK-007"
+    page.table.clearSelection()
+
+    # Scanned (the scanner types and ends with Enter): the device is selected and opens.
+    section.focus_scan()
+    qtbot.keyClicks(page.scan, "NAU-WBK-007")
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(page.last_dialog, DeviceDetailDialog), timeout=5000)
+    detail = page.last_dialog
+    assert isinstance(detail, DeviceDetailDialog)
+    assert page.selected_device() is not None and page.selected_device().id == device.id  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: detail.detail is not None, timeout=5000)
+    assert "NAU-WBK-007" in detail.heading.text()
+
+    # Reserve from the device card for Anna Beispiel, today to today + 6.
+    detail.action_buttons["book"].click()
+    booking = page.last_dialog
+    assert isinstance(booking, BookingDialog)
+    qtbot.waitUntil(lambda: "geladen" not in booking.taken.text(), timeout=5000)
+    booking.start.setDate(_qdate(TODAY))
+    booking.end.setDate(_qdate(TODAY + dt.timedelta(days=6)))
+    qtbot.keyClicks(booking.borrower, "Anna Beispiel")
+    booking.contact.setText("06152 4711")
+    booking.confirm.click()
+    qtbot.waitUntil(lambda: not isValid(booking), timeout=5000)
+    qtbot.waitUntil(lambda: _row(page, device.id)[5] == "reserviert", timeout=5000)
+    assert "wurde reserviert" in page.summary.text()
+
+    # Hand over: checklist, ID seen, briefing, 50,00 € in cash.
+    page.hand_over_selected()
+    qtbot.waitUntil(lambda: isinstance(page.last_dialog, HandoverDialog), timeout=5000)
+    handover = page.last_dialog
+    assert isinstance(handover, HandoverDialog)
+    qtbot.waitUntil(handover.confirm.isEnabled, timeout=5000)
+    assert [box.text() for box in handover.checks][-2:] == ["Ladegerät", "Tasche"]
+    handover.check_all()
+    handover.id_seen.setChecked(True)
+    handover.briefing.setChecked(True)
+    handover.deposit.lineEdit().selectAll()
+    qtbot.keyClicks(handover.deposit, "50,00")
+    handover.deposit.interpretText()
+    assert handover.deposit.value() == 50.0
+    handover.method.setCurrentText("bar")
+    handover.confirm.click()
+    qtbot.waitUntil(lambda: hasattr(handover, "outcome"), timeout=5000)
+    assert "Kaution 50,00 € erhalten (bar)" in handover.outcome.text()
+    if HAS_DOCUMENTS:
+        handover.document_button.click()
+        preview = handover.document_dialog
+        qtbot.waitUntil(lambda: preview.data is not None, timeout=15000)
+        assert preview.preview.page_count() >= 1
+        preview.close()
+    handover.accept()
+    assert _one(workspace, "SELECT status FROM loans")[0] == "ausgegeben"
+    qtbot.waitUntil(lambda: _row(page, device.id)[5] == "verliehen", timeout=5000)
+
+    # Take back without the Ladegerät; 20,00 € of the deposit are retained.
+    page.take_back_selected()
+    qtbot.waitUntil(lambda: isinstance(page.last_dialog, ReturnDialog), timeout=5000)
+    back = page.last_dialog
+    assert isinstance(back, ReturnDialog)
+    qtbot.waitUntil(back.confirm.isEnabled, timeout=5000)
+    if HAS_DOCUMENTS:  # the deposit taken at the handover is the default to pay back
+        qtbot.waitUntil(lambda: "50,00 €" in back.full_deposit.text(), timeout=5000)
+    back.check_all()
+    back.check("Ladegerät", False)
+    assert back.missing_hint.text() == "Nicht abgehakt: Ladegerät"
+    back.retain(3000, "Ladegerät fehlt, Ersatz 20 €")
+    back.confirm.click()
+    qtbot.waitUntil(lambda: hasattr(back, "outcome"), timeout=5000)
+    assert "Gerät in Wartung gesetzt" in back.outcome.text()
+    assert "Kaution 20,00 € einbehalten" in back.outcome.text()
+    if HAS_DOCUMENTS:
+        back.document_button.click()
+        protocol = back.document_dialog
+        qtbot.waitUntil(lambda: protocol.data is not None, timeout=15000)
+        protocol.close()
+    back.accept()
+
+    assert _one(workspace, "SELECT status FROM devices WHERE id = ?", device.id)[0] == "wartung"
+    assert _one(workspace, "SELECT count(*) FROM device_maintenance WHERE device_id = ?", device.id)[0] == 1
+    assert _one(workspace, "SELECT deposit_returned_cents, deposit_note FROM loan_borrowers") == (
+        3000,
+        "Ladegerät fehlt, Ersatz 20 €",
+    )
+    qtbot.waitUntil(lambda: _row(page, device.id)[5] == "in Wartung", timeout=5000)
+
+
+def test_a_blocked_borrower_is_refused_in_the_dialog_and_nothing_is_written(
+    qtbot, page: DevicesPage, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    person = create_borrower(workspace, Borrower("", "buerger", "Bernd Schäfer", phone="06152 99"))
+    block_borrower(workspace, person, "Kamera im Mai beschädigt zurückgegeben")
+    loans_before = _one(workspace, "SELECT count(*) FROM loans")[0]
+    device = page.model.device_at(0)
+    assert device is not None
+    page.select_device(device.id)
+    dialog = page.book_selected()
+    assert isinstance(dialog, BookingDialog)
+    qtbot.keyClicks(dialog.borrower, "Bernd")
+    qtbot.waitUntil(lambda: dialog.matches.count() == 1, timeout=5000)
+    assert "gesperrt" in dialog.matches.item(0).text()
+    dialog.matches.itemClicked.emit(dialog.matches.item(0))
+    assert dialog.chosen_borrower is not None and dialog.chosen_borrower.id == person
+    assert "Kamera im Mai beschädigt zurückgegeben" in dialog.borrower_info.text()
+    dialog.confirm.click()
+    qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)
+    assert dialog.problems.text().startswith("Diese Person ist für den Geräteverleih gesperrt")
+    assert dialog.isVisible() and dialog.confirm.isEnabled()
+    assert _one(workspace, "SELECT count(*) FROM loans")[0] == loans_before
+    dialog.reject()
+
+
+# -- the register -------------------------------------------------------------------------------------
+def test_the_register_lists_the_devices_of_the_pool(page: DevicesPage) -> None:
+    assert [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))] == [
+        "Inventarnummer",
+        "Gerät",
+        "Art",
+        "Eigentümer",
+        "Standort",
+        "Status",
+        "Rückgabe / Nächste Reservierung",
+        "Wartung fällig",
+    ]
+    strom = next(
+        d for d in (page.model.device_at(i) for i in range(2)) if d and d.inventory_number == "NAU-STM-001"
+    )
+    assert _row(page, strom.id) == [
+        "NAU-STM-001",
+        "Strommessgerät Energy Logger 4000",
+        "Strommessgerät",
+        "Gemeinde Nauheim",
+        "Gemeinde Nauheim",
+        "verfügbar",
+        "",
+        "",
+    ]
+    assert page.summary.text() == "2 Geräte im gemeinsamen Pool"
+    assert not page.book_button.isEnabled()  # nothing selected yet
+
+
+def test_typing_filters_and_an_unknown_scan_is_explained(qtbot, page: DevicesPage) -> None:  # type: ignore[no-untyped-def]
+    page.table.setFocus()
+    qtbot.keyClicks(page.table, "W")  # typing into the table goes to the scan field
+    assert page.scan.text() == "W" and page.scan.hasFocus()
+    page.scan.setText("STM")
+    assert page.proxy.rowCount() == 1
+    page.scan.setText("XYZ-999")
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.message.isVisible, timeout=5000)
+    assert "Kein Gerät mit der Nummer »XYZ-999« gefunden" in page.message.text()
+
+
+def test_a_scanned_qr_payload_opens_the_device(qtbot, page: DevicesPage) -> None:  # type: ignore[no-untyped-def]
+    page.open_scanned("KD-GERAET:NAU-STM-001")
+    qtbot.waitUntil(lambda: isinstance(page.last_dialog, DeviceDetailDialog), timeout=5000)
+    assert page.selected_device().inventory_number == "NAU-STM-001"  # type: ignore[union-attr]
+    page.last_dialog.close()
+
+
+@pytest.mark.skipif(not HAS_DOCUMENTS, reason="services.pool_documents is not there yet")
+def test_the_asset_tag_is_shown_for_printing(qtbot, page: DevicesPage) -> None:  # type: ignore[no-untyped-def]
+    device = page.model.device_at(0)
+    assert device is not None
+    page.select_device(device.id)
+    dialog = page.print_label()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.data is not None, timeout=15000)  # type: ignore[attr-defined]
+    assert dialog.print_button.isEnabled()  # type: ignore[attr-defined]
+    dialog.close()
+
+
+def test_a_clash_is_explained_in_the_dialog_which_keeps_the_input(
+    qtbot, page: DevicesPage, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    device = page.model.device_at(0)
+    assert device is not None
+    taken_start, taken_end = TODAY + dt.timedelta(days=10), TODAY + dt.timedelta(days=15)
+    book_device(workspace, device.id, taken_start, taken_end, "Ingrid Roß")
+    page.select_device(device.id)
+    dialog = page.book_selected()
+    assert isinstance(dialog, BookingDialog)
+    dialog.start.setDate(_qdate(TODAY + dt.timedelta(days=12)))
+    dialog.end.setDate(_qdate(TODAY + dt.timedelta(days=20)))
+    dialog.borrower.setText("Zoë Ağaoğlu")
+    dialog.confirm.click()
+    qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)
+    assert dialog.problems.text().startswith(
+        f"Das Gerät ist vom {format_date(taken_start)} bis {format_date(taken_end)} bereits reserviert."
+    )
+    assert dialog.isVisible() and dialog.borrower.text() == "Zoë Ağaoğlu"
+    dialog.reject()
+
+
+def test_a_new_device_needs_its_inventory_number(qtbot, page: DevicesPage) -> None:  # type: ignore[no-untyped-def]
+    dialog = page.add_device()
+    dialog.confirm.click()  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)  # type: ignore[attr-defined]
+    assert "Inventarnummer" in dialog.problems.text()  # type: ignore[attr-defined]
+    dialog.inventory_number.setText("NAU-CO2-001")  # type: ignore[attr-defined]
+    dialog.name.setText("CO₂-Messgerät Aranet4")  # type: ignore[attr-defined]
+    dialog.category.setCurrentText("Luftqualität")  # type: ignore[attr-defined]
+    dialog.confirm.click()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    assert page.selected_device().inventory_number == "NAU-CO2-001"  # type: ignore[union-attr]
+
+
+def test_maintenance_is_logged_from_the_device_card(qtbot, page: DevicesPage, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    device = page.model.device_at(0)
+    assert device is not None
+    card = page.open_device(device.id)
+    assert isinstance(card, DeviceDetailDialog)
+    qtbot.waitUntil(lambda: card.detail is not None, timeout=5000)
+    sub = card.add_maintenance()
+    sub.what.setText("Kalibrierung")  # type: ignore[attr-defined]
+    sub.has_next.setChecked(True)  # type: ignore[attr-defined]
+    sub.next_due.setDate(_qdate(TODAY - dt.timedelta(days=1)))  # type: ignore[attr-defined]
+    sub.done_on.setDate(_qdate(TODAY - dt.timedelta(days=400)))  # type: ignore[attr-defined]
+    sub.confirm.click()
+    qtbot.waitUntil(lambda: card.maintenance.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: _row(page, device.id)[7].startswith("⚠"), timeout=5000)
+    card.close()
+
+
+def test_the_borrowers_tab_blocks_with_a_reason(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    create_borrower(workspace, Borrower("", "verein", "Obst- und Gartenbauverein Nauheim"))
+    section.setCurrentWidget(section.borrowers)
+    borrowers = section.borrowers
+    qtbot.waitUntil(lambda: borrowers.table.rowCount() == 1, timeout=5000)
+    borrowers.table.selectRow(0)
+    assert borrowers.name.text() == "Obst- und Gartenbauverein Nauheim"
+    borrowers._run(
+        __import__("kommune_desk.services.borrowers", fromlist=["x"]).block_borrower,
+        borrowers.current.id,  # type: ignore[union-attr]
+        "Mahnung unbeantwortet",
+        select=borrowers.current.id,  # type: ignore[union-attr]
+    )
+    qtbot.waitUntil(borrowers.blocked.isVisible, timeout=5000)
+    assert borrowers.blocked.text() == "Gesperrt: Mahnung unbeantwortet"
+    assert borrowers.block_button.text() == "Sperre aufheben"
+
+
+def test_the_section_has_its_tabs(section: GeraeteverleihSection) -> None:
+    assert [section.tabText(i) for i in range(section.count())] == [
+        "Geräte",
+        "Kalender",
+        "Ausleihen",
+        "Warteliste",
+        "Überfällig",
+        "Entleiher",
+    ]
+    for title in ("Kalender", "Ausleihen", "Warteliste", "Überfällig"):
+        page = section.page(title)
+        assert isinstance(page, QLabel) or hasattr(page, "refresh")
+
+
+# -- the main window and start-up ---------------------------------------------------------------------
+def test_the_main_window_builds_the_section_when_it_is_opened(
+    qtbot, workspace: Workspace, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    register_device(workspace, "NAU-WBK-001", "Wärmebildkamera FLIR E8 Pro", "Wärmebildkamera")
+    settings = QSettings(str(tmp_path / "einstellungen.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(workspace, settings, "x.log")
+    qtbot.addWidget(window)
+    window.show()
+    assert window.pool_section.page is None  # not built at start
+    window.show_section(1)
+    assert window.current_section() == "Geräteverleih"
+    qtbot.waitUntil(lambda: window.pool_page().devices.model.rowCount() == 1, timeout=5000)
+    assert window.pool_page().isVisible()
+
+
+_START_AND_CHECK = """
+import sys
+from kommune_desk import app
+code = app.main(["--data-dir", sys.argv[1], "--exit-when-ready"])
+print("pool section imported:", "kommune_desk.ui.geraeteverleih.section" in sys.modules, flush=True)
+sys.exit(code)
+"""
+
+
+def test_start_up_does_not_import_the_pool_section(demo_dir: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _START_AND_CHECK, str(demo_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "pool section imported: False" in done.stdout, done.stdout
