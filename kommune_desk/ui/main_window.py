@@ -34,6 +34,7 @@ from kommune_desk import APP_NAME, __version__
 from kommune_desk.resources import icon_path
 from kommune_desk.services.workspace import Workspace
 
+from .geraeteverleih.daily import PoolDaily
 from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
@@ -60,6 +61,7 @@ POOL_SECTION = 1
 STATISTIK_SECTION = 2
 CONFLICTS_SECTION = 3
 SYNC_START_DELAY_MS = 300  # the first sync work waits until the Posteingang is painted
+POOL_DAILY_DELAY_MS = 1500  # after the first sync work has started: housekeeping waits its turn
 
 
 class LazySection(QWidget):
@@ -148,6 +150,10 @@ class MainWindow(QMainWindow):
         self._watching = False
         self._sync: SyncController | None = None
         self.inbox_ready.connect(lambda: QTimer.singleShot(SYNC_START_DELAY_MS, self, self._start_sync))
+        self.pool_daily = PoolDaily(workspace, self)
+        self.pool_daily.overdue.connect(self._show_overdue)
+        self.pool_daily.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.inbox_ready.connect(lambda: QTimer.singleShot(POOL_DAILY_DELAY_MS, self, self.pool_daily.start))
         self._build_menus()
         self._build_status_bar()
         self._restore_state()
@@ -393,8 +399,20 @@ class MainWindow(QMainWindow):
         if self._conflicts_page is not None and count != len(self._conflicts_page.conflicts()):
             self._conflicts_page.refresh()
 
+    def _show_overdue(self, own: int, everywhere: int) -> None:
+        """The navigation names the pool's overdue loans; bold if some are this town's to chase."""
+        item = self.navigation.item(POOL_SECTION)
+        item.setText(f"Geräteverleih ({everywhere})" if everywhere else "Geräteverleih")
+        item.setToolTip(
+            f"{everywhere} überfällige Ausleihe(n) im Pool, davon {own} Ihrer Gemeinde" if everywhere else ""
+        )
+        font = item.font()
+        font.setBold(own > 0)
+        item.setFont(font)
+
     def _sync_round_finished(self, report: RoundReport) -> None:
         if report.pulled or report.rebuilt:  # others' work arrived: show it
+            self.pool_daily.run()  # a return or cancellation elsewhere may free a device for our list
             self.inbox_model.reload()
             if self._pool_page is not None:
                 self._pool_page.refresh()

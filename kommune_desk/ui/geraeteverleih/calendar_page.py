@@ -42,7 +42,7 @@ from kommune_desk.services.workspace import Workspace
 from ..run import explain_failure
 from ..workers import start_task
 from .calendar_view import PoolCalendar
-from .loans_page import date_edit, heading, set_date, to_date
+from .loans_page import date_edit, set_date, to_date
 
 MONTH, WEEK = "monat", "woche"
 ALL_TYPES = "Alle Gerätearten"
@@ -72,6 +72,7 @@ class CalendarPage(QWidget):
 
     reserve_requested = Signal(str, object, object)  # device_id, first day, last day (dt.date)
     loan_activated = Signal(str)  # a click on a bar: loan_id
+    changed = Signal()  # a reservation was made here (the section refreshes its other tabs)
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,12 +111,12 @@ class CalendarPage(QWidget):
         self.title.setObjectName("calendarTitle")
         self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
         self.title.setMinimumWidth(
-            self.title.fontMetrics().horizontalAdvance("KW 52 · 28.12.–03.01.2027") * 13 // 10
+            self.title.fontMetrics().horizontalAdvance("KW 52 · 28.12.–03.01.2027") * 11 // 10
         )
         self.category = QComboBox()
         self.category.setObjectName("calendarCategory")
         self.category.addItem(ALL_TYPES, None)
-        self.category.setMinimumContentsLength(16)
+        self.category.setMinimumContentsLength(12)
         self.category.setAccessibleName("Geräteart")
         self.category.currentIndexChanged.connect(lambda _i: self.refresh())
         self.search_button = QPushButton("Verfügbarkeit suchen …")
@@ -123,9 +124,8 @@ class CalendarPage(QWidget):
         self.search_button.clicked.connect(lambda: self.open_search())
         self._update_tooltips()
 
+        # The tab already says "Kalender": the bar keeps to what a 1280 px laptop has room for.
         bar = QHBoxLayout()
-        bar.addWidget(heading("Belegungskalender"))
-        bar.addSpacing(16)
         bar.addWidget(self.month_button)
         bar.addWidget(self.week_button)
         bar.addSpacing(12)
@@ -303,6 +303,7 @@ class CalendarPage(QWidget):
     def _booked(self, inventory_number: str) -> None:
         self._note = f"{inventory_number} wurde reserviert."
         self.refresh()
+        self.changed.emit()
 
     def open_search(self) -> AvailabilityDialog:
         category = self.category.currentData()

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -185,6 +186,8 @@ def _sort_key(device: DeviceListing, column: int, today: dt.date) -> str:
 
 class DevicesPage(QWidget):
     """Register table with the scan field and "Reservieren …", "Ausgeben …", "Zurücknehmen …"."""
+
+    changed = Signal()  # a device, booking, handover or return was written (the section refreshes)
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -561,3 +564,4 @@ class DevicesPage(QWidget):
         self._select_after_load = device_id
         self._note = note
         self.refresh()
+        self.changed.emit()

@@ -48,10 +48,30 @@ class GeraeteverleihSection(QTabWidget):
         self.borrowers = BorrowersPage(workspace)
         self.pages["Entleiher"] = self.borrowers
         self.addTab(self.borrowers, "Entleiher")
+        self._wire()
         self.scan_shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
         self.scan_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.scan_shortcut.activated.connect(self.focus_scan)
         self.model = self.devices.model  # the register, as the old page offered it
+
+    def _wire(self) -> None:
+        """A change in one tab is read again by the others; the overdue count is in its tab title."""
+        for page in self.pages.values():
+            changed = getattr(page, "changed", None)
+            if changed is not None:
+                changed.connect(lambda source=page: self._refresh_others(source))
+        overdue = self.pages["Überfällig"]
+        if hasattr(overdue, "count_changed"):
+            overdue.count_changed.connect(self._show_overdue_count)
+
+    def _refresh_others(self, source: QWidget) -> None:
+        for page in self.pages.values():
+            if page is not source and getattr(page, "_loaded_once", False):
+                page.refresh()  # type: ignore[attr-defined]
+
+    def _show_overdue_count(self, count: int) -> None:
+        index = self.indexOf(self.pages["Überfällig"])
+        self.setTabText(index, f"Überfällig ({count})" if count else "Überfällig")
 
     def focus_scan(self) -> None:
         """Show the Geräte tab with the cursor in the scan field (Strg+F)."""
