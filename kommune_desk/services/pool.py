@@ -81,7 +81,7 @@ def pool_actor(ws: Workspace) -> PoolActor:
     return PoolActor(ws.municipality.id, str(actor.role), pool_manager)
 
 
-def _record(
+def record_pool_change(
     conn: sqlite3.Connection, ws: Workspace, at: str, mutation: str, args: dict, **audit: object
 ) -> None:
     """Outbox and audit for a pool write; pool mutations name the clerk so the server can check
@@ -135,11 +135,11 @@ def register_device(
     device_id = uuid7()
     at = utc_now_iso()
     with ws.db.write() as conn:
-        _insert_device(conn, ws, device_id, number, name, category, serial_number.strip(), details, at)
+        insert_device_row(conn, ws, device_id, number, name, category, serial_number.strip(), details, at)
     return device_id
 
 
-def _insert_device(
+def insert_device_row(
     conn: sqlite3.Connection,
     ws: Workspace,
     device_id: str,
@@ -166,7 +166,7 @@ def _insert_device(
         status="verfuegbar",
         **fields,
     )
-    _record(
+    record_pool_change(
         conn,
         ws,
         at,
@@ -223,7 +223,7 @@ def update_device(ws: Workspace, device_id: str, **changes: object) -> None:
         device = _changeable_device(conn, ws, device_id)
         before = {k: getattr(device, k, None) for k in changes}
         repo.update_device(conn, device_id, at, **changes)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -246,7 +246,7 @@ def set_device_status(ws: Workspace, device_id: str, status: str, reason: str = 
         if device.status == status:
             return
         repo.update_device(conn, device_id, at, status=status)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -293,7 +293,7 @@ def transfer_device(
             at=at,
         )
         repo.update_device(conn, device_id, at, location_municipality_id=to_municipality_id)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -341,7 +341,7 @@ def add_maintenance(
             next_due=next_due,
             at=at,
         )
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -374,7 +374,7 @@ def set_type_policy(ws: Workspace, category: str, policy: LoanPolicy) -> None:
             policy=policy,
             at=at,
         )
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -547,7 +547,7 @@ def book_device(
         borrower_service.keep_while_open(conn, borrower.id, at)
         if from_waitlist:
             wait_repo.update_entry(conn, from_waitlist, at, status="erledigt", loan_id=candidate.loan_id)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -595,7 +595,7 @@ def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> No
         party = loan_repo.load_party(conn, loan_id, ws.municipality.id)
         if party and party.borrower_id:
             borrower_service.start_keeping_period(conn, ws, party.borrower_id, day, at)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -641,7 +641,7 @@ def renew_loan(ws: Workspace, loan_id: str, new_end: dt.date, today: dt.date | N
         if refusal:
             raise PoolError(refusal)
         loan_repo.update_loan(conn, loan_id, at, end_date=new_end.isoformat(), renewals=loan.renewals + 1)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,

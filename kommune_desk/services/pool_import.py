@@ -5,7 +5,7 @@ or without BOM) or Windows-1252. Columns (order free, names as in the header):
 Inventarnummer; Bezeichnung; Geräteart; Hersteller; Modell; Seriennummer; Zubehör (comma
 separated); Wiederbeschaffungswert (German amount, "1.234,50"); Zustand. Every problem is
 reported with its line number; if there is one, nothing is imported. The devices belong to this
-town and are written in one transaction, each with its outbox entry (``pool._insert_device``).
+town and are written in one transaction, each with its outbox entry (``pool.insert_device_row``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from kommune_desk.domain.pool import device_problems
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import pool as repo
 
-from .pool import _insert_device, pool_actor
+from .pool import insert_device_row, pool_actor
 from .workspace import Workspace
 
 __all__ = ["COLUMNS", "DeviceRow", "ImportResult", "import_devices", "import_devices_file", "parse_devices"]
@@ -213,7 +213,7 @@ def import_devices(ws: Workspace, rows: Sequence[DeviceRow]) -> ImportResult:
                 "condition": row.condition,
                 "replacement_value_cents": row.replacement_value_cents,
             }
-            _insert_device(
+            insert_device_row(
                 conn,
                 ws,
                 uuid7(),

@@ -25,7 +25,7 @@ from kommune_desk.storage.loans import LoanListing
 
 from . import borrowers as borrower_service
 from .changes import Actor, record_change
-from .pool import _record, blocking_for, policy_of, pool_actor
+from .pool import blocking_for, policy_of, pool_actor, record_pool_change
 from .workspace import Workspace
 
 __all__ = [
@@ -142,7 +142,7 @@ def handover_device(ws: Workspace, loan_id: str, handover: Handover, today: dt.d
         )
         if device.location_municipality_id != ws.municipality.id:
             device_repo.update_device(conn, device.id, at, location_municipality_id=ws.municipality.id)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -255,7 +255,7 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
                 next_due=None,
                 at=at,
             )
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,

@@ -25,7 +25,7 @@ from kommune_desk.storage.pool import Device
 from kommune_desk.storage.waitlist import WaitListing
 
 from . import borrowers as borrower_service
-from .pool import _record, blocking_for, book_device, policy_of, pool_actor
+from .pool import blocking_for, book_device, policy_of, pool_actor, record_pool_change
 from .workspace import Workspace
 
 __all__ = [
@@ -74,7 +74,7 @@ def add_to_waitlist(
             conn, entry.id, ws.municipality.id, borrower.id, borrower.name, borrower.contact, at
         )
         borrower_service.keep_while_open(conn, borrower.id, at)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -103,7 +103,7 @@ def cancel_waiting(ws: Workspace, entry_id: str, today: dt.date | None = None) -
         if entry.status not in rules.OPEN_STATUSES:
             return
         repo.update_entry(conn, entry_id, at, status=rules.CANCELLED)
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -136,7 +136,7 @@ def decline_offer(ws: Workspace, entry_id: str, today: dt.date | None = None) ->
             offer_until=None,
             passed_over=[*entry.passed_over, entry.offered_device_id],
         )
-        _record(
+        record_pool_change(
             conn,
             ws,
             at,
@@ -218,7 +218,7 @@ def process_offers(ws: Workspace, today: dt.date | None = None) -> OfferRound:
                     status=rules.EXPIRED,
                     **({"passed_over": passed} if passed else {}),
                 )
-                _record(
+                record_pool_change(
                     conn,
                     ws,
                     at,
@@ -269,7 +269,7 @@ def offer_freed_device(
         offered_on=today.isoformat(),
         offer_until=until.isoformat(),
     )
-    _record(
+    record_pool_change(
         conn,
         ws,
         at,
