@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import json
 import random
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +15,20 @@ from pathlib import Path
 import pytest
 
 from kommune_desk.demo import content
-from kommune_desk.demo.generator import HISTORY_DAYS, DemoOptions, build_reference, iter_usage_events
+from kommune_desk.demo.generator import (
+    HISTORY_DAYS,
+    DemoOptions,
+    build_pool,
+    build_reference,
+    iter_usage_events,
+)
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
+from kommune_desk.domain.pool import Booking, checklist_from_json, checklist_items, overlapping
 from kommune_desk.domain.records import ApplicationStatus
+from kommune_desk.domain.retention import ANONYMISED_NAME, retain_until
 from kommune_desk.domain.usage import ONLINE_PAYMENT_METHODS, local_day
 from kommune_desk.domain.validation import ValidationError
+from kommune_desk.domain.waitlist import WaitEntry, hold
 from kommune_desk.services.demo import DemoCancelledError, build_demo
 from kommune_desk.services.statistics import Period, usage_report
 from kommune_desk.services.workspace import Workspace, load_workspace
@@ -125,6 +136,348 @@ def test_no_device_is_out_twice_at_the_same_time(demo_workspace: Workspace) -> N
         .fetchone()[0]
     )
     assert overlapping == 0
+
+
+# --- the shared equipment pool ---------------------------------------------------------------
+
+
+def _rows(conn: sqlite3.Connection, sql: str, *params: object) -> list[dict[str, object]]:
+    cursor = conn.execute(sql, params)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _bookings(conn: sqlite3.Connection) -> list[Booking]:
+    return [
+        Booking(r[0], r[1], dt.date.fromisoformat(r[2]), dt.date.fromisoformat(r[3]), r[4], r[5])
+        for r in conn.execute(
+            "SELECT id, device_id, start_date, end_date, status, borrower_municipality_id FROM loans"
+        )
+    ]
+
+
+def test_the_pool_has_every_kind_of_device_across_owners(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    in_use = dict(
+        conn.execute(
+            "SELECT category, count(*) FROM devices WHERE status != 'ausgemustert' GROUP BY category"
+        ).fetchall()
+    )
+    assert in_use["Wärmebildkamera"] >= 8 and in_use["Energiekostenmessgerät"] >= 6
+    assert in_use["CO₂-Messgerät"] >= 4 and in_use["Datenlogger"] >= 4
+    assert in_use["Blower-Door-Messset"] >= 1 and in_use["Lastenrad"] >= 3 and in_use["Infostand"] >= 1
+    assert 25 <= sum(in_use.values()) <= 40
+    statuses = {r[0] for r in conn.execute("SELECT status FROM devices")}
+    assert statuses == {"verfuegbar", "wartung", "vermisst", "ausgemustert"}
+    devices = _rows(
+        conn,
+        "SELECT d.*, o.code FROM devices d JOIN offices o ON o.municipality_id = d.home_municipality_id",
+    )
+    owners = {d["home_municipality_id"] for d in devices}
+    assert len(owners) >= 5  # the Kreis and several towns
+    bikes = {d["home_municipality_id"] for d in devices if d["category"] == "Lastenrad"}
+    assert len(bikes) >= 2
+    codes = dict(conn.execute("SELECT name, 1 FROM device_types").fetchall())
+    assert set(codes) == set(in_use)
+    for d in devices:  # KGG-WBK-01, MW-EM-02: owner, type, running number
+        assert re.fullmatch(rf"{d['code']}-(WBK|EM|CO2|DL|BD|LR|IS)-\d{{2}}", str(d["inventory_number"]))
+        assert d["name"] and d["model"] and d["condition"]
+        accessories = json.loads(str(d["accessories"]))
+        assert isinstance(accessories, list) and accessories
+        if d["status"] != "ausgemustert":
+            assert int(str(d["replacement_value_cents"])) > 0
+        if d["status"] in ("wartung", "vermisst", "ausgemustert"):
+            assert d["notes"]
+    assert {d["make"] for d in devices} >= {
+        "FLIR",
+        "Testo",
+        "Voltcraft",
+        "Brennenstuhl",
+        "Aranet",
+        "Urban Arrow",
+    }
+    # Some devices are kept away from home; each got there by a recorded move.
+    moved = [d for d in devices if d["location_municipality_id"] != d["home_municipality_id"]]
+    assert moved
+    for d in moved:
+        last = conn.execute(
+            "SELECT to_municipality_id FROM device_transfers WHERE device_id = ?"
+            " ORDER BY moved_on DESC LIMIT 1",
+            (d["id"],),
+        ).fetchone()
+        assert last == (d["location_municipality_id"],)
+
+
+def test_device_types_carry_the_pools_loan_policies(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    policies = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "SELECT name, loan_days, max_renewals, deposit_cents, pickup_days, municipality_id"
+            " FROM device_types"
+        )
+    }
+    kreis = conn.execute("SELECT id FROM municipalities WHERE kind = 'kreis'").fetchone()[0]
+    assert policies["Wärmebildkamera"] == (7, 1, 5000, 3, kreis)
+    assert policies["Energiekostenmessgerät"][:3] == (14, 2, 0)
+    assert policies["Blower-Door-Messset"][:3] == (3, 0, 20000)
+    assert policies["Lastenrad"][:3] == (3, 1, 10000)
+    assert {p[4] for p in policies.values()} == {kreis}
+
+
+def test_no_device_is_booked_twice_for_the_same_days(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    bookings = _bookings(conn)
+    assert not [b for b in bookings if overlapping(b, bookings)]
+    # Neither is a device lent again before it came back.
+    loans = _rows(
+        conn,
+        "SELECT device_id, start_date, end_date, returned_at FROM loans WHERE status != 'storniert'"
+        " ORDER BY device_id, start_date",
+    )
+    for before, after in itertools.pairwise(loans):
+        if before["device_id"] == after["device_id"]:
+            back = max(str(before["end_date"]), str(before["returned_at"] or "")[:10])
+            assert str(after["start_date"]) > back
+
+
+def test_two_heating_seasons_of_loans_with_handovers_and_returns(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    towns = {r[0] for r in conn.execute("SELECT DISTINCT borrower_municipality_id FROM loans")}
+    assert len(towns) == 14  # the 13 towns and the Kreis
+    winters = dict(
+        conn.execute(
+            "SELECT CASE WHEN start_date < '2025-06-01' THEN 1 WHEN start_date < '2026-06-01' THEN 2"
+            " ELSE 3 END, count(*) FROM loans l JOIN devices d ON d.id = l.device_id"
+            " WHERE d.category = 'Wärmebildkamera'"
+            " AND substr(start_date, 6, 2) IN ('10', '11', '12', '01', '02', '03') GROUP BY 1"
+        ).fetchall()
+    )
+    assert winters[1] >= 30 and winters[2] >= 60 and winters[3] >= 30
+    summer = conn.execute(
+        "SELECT count(*) FROM loans WHERE substr(start_date, 6, 2) IN ('06', '07', '08')"
+    ).fetchone()[0]
+    assert summer >= 10
+    accessories = {r[0]: json.loads(r[1]) for r in conn.execute("SELECT id, accessories FROM devices")}
+    loans = _rows(conn, "SELECT * FROM loans")
+    for loan in loans:
+        handed = loan["status"] in ("ausgegeben", "zurueckgegeben")
+        assert (loan["handed_over_at"] is not None) == handed
+        assert (loan["returned_at"] is not None) == (loan["status"] == "zurueckgegeben")
+        if handed:
+            assert loan["handed_over_by"] == loan["borrower_municipality_id"]
+            out = checklist_from_json(str(loan["checklist_out"]))
+            assert [i.item for i in out] == checklist_items(accessories[loan["device_id"]])
+            assert loan["condition_out"]
+        if loan["returned_at"]:
+            assert loan["returned_to"] == loan["borrower_municipality_id"]
+            back = checklist_from_json(str(loan["checklist_in"]))
+            assert all(i.ok for i in back) == (loan["damage"] is None)
+            assert str(loan["returned_at"]) >= str(loan["handed_over_at"])
+    assert any(loan["damage"] and "Fehlt" in str(loan["damage"]) for loan in loans)
+    assert any(int(str(loan["renewals"])) > 0 for loan in loans)
+
+
+def test_today_some_loans_run_some_are_overdue_and_more_are_reserved(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    local = demo_workspace.municipality.id
+    bookings = _bookings(conn)
+    running = [b for b in bookings if b.status == "ausgegeben" and b.start <= TODAY <= b.end]
+    overdue = [b for b in bookings if b.status == "ausgegeben" and b.end < TODAY]
+    assert len(running) >= 5
+    assert 2 <= len(overdue) <= 3
+    assert any(b.municipality_id == local for b in overdue)
+    assert any(b.municipality_id != local for b in overdue)
+    assert len([b for b in bookings if b.status == "reserviert" and b.start > TODAY]) >= 10
+    assert not [b for b in bookings if b.status == "reserviert" and b.end < TODAY]
+    assert not [b for b in bookings if b.status == "zurueckgegeben" and b.end >= TODAY]
+    assert any(b.status == "storniert" and b.start > TODAY for b in bookings)
+    # Out of service devices have nothing running or reserved.
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM loans l JOIN devices d ON d.id = l.device_id"
+            " WHERE d.status != 'verfuegbar' AND l.status IN ('reserviert', 'ausgegeben')"
+        ).fetchone()[0]
+        == 0
+    )
+    # The local overdue loan got a first reminder by post; other towns remind in their own database.
+    (late,) = [b for b in overdue if b.municipality_id == local]
+    reminders = conn.execute(
+        "SELECT level, channel, sent_on FROM loan_reminders WHERE loan_id = ?", (late.loan_id,)
+    )
+    ((level, channel, sent_on),) = reminders.fetchall()
+    assert (level, channel) == (1, "brief") and late.end < dt.date.fromisoformat(sent_on) < TODAY
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM loan_reminders r JOIN loans l ON l.id = r.loan_id"
+            " WHERE l.borrower_municipality_id != r.municipality_id OR r.municipality_id != ?",
+            (local,),
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_borrowers_are_the_local_towns_only(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    local = demo_workspace.municipality.id
+    for table in ("borrowers", "loan_borrowers", "waitlist_borrowers"):
+        assert {r[0] for r in conn.execute(f"SELECT DISTINCT municipality_id FROM {table}")} == {local}
+    # Another town's borrower never reaches this database; every local loan names its borrower.
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM loans l JOIN loan_borrowers lb ON lb.id = l.id"
+            " WHERE l.borrower_municipality_id != ?",
+            (local,),
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM loans l LEFT JOIN loan_borrowers lb ON lb.id = l.id"
+            " WHERE l.borrower_municipality_id = ? AND lb.borrower_id IS NULL",
+            (local,),
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM waitlist_borrowers wb JOIN waitlist w ON w.id = wb.id"
+            " WHERE w.municipality_id != ?",
+            (local,),
+        ).fetchone()[0]
+        == 0
+    )
+    kinds = dict(conn.execute("SELECT kind, count(*) FROM borrowers GROUP BY kind").fetchall())
+    assert kinds["buerger"] >= 20 and kinds["verein"] >= 1 and kinds["personal"] >= 1
+    people = _rows(conn, "SELECT * FROM borrowers")
+    assert all(p["privacy_ack_on"] for p in people)
+    kept = [p for p in people if not p["anonymised_at"]]
+    assert all(p["city"] == "Mörfelden-Walldorf" and p["postal_code"] == "64546" for p in kept)
+    assert all(p["phone"] or p["email"] for p in kept)
+    (blocked,) = [p for p in people if p["blocked_reason"]]
+    assert "beschädigt" in str(blocked["blocked_reason"])
+    gone = [p for p in people if p["anonymised_at"]]
+    assert gone and all(p["name"] == ANONYMISED_NAME and not p["phone"] and not p["email"] for p in gone)
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM loan_borrowers lb JOIN borrowers b ON b.id = lb.borrower_id"
+            " WHERE b.anonymised_at IS NOT NULL AND (lb.name != ? OR lb.contact != '')",
+            (ANONYMISED_NAME,),
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_retain_until_runs_from_the_last_closed_loan(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    open_people = {
+        r[0]
+        for r in conn.execute(
+            "SELECT lb.borrower_id FROM loan_borrowers lb JOIN loans l ON l.id = lb.id"
+            " WHERE l.status IN ('reserviert', 'ausgegeben')"
+            " UNION SELECT wb.borrower_id FROM waitlist_borrowers wb JOIN waitlist w ON w.id = wb.id"
+            " WHERE w.status IN ('wartend', 'angeboten')"
+        )
+    }
+    closed: dict[str, dt.date] = {}
+    for person, status, returned, updated in conn.execute(
+        "SELECT lb.borrower_id, l.status, l.returned_at, l.updated_at FROM loan_borrowers lb"
+        " JOIN loans l ON l.id = lb.id WHERE l.status IN ('zurueckgegeben', 'storniert')"
+    ):
+        day = dt.date.fromisoformat(str(returned if status == "zurueckgegeben" else updated)[:10])
+        closed[person] = max(day, closed.get(person, day))
+    due = []
+    for person, keep in conn.execute("SELECT id, retain_until FROM borrowers"):
+        if person in open_people:
+            assert keep is None
+        else:
+            assert keep == retain_until(closed[person]).isoformat()
+            due += [person] if keep < TODAY.isoformat() else []
+    pending = conn.execute(
+        "SELECT count(*) FROM borrowers WHERE retain_until < ? AND anonymised_at IS NULL",
+        (TODAY.isoformat(),),
+    ).fetchone()[0]
+    assert 1 <= pending <= 3  # retention has something to do today
+    assert len(due) > pending  # the others were anonymised by earlier runs, which the log counts
+    logged = conn.execute("SELECT sum(borrowers) FROM retention_log WHERE dry_run = 0").fetchone()[0]
+    assert logged == len(due) - pending
+
+
+def test_thermal_cameras_have_a_waiting_list(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    entries = [
+        WaitEntry(
+            r["id"], r["municipality_id"], r["category"], dt.date.fromisoformat(r["start_date"]),
+            dt.date.fromisoformat(r["end_date"]), r["status"], r["created_at"], r["offered_device_id"],
+            dt.date.fromisoformat(r["offer_until"]) if r["offer_until"] else None,
+        )
+        for r in _rows(conn, "SELECT * FROM waitlist ORDER BY created_at")
+    ]  # fmt: skip
+    waiting = [e for e in entries if e.status == "wartend"]
+    assert 3 <= len(waiting) <= 4
+    assert all(e.category == "Wärmebildkamera" and TODAY < e.start <= e.end for e in waiting)
+    assert len({e.municipality_id for e in waiting}) >= 3
+    assert demo_workspace.municipality.id in {e.municipality_id for e in waiting}
+    (offered,) = [e for e in entries if e.status == "angeboten"]
+    held = hold(offered, TODAY)
+    bookings = _bookings(conn)
+    assert held is not None and not overlapping(held, bookings)
+    assert offered.created_at < min(e.created_at for e in waiting)  # first come first
+    # They wait because no camera is free on their days.
+    cameras = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM devices WHERE category = 'Wärmebildkamera' AND status = 'verfuegbar'"
+        )
+    ]
+    late = {b.device_id for b in bookings if b.status == "ausgegeben" and b.end < TODAY}
+    for entry in waiting:
+        for camera in cameras:
+            wish = Booking("neu", camera, entry.start, entry.end, "reserviert", entry.municipality_id)
+            assert camera in late or overlapping(wish, [*bookings, held])
+    # Who waits is named for the local town's entries only.
+    named = {r[0] for r in conn.execute("SELECT id FROM waitlist_borrowers")}
+    local = {e.id for e in entries if e.municipality_id == demo_workspace.municipality.id}
+    assert {e.id for e in entries if e.status in ("wartend", "angeboten")} & local <= named <= local
+
+
+def test_maintenance_is_due_for_some_devices(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    latest = conn.execute(
+        "SELECT d.inventory_number, m.next_due FROM device_maintenance m JOIN devices d ON d.id = m.device_id"
+        " WHERE m.done_on = (SELECT max(done_on) FROM device_maintenance WHERE device_id = m.device_id)"
+    ).fetchall()
+    due = {number: dt.date.fromisoformat(day) for number, day in latest if day}
+    assert any(day < TODAY for day in due.values())  # overdue
+    assert any(TODAY <= day <= TODAY + dt.timedelta(days=14) for day in due.values())  # due soon
+    calibrations = conn.execute(
+        "SELECT count(*), sum(cost_cents > 0) FROM device_maintenance WHERE what LIKE '%Kalibrierung%'"
+    ).fetchone()
+    assert calibrations[0] >= 8 and calibrations[0] == calibrations[1]
+    # No maintenance falls into a loan of the device.
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM device_maintenance m JOIN loans l ON l.device_id = m.device_id"
+            " WHERE l.status IN ('ausgegeben', 'zurueckgegeben')"
+            " AND m.done_on BETWEEN l.start_date AND l.end_date"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def test_a_local_clerk_runs_the_pool(demo_workspace: Workspace) -> None:
+    managers = demo_workspace.db.reader().execute("SELECT display_name FROM clerks WHERE pool_manager = 1")
+    assert managers.fetchall() == [(content.POOL_MANAGER,)]
+
+
+def test_the_pool_is_the_same_whatever_the_number_of_applications() -> None:
+    def pool(applications: int) -> dict[str, list[dict[str, object]]]:
+        options = DemoOptions(applications, 0, seed=SMALL_DEMO.seed, today=TODAY, os_login=LOGIN)
+        return build_pool(build_reference(options, random.Random(options.seed)), options).tables
+
+    assert pool(0) == pool(SMALL_DEMO.applications)
+    other = DemoOptions(0, 0, seed=8, today=TODAY, os_login=LOGIN)
+    assert pool(0)["loans"] != build_pool(build_reference(other, random.Random(8)), other).tables["loans"]
 
 
 def test_attachments_are_stored_by_hash(demo_workspace: Workspace) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QSettings, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 from shiboken6 import isValid
 
 from kommune_desk.domain.formatting import format_date
@@ -230,7 +230,14 @@ def test_the_register_lists_the_devices_of_the_pool(page: DevicesPage) -> None:
     assert not page.book_button.isEnabled()  # nothing selected yet
 
 
-def test_typing_filters_and_an_unknown_scan_is_explained(qtbot, page: DevicesPage) -> None:  # type: ignore[no-untyped-def]
+def test_typing_filters_and_an_unknown_scan_is_explained(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    register_device(workspace, "NAU-WBK-001", "Wärmebildkamera FLIR E8 Pro", "Wärmebildkamera", "SN1")
+    register_device(workspace, "NAU-STM-001", "Strommessgerät Energy Logger 4000", "Strommessgerät")
+    page = section.devices
+    page.refresh()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
     page.table.setFocus()
     qtbot.keyClicks(page.table, "W")  # typing into the table goes to the scan field
     assert page.scan.text() == "W" and page.scan.hasFocus()
@@ -240,6 +247,26 @@ def test_typing_filters_and_an_unknown_scan_is_explained(qtbot, page: DevicesPag
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     qtbot.waitUntil(page.message.isVisible, timeout=5000)
     assert "Kein Gerät mit der Nummer »XYZ-999« gefunden" in page.message.text()
+
+
+def test_a_scan_in_another_tab_opens_the_device_from_the_register(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    register_device(workspace, "NAU-WBK-007", "Wärmebildkamera FLIR E8 Pro", "Wärmebildkamera", "SN7")
+    section.devices.refresh()
+    qtbot.waitUntil(lambda: section.devices.model.rowCount() == 1, timeout=5000)
+    calendar = section.page("Kalender")
+    section.setCurrentWidget(calendar)
+    calendar.calendar.grid.setFocus()  # type: ignore[attr-defined]
+    qtbot.waitUntil(calendar.calendar.grid.hasFocus, timeout=2000)  # type: ignore[attr-defined]
+    # A scanner types into whatever has the focus: the first key moves it to the scan field.
+    qtbot.keyClick(calendar.calendar.grid, "K")  # type: ignore[attr-defined]
+    assert section.currentWidget() is section.devices and section.devices.scan.hasFocus()
+    qtbot.keyClicks(QApplication.focusWidget(), "D-GERAET:NAU-WBK-007")
+    assert section.devices.scan.text() == "KD-GERAET:NAU-WBK-007"
+    qtbot.keyClick(section.devices.scan, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(section.devices.last_dialog, DeviceDetailDialog), timeout=5000)
+    section.devices.last_dialog.close()
 
 
 def test_a_scanned_qr_payload_opens_the_device(qtbot, page: DevicesPage) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -22,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -287,22 +286,7 @@ class DevicesPage(QWidget):
         header.setMinimumSectionSize(60)
         table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         table.activated.connect(lambda _index: self.open_selected())  # double click or Enter
-        table.installEventFilter(self)
         return table
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Typing (or a scanner) while the table has the focus goes to the scan field."""
-        if watched is self.table and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            text = event.text()
-            plain = not (
-                event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
-            )
-            if plain and text and text.isprintable() and not text.isspace():
-                self.focus_scan(select=False)
-                self.scan.setText(text)
-                return True
-        return super().eventFilter(watched, event)
 
     def focus_scan(self, select: bool = True) -> None:
         self.scan.setFocus(Qt.FocusReason.ShortcutFocusReason)

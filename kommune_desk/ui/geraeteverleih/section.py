@@ -10,9 +10,19 @@ from __future__ import annotations
 import importlib
 import logging
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 from kommune_desk.services.workspace import Workspace
 
@@ -20,6 +30,7 @@ from .borrowers_page import BorrowersPage
 from .devices_page import DevicesPage
 
 log = logging.getLogger(__name__)
+_TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
 
 # (tab title, module, class) of the pages built elsewhere; a missing one shows a placeholder.
 _OTHER_PAGES = (
@@ -49,6 +60,7 @@ class GeraeteverleihSection(QTabWidget):
         self.pages["Entleiher"] = self.borrowers
         self.addTab(self.borrowers, "Entleiher")
         self._wire()
+        QApplication.instance().installEventFilter(self)  # a scan anywhere in the section
         self.scan_shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
         self.scan_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.scan_shortcut.activated.connect(self.focus_scan)
@@ -72,6 +84,25 @@ class GeraeteverleihSection(QTabWidget):
     def _show_overdue_count(self, count: int) -> None:
         index = self.indexOf(self.pages["Überfällig"])
         self.setTabText(index, f"Überfällig ({count})" if count else "Überfällig")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A barcode scanner types like a keyboard: printable keys typed anywhere in the section,
+        except into a field that takes text, go to the scan field of the Geräte tab."""
+        if event.type() != QEvent.Type.KeyPress or not self.isVisible():
+            return False
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus) or focus.window() is not self.window():
+            return False
+        if isinstance(focus, _TEXT_INPUTS) or (isinstance(focus, QComboBox) and focus.isEditable()):
+            return False
+        assert isinstance(event, QKeyEvent)
+        text = event.text()
+        chord = event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        if chord or not text or not text.isprintable() or text.isspace():
+            return False
+        self.focus_scan()
+        self.devices.scan.setText(text)
+        return True
 
     def focus_scan(self) -> None:
         """Show the Geräte tab with the cursor in the scan field (Strg+F)."""
