@@ -110,7 +110,7 @@ def add_pool_parsers(commands: Any, add_command: AddCommand, open_workspace: Wor
     back.add_argument("--reason", default="", metavar="TEXT", help="Grund für den Einbehalt")
     _output(back, "Rückgabeprotokoll als PDF", required=False)
 
-    overdue = action("overdue", _overdue, "Überfällige Ausleihen der eigenen Kommune")
+    overdue = action("overdue", _overdue, "Überfällige Ausleihen des Pools (Namen nur der eigenen Kommune)")
     _json(overdue)
 
     remind = action("remind", _remind, "Mahnung schreiben und vermerken (Stufe 1 Erinnerung, 2 letzte)")

@@ -28,6 +28,8 @@ LOGIN = "testerin"
 DATA_TABLES = (
     "municipalities", "offices", "clerks", "services", "applications", "attachments",
     "usage_events", "devices", "loans", "number_ranges", "settings", "audit_log",
+    "device_types", "device_maintenance", "device_transfers", "waitlist", "borrowers", "loan_borrowers",
+    "waitlist_borrowers", "loan_reminders",
 )  # fmt: skip
 SMALL_DEMO = DemoOptions(applications=1500, events=6000, seed=7, today=TODAY, os_login=LOGIN)
 

@@ -18,10 +18,10 @@ from kommune_desk.demo import content
 from kommune_desk.demo.generator import (
     HISTORY_DAYS,
     DemoOptions,
-    build_pool,
     build_reference,
     iter_usage_events,
 )
+from kommune_desk.demo.pool import build_pool
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.pool import Booking, checklist_from_json, checklist_items, overlapping
 from kommune_desk.domain.records import ApplicationStatus

@@ -372,3 +372,32 @@ def test_hostile_names_are_stored_and_found_literally(workspace: Workspace) -> N
     assert len(borrowers.search_borrowers(workspace, "%")) == 1  # "%" is a character, not a wildcard
     assert borrowers.search_borrowers(workspace, "Robert%Bob") == []
     assert _rows(workspace, "SELECT count(*) FROM loans")[0][0] == 2
+
+
+def test_the_pool_manager_sets_a_types_policy_which_a_handover_then_asks(workspace: Workspace) -> None:
+    from kommune_desk.domain.pool_policy import LoanPolicy
+    from kommune_desk.services.clerks import set_pool_manager
+
+    cam = _camera(workspace, "NAU-WBK-01")
+    policy = LoanPolicy(loan_days=7, max_renewals=1, deposit_cents=5000, pickup_days=3)
+    with pytest.raises(PoolError, match="Poolverwaltung"):
+        pool.set_type_policy(workspace, CAMERA, policy)
+    set_pool_manager(workspace, workspace.os_login, True)
+    manager = replace(workspace, clerk=replace(workspace.clerk, pool_manager=True))  # type: ignore[type-var]
+    pool.set_type_policy(manager, CAMERA, policy)
+    pool.set_type_policy(manager, CAMERA, replace(policy, deposit_cents=8000))  # changed, not added twice
+    assert _rows(workspace, "SELECT name, deposit_cents FROM device_types") == [(CAMERA, 8000)]
+    loan = pool.book_device(workspace, cam, TODAY, _day(6), "Anna Beispiel", today=TODAY)
+    with pytest.raises(ValidationError, match="80,00"):
+        _hand_over(workspace, loan, deposit=5000)
+    _hand_over(workspace, loan, deposit=8000)
+
+
+def test_the_daily_work_runs_retention_once_a_day(workspace: Workspace) -> None:
+    from kommune_desk.services.pool_daily import daily_pool_work
+
+    first = daily_pool_work(workspace, TODAY)
+    again = daily_pool_work(workspace, TODAY)
+    tomorrow = daily_pool_work(workspace, _day(1))
+    assert first.retention is not None and again.retention is None and tomorrow.retention is not None
+    assert _rows(workspace, "SELECT count(*) FROM retention_log WHERE dry_run = 0")[0][0] == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
@@ -11,13 +10,13 @@ from itertools import islice
 from kommune_desk.demo.comparison import demo_figures
 from kommune_desk.demo.generator import (
     DemoOptions,
-    build_pool,
     build_reference,
     iter_applications,
     iter_usage_events,
     reference_ms,
     reference_time,
 )
+from kommune_desk.demo.pool import build_pool
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.usage import event_from_row
 from kommune_desk.domain.validation import ValidationError
@@ -130,7 +129,7 @@ def build_demo(
         report(96, "Geräteverleih wird angelegt …")
         pool = build_pool(ref, options)
         for table, rows in pool.tables.items():
-            _insert_rows(conn, table, rows)
+            bulk.insert_rows(conn, table, rows)
         reference.set_setting(conn, LOCAL_OFFICE_KEY, ref.local_office.id)
         # The Kreis's comparison figures, as the sync server would send them (the demo is not synced).
         comparison.replace_all(
@@ -152,12 +151,3 @@ def build_demo(
     report(100, "Fertig.")
     return DemoSummary(applications, attachments, events, pool.devices, pool.loans)
 
-
-def _insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, object]]) -> None:
-    """Insert generated rows (every row of a table has the same keys; names are the generator's own)."""
-    if rows:
-        columns = list(rows[0])
-        conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            ([row[c] for c in columns] for row in rows),
-        )

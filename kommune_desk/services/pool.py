@@ -364,16 +364,20 @@ def set_type_policy(ws: Workspace, category: str, policy: LoanPolicy) -> None:
     at = utc_now_iso()
     with ws.db.write() as conn:
         existing = repo.device_type(conn, category)
-        type_id = existing.id if existing else uuid7()
-        repo.insert_device_type(
-            conn,
-            type_id,
-            pool=pool.POOL_NAME,
-            municipality_id=ws.municipality.id,
-            name=category.strip(),
-            policy=policy,
-            at=at,
-        )
+        if existing is not None:
+            type_id = existing.id
+            repo.update_device_type(conn, type_id, policy, at)
+        else:
+            type_id = uuid7()
+            repo.insert_device_type(
+                conn,
+                type_id,
+                pool=pool.POOL_NAME,
+                municipality_id=ws.municipality.id,
+                name=" ".join(category.split()),
+                policy=policy,
+                at=at,
+            )
         record_pool_change(
             conn,
             ws,

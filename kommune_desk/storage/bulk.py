@@ -11,18 +11,6 @@ _INSERT_ATTACHMENT = (
     "INSERT INTO attachments (id, municipality_id, application_id, sha256, display_name,"
     " media_type, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_DEVICE = (
-    "INSERT INTO devices (id, pool, home_municipality_id, inventory_number, name, category,"
-    " serial_number, status, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_LOAN = (
-    "INSERT INTO loans (id, pool, device_id, borrower_municipality_id, start_date,"
-    " end_date, status, handed_over_at, returned_at, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_BORROWER = (
-    "INSERT INTO loan_borrowers (id, municipality_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)"
-)
 
 
 def insert_applications(conn: sqlite3.Connection, rows: Iterable[dict[str, object]]) -> None:
@@ -33,21 +21,15 @@ def insert_attachments(conn: sqlite3.Connection, rows: Iterable[tuple[object, ..
     conn.executemany(_INSERT_ATTACHMENT, rows)
 
 
-def insert_devices(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
-    conn.executemany(_INSERT_DEVICE, rows)
-
-
-def insert_loans(
-    conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]], own_municipality_id: str
-) -> None:
-    """Insert loans given as (id, pool, device, town, borrower name, …); the borrower's name is
-    kept only for the own town's loans, as a partner town would never see another's."""
-    rows = list(rows)
-    conn.executemany(_INSERT_LOAN, (row[:4] + row[5:] for row in rows))
-    conn.executemany(
-        _INSERT_BORROWER,
-        ((row[0], row[3], row[4], row[10], row[11]) for row in rows if row[3] == own_municipality_id),
-    )
+def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict[str, object]]) -> None:
+    """Insert generated rows into ``table`` (every row has the same keys; table and keys are our
+    own names, never user text)."""
+    if rows:
+        columns = list(rows[0])
+        conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            ([row[c] for c in columns] for row in rows),
+        )
 
 
 def set_number_range(conn: sqlite3.Connection, office_id: str, year: int, last_number: int) -> None:

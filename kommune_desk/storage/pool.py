@@ -335,6 +335,13 @@ def insert_device_type(
     )  # fmt: skip
 
 
+def update_device_type(conn: sqlite3.Connection, type_id: str, policy: LoanPolicy, at: str) -> None:
+    update_row(conn, "device_types", _POLICY_COLUMNS, type_id, at, vars(policy))
+
+
+_POLICY_COLUMNS = frozenset({"loan_days", "max_renewals", "deposit_cents", "pickup_days"})
+
+
 def insert_maintenance(
     conn: sqlite3.Connection,
     entry_id: str,
