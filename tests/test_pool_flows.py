@@ -401,3 +401,48 @@ def test_the_daily_work_runs_retention_once_a_day(workspace: Workspace) -> None:
     tomorrow = daily_pool_work(workspace, _day(1))
     assert first.retention is not None and again.retention is None and tomorrow.retention is not None
     assert _rows(workspace, "SELECT count(*) FROM retention_log WHERE dry_run = 0")[0][0] == 2
+
+
+def test_migration_8_keeps_devices_and_turns_names_on_loans_into_borrowers(tmp_path) -> None:
+    from kommune_desk.storage.connection import connect
+    from kommune_desk.storage.migrations import MIGRATIONS, migrate
+
+    conn = connect(tmp_path / "release7.sqlite3")
+    migrate(conn, MIGRATIONS[:7])
+    at = "2026-11-01T08:00:00Z"
+    with conn:
+        conn.execute(
+            "INSERT INTO municipalities (id, ags, name, kind, created_at, updated_at)"
+            " VALUES ('m', '06433009', 'Nauheim', 'gemeinde', ?, ?)",
+            (at, at),
+        )
+        conn.execute(
+            "INSERT INTO devices (id, pool, home_municipality_id, inventory_number, name, category, status,"
+            " created_at, updated_at) VALUES ('d', 'p', 'm', 'NAU-WBK-01', 'Kamera', 'Wärmebildkamera',"
+            " 'verfuegbar', ?, ?)",
+            (at, at),
+        )
+        conn.execute(
+            "INSERT INTO loans (id, pool, device_id, borrower_municipality_id, start_date, end_date, status,"
+            " created_at, updated_at)"
+            " VALUES ('l', 'p', 'd', 'm', '2026-11-02', '2026-11-05', 'reserviert', ?, ?)",
+            (at, at),
+        )
+        conn.execute(
+            "INSERT INTO loan_borrowers (id, municipality_id, name, contact, created_at, updated_at)"
+            " VALUES ('l', 'm', 'Anna Beispiel', '0611 1', ?, ?)",
+            (at, at),
+        )
+    captured = conn.execute("SELECT count(*) FROM sync_capture").fetchone()[0]
+    assert migrate(conn) == [8]
+    assert conn.execute(
+        "SELECT inventory_number, base_municipality_id, location_municipality_id, status FROM devices"
+    ).fetchall() == [("NAU-WBK-01", "m", "m", "verfuegbar")]
+    assert conn.execute("SELECT id, municipality_id, kind, name FROM borrowers").fetchall() == [
+        ("l", "m", "buerger", "Anna Beispiel")
+    ]
+    assert conn.execute("SELECT borrower_id FROM loan_borrowers").fetchall() == [("l",)]
+    # Nothing of the migration waits to be sent: every workstation derives the same rows.
+    assert conn.execute("SELECT count(*) FROM sync_capture").fetchone()[0] == captured
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()

@@ -240,7 +240,9 @@ def test_a_database_of_an_earlier_release_upgrades_with_all_its_data(fixture: Pa
     data_dir.mkdir()
     shutil.copy(fixture, data_dir / DATABASE_FILE)
     before = sqlite3.connect(fixture)
-    counts = {t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES}
+    existing = {r[0] for r in before.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = [t for t in DATA_TABLES if t in existing]  # tables of later releases start empty
+    counts = {t: before.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
     old_version = before.execute("PRAGMA user_version").fetchone()[0]
     before.close()
     assert old_version < LATEST_VERSION
@@ -248,7 +250,7 @@ def test_a_database_of_an_earlier_release_upgrades_with_all_its_data(fixture: Pa
     try:
         conn = db.reader()
         assert schema_version(conn) == LATEST_VERSION
-        assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES} == counts
+        assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables} == counts
         assert quick_check(conn) == []
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:

@@ -688,7 +688,7 @@ class _PoolBuilder:
                 "id": d.id, "pool": POOL_NAME, "home_municipality_id": d.home.id,
                 "inventory_number": d.number, "name": d.spec.name, "category": d.spec.category,
                 "make": d.spec.make, "model": d.spec.model, "serial_number": d.serial,
-                "location_municipality_id": d.location.id,
+                "base_municipality_id": d.location.id, "location_municipality_id": d.location.id,
                 "accessories": json.dumps(list(d.spec.accessories), ensure_ascii=False),
                 "condition": d.spec.condition, "replacement_value_cents": d.spec.value_cents,
                 "loan_days": d.spec.loan_days, "max_renewals": None, "deposit_cents": d.spec.deposit_cents,

@@ -85,7 +85,7 @@ _CONFLICT = frozenset(
 _DEVICE_COLUMNS = frozenset(
     {
         "id", "pool", "home_municipality_id", "inventory_number", "name", "category", "make", "model",
-        "serial_number", "location_municipality_id", "accessories", "condition",
+        "serial_number", "base_municipality_id", "location_municipality_id", "accessories", "condition",
         "replacement_value_cents", "loan_days", "max_renewals", "deposit_cents", "pickup_days",
         "status", "notes", "created_at", "updated_at", "deleted_at",
     }

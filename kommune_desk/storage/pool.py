@@ -95,6 +95,8 @@ class Device:
     home_name: str
     location_municipality_id: str
     location_name: str
+    base_municipality_id: str  # Heimatstandort: where the device is kept between loans
+    base_name: str
     accessories: tuple[str, ...]
     condition: str
     replacement_value_cents: int
@@ -135,15 +137,16 @@ class Transfer:
 
 DEVICE_FIELDS = (
     "inventory_number", "name", "category", "make", "model", "serial_number", "home_municipality_id",
-    "location_municipality_id", "accessories", "condition", "replacement_value_cents", "loan_days",
-    "max_renewals", "deposit_cents", "pickup_days", "status", "notes",
+    "base_municipality_id", "location_municipality_id", "accessories", "condition",
+    "replacement_value_cents", "loan_days", "max_renewals", "deposit_cents", "pickup_days", "status", "notes",
 )  # fmt: skip
 
 
 def insert_device(conn: sqlite3.Connection, device_id: str, *, pool: str, at: str, **fields: object) -> None:
     """A new device; ``fields`` are columns of DEVICE_FIELDS (accessories as a list)."""
     values = _device_values(fields)
-    values.setdefault("location_municipality_id", values.get("home_municipality_id"))
+    values.setdefault("base_municipality_id", values.get("home_municipality_id"))
+    values.setdefault("location_municipality_id", values["base_municipality_id"])
     columns = ", ".join(values)
     marks = ", ".join("?" * len(values))
     conn.execute(
@@ -178,11 +181,13 @@ _DEVICE_SELECT = f"""
     SELECT d.id, d.inventory_number, d.name, d.category, d.make, d.model, d.serial_number,
            d.home_municipality_id, {town("hm", "hp")},
            coalesce(d.location_municipality_id, d.home_municipality_id), {town("lm", "lp")},
+           coalesce(d.base_municipality_id, d.home_municipality_id), {town("bm", "bp")},
            d.accessories, d.condition, d.replacement_value_cents,
            d.loan_days, d.max_renewals, d.deposit_cents, d.pickup_days, d.status, d.notes
     FROM devices d
     {town_join("h", "d.home_municipality_id")}
     {town_join("l", "coalesce(d.location_municipality_id, d.home_municipality_id)")}
+    {town_join("b", "coalesce(d.base_municipality_id, d.home_municipality_id)")}
 """
 
 
@@ -202,13 +207,13 @@ def find_device(conn: sqlite3.Connection, inventory_number: str) -> Device | Non
 
 def _device(row: tuple) -> Device:
     return Device(
-        *row[:11],
-        accessories=tuple(accessories_from_json(row[11])),
-        condition=row[12],
-        replacement_value_cents=row[13],
-        overrides=PolicyOverrides(*row[14:18]),
-        status=row[18],
-        notes=row[19],
+        *row[:13],
+        accessories=tuple(accessories_from_json(row[13])),
+        condition=row[14],
+        replacement_value_cents=row[15],
+        overrides=PolicyOverrides(*row[16:20]),
+        status=row[20],
+        notes=row[21],
     )
 
 

@@ -1,7 +1,8 @@
 """Migration 8: the Geräteverleih as a whole job.
 
 Shared pool scope (no personal data, replicated to every partner):
-- ``devices`` learns make, model, current location, accessories, condition, replacement value,
+- ``devices`` learns make, model, home location (Heimatstandort: where it is kept between
+  loans, not always its owner's Rathaus), current location, accessories, condition, replacement value,
   a loan policy of its own and the status ``vermisst``; SQLite cannot widen a CHECK, so the
   table is rebuilt (foreign keys are checked as a whole by the migration runner).
 - ``device_types``: the loan policy per type (loan days, renewals, deposit, pickup window).
@@ -37,6 +38,7 @@ _DEVICE_COLUMNS = """
         make TEXT NOT NULL DEFAULT '',
         model TEXT NOT NULL DEFAULT '',
         serial_number TEXT NOT NULL DEFAULT '',
+        base_municipality_id TEXT,
         location_municipality_id TEXT,
         accessories TEXT NOT NULL DEFAULT '[]',
         condition TEXT NOT NULL DEFAULT '',
@@ -58,8 +60,8 @@ _OLD_DEVICE = (
 
 STATEMENTS: tuple[str, ...] = (
     f"CREATE TABLE devices_v8 ({_DEVICE_COLUMNS})",
-    f"INSERT INTO devices_v8 ({_OLD_DEVICE}, location_municipality_id)"
-    f" SELECT {_OLD_DEVICE}, home_municipality_id FROM devices",
+    f"INSERT INTO devices_v8 ({_OLD_DEVICE}, base_municipality_id, location_municipality_id)"
+    f" SELECT {_OLD_DEVICE}, home_municipality_id, home_municipality_id FROM devices",
     "DROP TABLE devices",
     "ALTER TABLE devices_v8 RENAME TO devices",
     "CREATE INDEX devices_category ON devices (category, inventory_number)",
