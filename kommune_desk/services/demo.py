@@ -150,4 +150,3 @@ def build_demo(
         report(99, "Daten werden gespeichert …")
     report(100, "Fertig.")
     return DemoSummary(applications, attachments, events, pool.devices, pool.loans)
-

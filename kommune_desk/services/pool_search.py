@@ -112,11 +112,18 @@ def next_free_period(
 
 
 def calendar_rows(
-    ws: Workspace, first: dt.date, last: dt.date, category: str | None = None, today: dt.date | None = None
+    ws: Workspace,
+    first: dt.date,
+    last: dt.date,
+    category: str | None = None,
+    today: dt.date | None = None,
+    device_id: str | None = None,
 ) -> list[CalendarRow]:
-    """The pool calendar between ``first`` and ``last``: every device (of a type) and its bars."""
+    """The pool calendar between ``first`` and ``last``: every device (of a type, or one) and its bars."""
     conn = ws.db.reader()
     try:
-        return repo.calendar_rows(conn, ws.municipality.id, first, last, today or dt.date.today(), category)
+        return repo.calendar_rows(
+            conn, ws.municipality.id, first, last, today or dt.date.today(), category, device_id
+        )
     finally:
         conn.close()

@@ -96,15 +96,18 @@ def calendar_rows(
     last: dt.date,
     today: dt.date,
     category: str | None = None,
+    device_id: str | None = None,
 ) -> list[CalendarRow]:
-    """Every device (of a type) with its bookings between ``first`` and ``last`` as bars."""
+    """Every device (of a type, or one) with its bookings between ``first`` and ``last`` as bars."""
     where = "d.deleted_at IS NULL" + (" AND d.category = :category" if category else "")
+    where += " AND d.id = :device" if device_id else ""
     params = {
         "own": own_municipality_id,
         "first": first.isoformat(),
         "last": last.isoformat(),
         "today": today.isoformat(),
         "category": category,
+        "device": device_id,
     }
     devices = conn.execute(
         f"SELECT d.id, d.inventory_number, d.name, d.category, d.status, {town('lm', 'lp')}"

@@ -409,3 +409,23 @@ def test_start_up_does_not_import_the_pool_section(demo_dir: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "pool section imported: False" in done.stdout, done.stdout
+
+
+def test_the_device_card_shows_that_devices_own_calendar(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    one = register_device(workspace, "NAU-WBK-001", "Wärmebildkamera FLIR E8 Pro", "Wärmebildkamera", "SN1")
+    register_device(workspace, "NAU-WBK-002", "Wärmebildkamera FLIR C5", "Wärmebildkamera", "SN2")
+    book_device(workspace, one, TODAY, TODAY + dt.timedelta(days=2), "Anna Beispiel", today=TODAY)
+    section.devices.refresh()
+    qtbot.waitUntil(lambda: section.devices.model.rowCount() == 2, timeout=5000)
+    card = section.devices.open_device(one)
+    qtbot.waitUntil(lambda: card.action_buttons["calendar"].isEnabled(), timeout=5000)  # type: ignore[attr-defined]
+    card.action_buttons["calendar"].click()  # type: ignore[attr-defined]
+    calendar = section.page("Kalender")
+    assert section.currentWidget() is calendar
+    qtbot.waitUntil(lambda: [r.inventory_number for r in calendar.rows] == ["NAU-WBK-001"], timeout=5000)  # type: ignore[attr-defined]
+    assert calendar.rows[0].bars and calendar.rows[0].bars[0].label == "Anna Beispiel"  # type: ignore[attr-defined]
+    assert calendar.all_devices_button.isVisible()  # type: ignore[attr-defined]
+    calendar.all_devices_button.click()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: len(calendar.rows) == 2, timeout=5000)  # type: ignore[attr-defined]

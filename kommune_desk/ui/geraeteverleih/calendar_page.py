@@ -119,6 +119,11 @@ class CalendarPage(QWidget):
         self.category.setMinimumContentsLength(12)
         self.category.setAccessibleName("Geräteart")
         self.category.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.device_filter: str | None = None  # one device's calendar (from its device card)
+        self.all_devices_button = QPushButton("Alle Geräte zeigen")
+        self.all_devices_button.setObjectName("calendarAllDevices")
+        self.all_devices_button.clicked.connect(lambda: self.show_device(None))
+        self.all_devices_button.hide()
         self.search_button = QPushButton("Verfügbarkeit suchen …")
         self.search_button.setObjectName("searchAvailability")
         self.search_button.clicked.connect(lambda: self.open_search())
@@ -135,6 +140,7 @@ class CalendarPage(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.title)
         bar.addStretch(1)
+        bar.addWidget(self.all_devices_button)
         bar.addWidget(QLabel("Geräteart:"))
         bar.addWidget(self.category)
         bar.addWidget(self.search_button)
@@ -197,6 +203,11 @@ class CalendarPage(QWidget):
     def _show_title(self) -> None:
         self.title.setText(week_title(self.first) if self.mode == WEEK else month_title(self.first))
 
+    def show_device(self, device_id: str | None) -> None:
+        """The calendar of one device (None: the whole pool again), in the shown month or week."""
+        self.device_filter = device_id
+        self.refresh()
+
     # -- loading -----------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -217,6 +228,7 @@ class CalendarPage(QWidget):
             first,
             last,
             category,
+            self.device_filter,
             today,
             not self._types_loaded,
             on_done=lambda result: self._loaded(generation, result, first, last, today),
@@ -244,7 +256,10 @@ class CalendarPage(QWidget):
         self.today = today
         self.rows = rows
         self.calendar.set_rows(rows, first, last, today)
-        if not rows:
+        self.all_devices_button.setVisible(self.device_filter is not None)
+        if self.device_filter is not None and rows:
+            text = f"Nur {rows[0].inventory_number} · {rows[0].name}"
+        elif not rows:
             text = "Keine Geräte dieser Art im Pool."
         else:
             text = (
@@ -315,9 +330,15 @@ class CalendarPage(QWidget):
 
 
 def _read(
-    ws: Workspace, first: dt.date, last: dt.date, category: str | None, today: dt.date, with_types: bool
+    ws: Workspace,
+    first: dt.date,
+    last: dt.date,
+    category: str | None,
+    device_id: str | None,
+    today: dt.date,
+    with_types: bool,
 ) -> tuple[list[CalendarRow], list[str] | None]:
-    rows = calendar_rows(ws, first, last, category, today)
+    rows = calendar_rows(ws, first, last, category, today, device_id)
     return rows, (categories(ws) if with_types else None)
 
 

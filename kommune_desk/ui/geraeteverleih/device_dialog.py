@@ -62,7 +62,8 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
 
 
 class DeviceDetailDialog(QDialog):
-    """The device card. ``changed`` after a write; ``action_requested("book"|"handover"|"return")``."""
+    """The device card. ``changed`` after a write; ``action_requested`` asks the register to
+    "book", "handover", "return" or show the device's "calendar"."""
 
     changed = Signal()
     action_requested = Signal(str)
@@ -112,6 +113,7 @@ class DeviceDetailDialog(QDialog):
             ("book", "Reservieren …"),
             ("handover", "Ausgeben …"),
             ("return", "Zurücknehmen …"),
+            ("calendar", "Im Kalender"),
         ):
             button = QPushButton(text)
             button.setObjectName(f"detail_{action}")
@@ -121,6 +123,7 @@ class DeviceDetailDialog(QDialog):
         buttons.addButton(self.status_button, QDialogButtonBox.ButtonRole.ActionRole)
         for button in (*self.action_buttons.values(), self.status_button):
             button.setEnabled(False)
+        self.action_buttons["calendar"].setEnabled(True)
 
         head = QHBoxLayout()
         head.addWidget(self.heading, 1)

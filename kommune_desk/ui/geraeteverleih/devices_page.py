@@ -187,6 +187,7 @@ class DevicesPage(QWidget):
     """Register table with the scan field and "Reservieren …", "Ausgeben …", "Zurücknehmen …"."""
 
     changed = Signal()  # a device, booking, handover or return was written (the section refreshes)
+    calendar_requested = Signal(str)  # device_id: show this device's calendar
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -443,6 +444,9 @@ class DevicesPage(QWidget):
     def _detail_action(self, dialog: QDialog, device_id: str, action: str) -> None:
         dialog.close()
         self.select_device(device_id)
+        if action == "calendar":
+            self.calendar_requested.emit(device_id)
+            return
         {"book": self.book_selected, "handover": self.hand_over_selected, "return": self.take_back_selected}[
             action
         ]()

@@ -72,9 +72,17 @@ class GeraeteverleihSection(QTabWidget):
             changed = getattr(page, "changed", None)
             if changed is not None:
                 changed.connect(lambda source=page: self._refresh_others(source))
+        calendar = self.pages["Kalender"]
+        if hasattr(calendar, "show_device"):
+            self.devices.calendar_requested.connect(lambda device_id: self._show_calendar_of(device_id))
         overdue = self.pages["Überfällig"]
         if hasattr(overdue, "count_changed"):
             overdue.count_changed.connect(self._show_overdue_count)
+
+    def _show_calendar_of(self, device_id: str) -> None:
+        calendar = self.pages["Kalender"]
+        self.setCurrentWidget(calendar)
+        calendar.show_device(device_id)  # type: ignore[attr-defined]
 
     def _refresh_others(self, source: QWidget) -> None:
         for page in self.pages.values():
