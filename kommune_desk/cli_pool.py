@@ -143,6 +143,15 @@ def add_pool_parsers(commands: Any, add_command: AddCommand, open_workspace: Wor
     )
     retention.add_argument("--dry-run", action="store_true", help="nur zählen, nichts ändern")
 
+    policy = action(
+        "policy", _policy, "Leihbedingungen einer Geräteart zeigen oder (Poolverwaltung) festlegen"
+    )
+    policy.add_argument("--type", dest="category", required=True, metavar="GERÄTEART")
+    policy.add_argument("--days", type=int, metavar="TAGE", help="Leihdauer in Tagen")
+    policy.add_argument("--renewals", type=int, metavar="ANZAHL", help="höchstens so oft verlängerbar")
+    policy.add_argument("--deposit", type=euro_amount, metavar="EUR", help="Kaution")
+    policy.add_argument("--pickup", type=int, metavar="TAGE", help="Abholfrist bei einem Wartelisten-Angebot")
+
 
 def _json(command: argparse.ArgumentParser) -> None:
     command.add_argument("--json", action="store_true", help="Ausgabe als JSON")
@@ -588,6 +597,38 @@ def _import_devices(args: argparse.Namespace, ws: Workspace) -> int:
     from .services.pool_import import import_devices_file
 
     print(import_devices_file(ws, args.file.expanduser().absolute()).message())
+    return 0
+
+
+def _policy(args: argparse.Namespace, ws: Workspace) -> int:
+    """Without values: show the type's policy; with some: change those (pool manager only)."""
+    from dataclasses import replace
+
+    from .domain.formatting import format_amount
+    from .domain.pool_policy import DEFAULT_POLICY
+    from .services.pool import device_types, set_type_policy
+
+    known = {t.name.casefold(): t for t in device_types(ws)}
+    current = known.get(args.category.strip().casefold())
+    policy = current.policy if current else DEFAULT_POLICY
+    changes = {
+        name: value
+        for name, value in (
+            ("loan_days", args.days), ("max_renewals", args.renewals), ("deposit_cents", args.deposit),
+            ("pickup_days", args.pickup),
+        )
+        if value is not None
+    }  # fmt: skip
+    name = current.name if current else " ".join(args.category.split())
+    if changes:
+        policy = replace(policy, **changes)
+        set_type_policy(ws, name, policy)
+    deposit = format_amount(policy.deposit_cents) if policy.deposit_cents else "keine"
+    state = "gilt jetzt" if changes else ("gilt" if current else "gilt (Standard, nicht festgelegt)")
+    print(
+        f"{name}: {policy.loan_days} Tage, höchstens {policy.max_renewals}-mal verlängerbar, "
+        f"Kaution {deposit}, Abholfrist {policy.pickup_days} Tage – {state}."
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.pool import loan_number
 from kommune_desk.domain.records import Address, Municipality, MunicipalityKind
 from kommune_desk.services.borrowers import Borrower, create_borrower
+from kommune_desk.services.clerks import set_pool_manager
 from kommune_desk.services.pool import find_device, register_device
 from kommune_desk.services.workspace import Workspace
 from kommune_desk.storage.capture import capture_suppressed
@@ -471,3 +472,21 @@ def test_the_pool_command_in_a_child_process(pool: Workspace, data_dir: Path) ->
     assert len(json.loads(result.stdout)) == 3
     missing = cli("--data-dir", str(data_dir / "leer"), "pool", "devices", login=LOGIN)
     assert missing.returncode == 1 and "noch nicht eingerichtet" in missing.stderr
+
+
+def test_policy_is_shown_to_everybody_and_set_by_the_pool_manager_only(pool: Workspace, run) -> None:
+    code, out, _ = run("policy", "--type", TRIPLE)
+    assert code == 0 and "7 Tage, höchstens 1-mal verlängerbar, Kaution keine, Abholfrist 3 Tage" in out
+    assert "Standard, nicht festgelegt" in out
+    code, _, err = run("policy", "--type", TRIPLE, "--deposit", "60")
+    assert code == 1 and "Poolverwaltung" in err
+    assert _rows(pool, "SELECT count(*) FROM device_types") == [(0,)]
+    set_pool_manager(pool, LOGIN, True)
+    code, out, err = run("policy", "--type", TRIPLE, "--deposit", "60", "--days", "10")
+    assert code == 0, err
+    assert out.strip().endswith(
+        "10 Tage, höchstens 1-mal verlängerbar, Kaution 60,00 €, Abholfrist 3 Tage – gilt jetzt."
+    )
+    code, _, err = run("policy", "--type", TRIPLE, "--days", "0")
+    assert code == 1 and "zwischen 1 und 90 Tagen" in err
+    assert _rows(pool, "SELECT loan_days, deposit_cents FROM device_types") == [(10, 6000)]

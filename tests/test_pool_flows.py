@@ -446,3 +446,14 @@ def test_migration_8_keeps_devices_and_turns_names_on_loans_into_borrowers(tmp_p
     assert conn.execute("SELECT count(*) FROM sync_capture").fetchone()[0] == captured
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
+
+
+def test_the_daily_work_names_maintenance_due_within_a_week_of_own_devices(workspace: Workspace) -> None:
+    from kommune_desk.services.pool_daily import daily_pool_work
+
+    soon, later = _camera(workspace, "NAU-WBK-01"), _camera(workspace, "NAU-WBK-02")
+    pool.add_maintenance(workspace, soon, "Kalibrierung", _day(-358), next_due=_day(7))
+    pool.add_maintenance(workspace, later, "Kalibrierung", _day(-300), next_due=_day(8))
+    work = daily_pool_work(workspace, TODAY)
+    assert work.maintenance_due == ("NAU-WBK-01",)
+    assert work.maintenance_message() == "Wartung fällig: NAU-WBK-01."

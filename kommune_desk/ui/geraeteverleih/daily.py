@@ -58,6 +58,8 @@ class PoolDaily(QObject):
             notes.append(f"Aufbewahrungsfrist: {work.retention.message()}")
         if work.offers.offered or work.offers.expired:
             notes.append(work.offers.message())
+        if work.maintenance_due:
+            notes.append(work.maintenance_message())
         if notes:
             self.message.emit(" ".join(notes))
 
