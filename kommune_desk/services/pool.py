@@ -574,22 +574,37 @@ def book_device(
     return candidate.loan_id
 
 
+def changeable_loan(
+    conn: sqlite3.Connection,
+    ws: Workspace,
+    loan_id: str,
+    missing: str = "Diese Ausleihe gibt es nicht (mehr).",
+    refusal: str = pool_rights.LOAN_REFUSAL,
+) -> tuple[Loan, Device]:
+    """The loan and its device, if this clerk may change the loan (refused in German otherwise)."""
+    loan = loan_repo.load_loan(conn, loan_id)
+    if loan is None:
+        raise PoolError(missing)
+    device = repo.load_device(conn, loan.booking.device_id)
+    if device is None:
+        raise PoolError("Dieses Gerät gibt es im Pool nicht (mehr).")
+    if not pool_rights.may_change_loan(
+        pool_actor(ws), loan.booking.municipality_id, device.home_municipality_id
+    ):
+        raise PoolError(refusal)
+    return loan, device
+
+
 def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> None:
     """Cancel a reservation, which frees its days (and offers them to the waiting list);
     cancelling twice is a no-op."""
-    actor = pool_actor(ws)
     day = today or dt.date.today()
     at = utc_now_iso()
     with ws.db.write() as conn:
-        loan = loan_repo.load_loan(conn, loan_id)
-        if loan is None:
-            raise PoolError("Diese Reservierung gibt es nicht (mehr).")
-        device = repo.load_device(conn, loan.booking.device_id)
-        home = device.home_municipality_id if device else ""
-        if not pool_rights.may_change_loan(actor, loan.booking.municipality_id, home):
-            raise PoolError(
-                "Diese Reservierung hat eine andere Gemeinde angelegt; nur sie kann sie stornieren."
-            )
+        loan, device = changeable_loan(
+            conn, ws, loan_id, "Diese Reservierung gibt es nicht (mehr).",
+            "Diese Reservierung hat eine andere Gemeinde angelegt; nur sie kann sie stornieren.",
+        )  # fmt: skip
         refusal = pool.cancel_refusal(loan.booking, loan.booking.municipality_id)
         if refusal:
             raise PoolError(refusal)
@@ -610,26 +625,17 @@ def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> No
             action="reservierung_storniert",
             changes={"status": [loan.booking.status, "storniert"]},
         )
-        if device is not None:
-            from .waitlist import offer_freed_device
+        from .waitlist import offer_freed_device
 
-            offer_freed_device(conn, ws, device, day, at)
+        offer_freed_device(conn, ws, device, day, at)
 
 
 def renew_loan(ws: Workspace, loan_id: str, new_end: dt.date, today: dt.date | None = None) -> None:
     """Extend a reservation or running loan to ``new_end``, as the policy and others allow."""
-    actor = pool_actor(ws)
     day = today or dt.date.today()
     at = utc_now_iso()
     with ws.db.write() as conn:
-        loan = loan_repo.load_loan(conn, loan_id)
-        if loan is None:
-            raise PoolError("Diese Ausleihe gibt es nicht (mehr).")
-        device = repo.load_device(conn, loan.booking.device_id)
-        if device is None:
-            raise PoolError("Dieses Gerät gibt es im Pool nicht (mehr).")
-        if not pool_rights.may_change_loan(actor, loan.booking.municipality_id, device.home_municipality_id):
-            raise PoolError(pool_rights.LOAN_REFUSAL)
+        loan, device = changeable_loan(conn, ws, loan_id)
         extension_start = loan.booking.end + dt.timedelta(days=1)
         waiting = waiting_for(
             wait_repo.open_entries(conn, device.category), device.category, extension_start, new_end

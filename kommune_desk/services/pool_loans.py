@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kommune_desk.domain import pool, pool_rights
+from kommune_desk.domain import pool
 from kommune_desk.domain.formatting import format_amount, format_date, utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.pool import Booking, CheckedItem, PoolError, checklist_json
@@ -25,7 +25,7 @@ from kommune_desk.storage.loans import LoanListing
 
 from . import borrowers as borrower_service
 from .changes import Actor, record_change
-from .pool import blocking_for, policy_of, pool_actor, record_pool_change
+from .pool import blocking_for, changeable_loan, policy_of, pool_actor, record_pool_change
 from .workspace import Workspace
 
 __all__ = [
@@ -93,18 +93,10 @@ def handover_problems(h: Handover, required_deposit: int) -> list[str]:
 
 def handover_device(ws: Workspace, loan_id: str, handover: Handover, today: dt.date | None = None) -> None:
     """Hand a reserved device to its borrower: status ausgegeben, checklist, deposit, due date."""
-    actor = pool_actor(ws)
     day = today or dt.date.today()
     at = utc_now_iso()
     with ws.db.write() as conn:
-        loan = repo.load_loan(conn, loan_id)
-        if loan is None:
-            raise PoolError("Diese Reservierung gibt es nicht (mehr).")
-        device = device_repo.load_device(conn, loan.booking.device_id)
-        if device is None:
-            raise PoolError("Dieses Gerät gibt es im Pool nicht (mehr).")
-        if not pool_rights.may_change_loan(actor, loan.booking.municipality_id, device.home_municipality_id):
-            raise PoolError(pool_rights.LOAN_REFUSAL)
+        loan, device = changeable_loan(conn, ws, loan_id, "Diese Reservierung gibt es nicht (mehr).")
         party = repo.load_party(conn, loan_id, ws.municipality.id)
         if party is None:
             raise PoolError("Ausgeben kann nur die Kommune, bei der die Person die Reservierung gemacht hat.")
@@ -193,18 +185,13 @@ def return_problems(r: Return, deposit_cents: int) -> list[str]:
 
 def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | None = None) -> ReturnOutcome:
     """Take a device back: checklist, condition, damage, deposit; to Wartung if anything is wrong."""
-    actor = pool_actor(ws)
     day = today or dt.date.today()
     at = utc_now_iso()
     with ws.db.write() as conn:
-        loan = repo.load_loan(conn, loan_id)
-        if loan is None or loan.booking.status != "ausgegeben":
-            raise PoolError("Für dieses Gerät ist keine laufende Ausleihe erfasst.")
-        device = device_repo.load_device(conn, loan.booking.device_id)
-        if device is None:
-            raise PoolError("Dieses Gerät gibt es im Pool nicht (mehr).")
-        if not pool_rights.may_change_loan(actor, loan.booking.municipality_id, device.home_municipality_id):
-            raise PoolError(pool_rights.LOAN_REFUSAL)
+        no_loan = "Für dieses Gerät ist keine laufende Ausleihe erfasst."
+        loan, device = changeable_loan(conn, ws, loan_id, no_loan)
+        if loan.booking.status != "ausgegeben":
+            raise PoolError(no_loan)
         party = repo.load_party(conn, loan_id, ws.municipality.id)
         deposit = party.deposit_cents if party else 0
         problems = return_problems(ret, deposit)
