@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,12 +40,13 @@ from ..errors import problem_label
 from ..run import explain_failure
 from ..workers import start_task
 from .dialogs import date_edit, line, to_date
+from .lazy_page import LazyPage
 
 SEARCH_DELAY_MS = 250
 LIST_LIMIT = 200
 
 
-class BorrowersPage(QWidget):
+class BorrowersPage(LazyPage):
     """Search on the left, the chosen person's data, block and history on the right."""
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
@@ -54,8 +54,6 @@ class BorrowersPage(QWidget):
         self.workspace = workspace
         self.borrowers: list[Borrower] = []
         self.current: Borrower | None = None
-        self._generation = 0
-        self._loaded_once = False
         self._select_after: str | None = None
 
         self.search = QLineEdit()
@@ -170,15 +168,8 @@ class BorrowersPage(QWidget):
         self._show_person(None)
 
     # -- list ----------------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
     def refresh(self) -> None:
-        self._generation += 1
-        generation = self._generation
+        generation = self.next_generation()
         start_task(
             borrower_service.search_borrowers,
             self.workspace,
@@ -190,7 +181,7 @@ class BorrowersPage(QWidget):
         )
 
     def _listed(self, generation: int, rows: list[Borrower]) -> None:
-        if generation != self._generation:
+        if not self.is_current(generation):
             return
         keep = self._select_after or (self.current.id if self.current else None)
         self._select_after = None

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QMetaMethod, Qt, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -42,6 +41,7 @@ from kommune_desk.services.workspace import Workspace
 from ..run import explain_failure
 from ..workers import start_task
 from .calendar_view import PoolCalendar
+from .lazy_page import LazyPage
 from .loans_page import date_edit, set_date, to_date
 
 MONTH, WEEK = "monat", "woche"
@@ -67,7 +67,7 @@ def no_device_text(found: Availability) -> str:
     return f"Kein Gerät frei – frühestens ab {format_date(found.next_start)} ({found.next_device})"
 
 
-class CalendarPage(QWidget):
+class CalendarPage(LazyPage):
     """Toolbar (Monat/Woche, ◀ Heute ▶, Geräteart, title, "Verfügbarkeit suchen …") over the calendar."""
 
     reserve_requested = Signal(str, object, object)  # device_id, first day, last day (dt.date)
@@ -80,8 +80,6 @@ class CalendarPage(QWidget):
         self.mode = MONTH
         self.today = dt.date.today()
         self.first, self.last = shown_range(self.mode, self.today)
-        self._generation = 0
-        self._loaded_once = False
         self._types_loaded = False
         self.rows: list[CalendarRow] = []
         self.booking_dialog: QDialog | None = None  # the last one opened (tests look at it)
@@ -209,17 +207,9 @@ class CalendarPage(QWidget):
         self.refresh()
 
     # -- loading -----------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
     def refresh(self) -> None:
         """Read the shown days again in a worker (after a booking or a sync, or a new range)."""
-        self._loaded_once = True
-        self._generation += 1
-        generation = self._generation
+        generation = self.next_generation()
         first, last, today = self.first, self.last, dt.date.today()
         category = self.category.currentData()
         start_task(
@@ -244,7 +234,7 @@ class CalendarPage(QWidget):
         last: dt.date,
         today: dt.date,
     ) -> None:
-        if generation != self._generation:
+        if not self.is_current(generation):
             return  # the clerk moved on; a newer answer is on its way
         rows, types = result
         if types is not None and not self._types_loaded:
@@ -270,7 +260,7 @@ class CalendarPage(QWidget):
         self._note = ""
 
     def _failed(self, generation: int, _exc: BaseException) -> None:
-        if generation == self._generation:
+        if self.is_current(generation):
             self.summary.setText(
                 "Der Kalender konnte nicht gelesen werden. Bitte versuchen Sie es mit F5 erneut; "
                 "Details stehen in der Protokolldatei."

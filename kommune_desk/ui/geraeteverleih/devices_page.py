@@ -21,7 +21,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -43,6 +43,7 @@ from kommune_desk.services.workspace import Workspace
 
 from ..run import explain_failure
 from ..workers import start_task
+from .lazy_page import LazyPage
 
 COLUMNS = (
     "Inventarnummer",
@@ -183,7 +184,7 @@ def _sort_key(device: DeviceListing, column: int, today: dt.date) -> str:
     return cell_text(device, column, today).casefold()
 
 
-class DevicesPage(QWidget):
+class DevicesPage(LazyPage):
     """Register table with the scan field and "Reservieren …", "Ausgeben …", "Zurücknehmen …"."""
 
     changed = Signal()  # a device, booking, handover or return was written (the section refreshes)
@@ -192,8 +193,6 @@ class DevicesPage(QWidget):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self._generation = 0
-        self._loaded_once = False
         self._select_after_load: str | None = None
         self._open_after_load: str | None = None
         self._note = ""  # what the last action did, shown once beside the count
@@ -295,16 +294,9 @@ class DevicesPage(QWidget):
             self.scan.selectAll()
 
     # -- loading -----------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
     def refresh(self) -> None:
         """Read the devices again in a worker (after a booking, after a sync)."""
-        self._generation += 1
-        generation = self._generation
+        generation = self.next_generation()
         today = dt.date.today()
         start_task(
             pool_service.list_devices,
@@ -316,7 +308,7 @@ class DevicesPage(QWidget):
         )
 
     def _loaded(self, generation: int, rows: list[DeviceListing], today: dt.date) -> None:
-        if generation != self._generation:
+        if not self.is_current(generation):
             return  # a newer refresh is on its way
         selected = self.selected_device()
         keep = self._select_after_load or (selected.id if selected else None)

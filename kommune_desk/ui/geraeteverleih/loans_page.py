@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,6 +39,7 @@ from kommune_desk.services.workspace import Workspace
 
 from ..run import explain_failure
 from ..workers import start_task
+from .lazy_page import LazyPage
 
 R = TypeVar("R")
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -198,7 +199,7 @@ def reminder_text(level: int) -> str:
     return f"{level}. Mahnung" if level else "—"
 
 
-class LoansPage(QWidget):
+class LoansPage(LazyPage):
     """Reservations and loans of all partners; "Stornieren …" and "Verlängern …" for the own ones."""
 
     changed = Signal()  # a loan was cancelled or renewed (the section may refresh its other pages)
@@ -206,8 +207,6 @@ class LoansPage(QWidget):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self._generation = 0
-        self._loaded_once = False
         self._towns_loaded = False
         self._today = dt.date.today()
         self._note = ""
@@ -311,17 +310,9 @@ class LoansPage(QWidget):
         return None
 
     # -- loading -----------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
     def refresh(self) -> None:
         """Read the loans again (with the service's filters) in a worker."""
-        self._loaded_once = True
-        self._generation += 1
-        generation = self._generation
+        generation = self.next_generation()
         today = dt.date.today()
         statuses = self.status_filter.currentData() or ()
         town = self.town_filter.currentData()
@@ -340,7 +331,7 @@ class LoansPage(QWidget):
     def _loaded(
         self, generation: int, result: tuple[list[LoanListing], list[Any] | None], today: dt.date
     ) -> None:
-        if generation != self._generation:
+        if not self.is_current(generation):
             return
         rows, partners = result
         if partners is not None and not self._towns_loaded:

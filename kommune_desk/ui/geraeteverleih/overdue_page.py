@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QDesktopServices, QGuiApplication, QShowEvent
+from PySide6.QtGui import QBrush, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -36,6 +36,7 @@ from kommune_desk.services.workspace import Workspace
 
 from ..run import explain_failure
 from ..workers import start_task
+from .lazy_page import LazyPage
 from .loans_page import LATE, MUTED, NO_NAME, RowsModel, heading, reminder_text, rows_table
 
 COLUMNS = ("Gerät", "Gemeinde", "Entleiher/in", "fällig am", "überfällig", "Mahnungen")
@@ -59,7 +60,7 @@ def mailto_url(to: str, subject: str, body: str) -> QUrl:
     return QUrl.fromEncoded(text.encode("ascii"))
 
 
-class OverduePage(QWidget):
+class OverduePage(LazyPage):
     """Overdue loans, longest first; "Mahnung (Brief) …" and "E-Mail-Text …" for the own town's."""
 
     count_changed = Signal(int)  # how many loans are overdue (all towns), after each load
@@ -68,8 +69,6 @@ class OverduePage(QWidget):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self._generation = 0
-        self._loaded_once = False
         self._today = dt.date.today()
         self._note = ""
         self.model: RowsModel[LoanListing] = RowsModel(
@@ -137,16 +136,8 @@ class OverduePage(QWidget):
         return None
 
     # -- loading -----------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
     def refresh(self) -> None:
-        self._loaded_once = True
-        self._generation += 1
-        generation = self._generation
+        generation = self.next_generation()
         today = dt.date.today()
         start_task(
             overdue_loans,
@@ -158,7 +149,7 @@ class OverduePage(QWidget):
         )
 
     def _loaded(self, generation: int, rows: list[LoanListing], today: dt.date) -> None:
-        if generation != self._generation:
+        if not self.is_current(generation):
             return
         selected = self.selected_loan()
         self._today = today

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QShowEvent
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,6 +45,7 @@ from kommune_desk.services.workspace import Workspace
 from ..errors import problem_label
 from ..run import explain_failure
 from ..workers import start_task
+from .lazy_page import LazyPage
 from .loans_page import MUTED, NO_NAME, RowsModel, ask, date_edit, heading, rows_table, to_date
 
 COLUMNS = ("Nr.", "Geräteart", "Zeitraum", "Gemeinde", "Person", "Status")
@@ -63,7 +64,7 @@ def status_text(item: WaitListing) -> str:
     return ", ".join(parts)
 
 
-class WaitlistPage(QWidget):
+class WaitlistPage(LazyPage):
     """The waiting list with "Auf Warteliste setzen …", offers to take up or decline, "Angebote prüfen"."""
 
     changed = Signal()  # an entry was added, booked, declined or removed
@@ -71,8 +72,6 @@ class WaitlistPage(QWidget):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self._generation = 0
-        self._loaded_once = False
         self._note = ""
         self._numbers: dict[str, int] = {}
         self.model: RowsModel[WaitListing] = RowsModel(COLUMNS, self._cell, self, foreground=self._colour)
@@ -157,16 +156,8 @@ class WaitlistPage(QWidget):
         return None
 
     # -- loading -----------------------------------------------------------------------------------
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
     def refresh(self) -> None:
-        self._loaded_once = True
-        self._generation += 1
-        generation = self._generation
+        generation = self.next_generation()
         start_task(
             waitlist,
             self.workspace,
@@ -177,7 +168,7 @@ class WaitlistPage(QWidget):
         )
 
     def _loaded(self, generation: int, rows: list[WaitListing]) -> None:
-        if generation != self._generation:
+        if not self.is_current(generation):
             return
         selected = self.selected_entry()
         # Nr.: the place in line of the open entries, in the order the service gives.
@@ -251,7 +242,7 @@ class WaitlistPage(QWidget):
         generation = self._generation
 
         def select() -> None:
-            if generation == self._generation:
+            if self.is_current(generation):
                 self.select_entry(entry_id)
 
         self.model.modelReset.connect(select, Qt.ConnectionType.SingleShotConnection)
