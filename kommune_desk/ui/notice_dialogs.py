@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -30,6 +30,7 @@ from kommune_desk.services.notices import NoticeDetails
 from .errors import problem_label
 from .run import explain_failure
 from .workers import start_task
+from .working_dialog import WorkingDialog
 
 SIGNATURE_LABELS = {
     SignatureMode.MASCHINELL: "Maschinell erstellt (ohne Unterschrift gültig)",
@@ -74,7 +75,7 @@ def _text_edit(placeholder: str, height: int) -> QPlainTextEdit:
     return edit
 
 
-class NoticeDetailsDialog(QDialog):
+class NoticeDetailsDialog(WorkingDialog):
     """Kind and details of a letter. ``submit(kind, details)`` runs in a worker when the clerk
     confirms; its result is kept in ``result_value`` and the dialog closes."""
 
@@ -87,12 +88,10 @@ class NoticeDetailsDialog(QDialog):
         confirm_text: str,
         details: NoticeDetails | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, confirm_text)
         self.setWindowTitle(title)
         self.setMinimumWidth(560)
         self._submit = submit
-        self._confirm_text = confirm_text
-        self._working = False
         self.result_value: Any = None
         details = details or NoticeDetails()
         today = dt.date.today()
@@ -194,17 +193,6 @@ class NoticeDetailsDialog(QDialog):
         text = "\n".join(f"• {message}" for message in messages)
         self.problems.setText("Bitte prüfen Sie:\n" + text)
         self.problems.show()
-
-    def reject(self) -> None:
-        if self._working:
-            return  # the service is already at work; its answer must reach an open dialog
-        super().reject()
-
-    def _busy(self, busy: bool) -> None:
-        self._working = busy
-        self.buttons.setEnabled(not busy)
-        self.confirm.setText("Bitte warten …" if busy else self._confirm_text)
-        self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
 
 
 class PostingDateDialog(QDialog):

@@ -45,6 +45,7 @@ from kommune_desk.services.workspace import Workspace
 from ..errors import problem_label
 from ..run import explain_failure
 from ..workers import start_task
+from ..working_dialog import WorkingDialog
 
 DEFAULT_LOAN_DAYS = 7  # a week: the usual length of a thermography round
 MAX_TAKEN_LINES = 8  # the dialog stays on screen; the list shows the rest
@@ -104,7 +105,7 @@ def hint(text: str, name: str = "") -> QLabel:
 
 
 # -- the base ---------------------------------------------------------------------------------------
-class ServiceDialog(QDialog):
+class ServiceDialog(WorkingDialog):
     """A form whose confirm button runs ``_call()`` in a worker; ``done_with(result)`` on success.
 
     A ValidationError (the services' German refusal) is shown in red above the buttons and the
@@ -114,11 +115,9 @@ class ServiceDialog(QDialog):
     done_with = Signal(object)
 
     def __init__(self, parent: QWidget | None, title: str, confirm_text: str) -> None:
-        super().__init__(parent)
+        super().__init__(parent, confirm_text)
         self.setWindowTitle(title)
         self.setMinimumWidth(540)
-        self._confirm_text = confirm_text
-        self._working = False
         self.body = QWidget()
         self.form = QFormLayout(self.body)
         self.form.setContentsMargins(0, 0, 0, 0)
@@ -170,17 +169,6 @@ class ServiceDialog(QDialog):
         self.problems.setText(text)
         self.problems.show()
         self.adjustSize()  # room for the message; the other rows keep their height
-
-    def reject(self) -> None:
-        if self._working:
-            return  # the service is already at work; its answer must reach an open dialog
-        super().reject()
-
-    def _busy(self, busy: bool) -> None:
-        self._working = busy
-        self.buttons.setEnabled(not busy)
-        self.confirm.setText("Bitte warten …" if busy else self._confirm_text)
-        self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
 
     def show_outcome(self, lines: list[str], document_text: str, open_document: Callable[[], None]) -> None:
         """Replace the form by what happened and a button for the document; "Schließen" ends."""
