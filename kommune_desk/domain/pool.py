@@ -97,7 +97,17 @@ def period_problem(start: dt.date, end: dt.date, today: dt.date) -> str | None:
 
 def is_overdue(booking: Booking, today: dt.date) -> bool:
     """Handed over and not back after its last day."""
-    return booking.status == "ausgegeben" and booking.end < today
+    return booking.status == "ausgegeben" and is_past_due(booking.end, today)
+
+
+def is_past_due(last_day: dt.date, today: dt.date) -> bool:
+    """A device still out after ``last_day`` is overdue from the next day on."""
+    return last_day < today
+
+
+def maintenance_is_due(next_due: dt.date | None, today: dt.date) -> bool:
+    """A maintenance (e.g. a calibration) is due on its day and after it."""
+    return next_due is not None and next_due <= today
 
 
 def overdue_refusal(candidate: Booking, others: Iterable[Booking], today: dt.date) -> str | None:

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kommune_desk.domain import pool_rights
+from kommune_desk.domain.pool import maintenance_is_due
 
 from . import borrowers, pool, pool_loans, waitlist
 from .borrowers import RetentionResult
@@ -45,8 +46,7 @@ def daily_pool_work(ws: Workspace, today: dt.date | None = None) -> DailyPoolWor
     due = tuple(
         d.inventory_number
         for d in pool.list_devices(ws, day)
-        if d.maintenance_due is not None
-        and d.maintenance_due <= soon
+        if maintenance_is_due(d.maintenance_due, soon)
         and d.status != "ausgemustert"
         and pool_rights.may_change_device(actor, d.home_municipality_id)
     )

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from kommune_desk.domain.formatting import count_noun, format_date
-from kommune_desk.domain.pool import display_status, period_text
+from kommune_desk.domain.pool import display_status, is_past_due, maintenance_is_due, period_text
 from kommune_desk.services import pool as pool_service
 from kommune_desk.services.pool import DeviceListing, LoanListing
 from kommune_desk.services.workspace import Workspace
@@ -120,11 +120,11 @@ class DevicesModel(QAbstractTableModel):
 
 
 def is_overdue(device: DeviceListing, today: dt.date) -> bool:
-    return device.lent is not None and device.lent.end < today
+    return device.lent is not None and is_past_due(device.lent.end, today)
 
 
 def maintenance_due(device: DeviceListing, today: dt.date) -> bool:
-    return device.maintenance_due is not None and device.maintenance_due <= today
+    return maintenance_is_due(device.maintenance_due, today)
 
 
 def status_text(device: DeviceListing, today: dt.date) -> str:
