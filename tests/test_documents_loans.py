@@ -12,6 +12,7 @@ import pytest
 from kommune_desk.documents.loans import (
     Borrower,
     Device,
+    HandoverRecord,
     LoanTerms,
     days_in_words,
     default_checklist,
@@ -21,6 +22,7 @@ from kommune_desk.documents.loans import (
     reminder,
     reminder_deadline,
     return_protocol,
+    stores_data,
 )
 from kommune_desk.documents.model import (
     Checklist,
@@ -71,6 +73,20 @@ TERMS = LoanTerms(
     conditions=("Das Gerät darf nur in Gebäuden im Kreis Groß-Gerau eingesetzt werden.",),
 )
 HOSTILE = "<img src=x> \u202eevil\u202c 😀 " + "Ä" * 500
+HANDOVER = HandoverRecord(
+    on=dt.date(2026, 11, 20),
+    checklist=(
+        ChecklistItem("Gerät vollständig und äußerlich unbeschädigt", True),
+        ChecklistItem("Funktion geprüft", True),
+        ChecklistItem("Ladegerät mit USB-Kabel", True),
+        ChecklistItem("Transportkoffer", False, "  Griff   fehlt, Ersatztasche  "),
+    ),
+    condition="gut, Gebrauchsspuren an der Box",
+    id_seen=True,
+    briefing_given=False,
+    deposit_cents=5_000,
+    deposit_method="bar",
+)
 RETURNED = (
     ChecklistItem("Gerät vollständig", True),
     ChecklistItem("Akku geladen", False, "Akku leer"),
@@ -373,3 +389,153 @@ def test_rendered_hostile_text_does_not_break_the_letters() -> None:
         pages, text = _rendered(letter)
         assert 1 <= pages <= 8
         assert "<img src=x>" in text  # shown literally, never interpreted
+
+
+# --- after the handover, addresses, data, a protocol that does not contradict itself ---------
+
+
+def _duties(letter: Letter) -> tuple[str, ...]:
+    return _sections(letter)["§ 4 Pflichten der Entleiherin / des Entleihers"].numbered
+
+
+def test_agreement_after_the_handover_records_it() -> None:
+    letter = loan_agreement(CAMERA, BORROWER, TERMS, handover=HANDOVER)
+    protocol = _checklist(letter)
+    assert protocol.heading == "Übergabeprotokoll vom 20.11.2026"
+    assert [(i.text, i.checked, i.remark) for i in protocol.items] == [
+        ("Gerät vollständig und äußerlich unbeschädigt", True, ""),
+        ("Funktion geprüft", True, ""),
+        ("Ladegerät mit USB-Kabel", True, ""),
+        ("Transportkoffer", False, "Griff fehlt, Ersatztasche"),
+    ]
+    money = _plain(_sections(letter)["§ 3 Entgelt und Kaution"].body)
+    assert (
+        "Bei der Übergabe am 20.11.2026 wurde eine Kaution von <b>50,00 €</b> (in bar) hinterlegt." in money
+    )
+    assert "zu hinterlegen" not in money
+    for markup in _all_markup(letter):
+        check_template_markup(markup)
+
+    _, text = _rendered(letter)
+    for expected in (
+        "Übergabeprotokoll vom 20.11.2026",
+        "☒ Gerät vollständig und äußerlich unbeschädigt",
+        "☒ Ladegerät mit USB-Kabel",
+        "☐ Transportkoffer Griff fehlt, Ersatztasche",
+        "Zustand bei Übergabe: gut, Gebrauchsspuren an der Box",
+        "Ausweis eingesehen: ja",
+        "Einweisung gegeben: nein",
+        "Kaution 50,00 € bar erhalten am 20.11.2026",
+        "wurde eine Kaution von 50,00 € (in bar) hinterlegt",
+    ):
+        assert expected in text.replace("\u00a0", " "), expected
+    assert "gemeinsam ausfüllen" not in text
+
+
+def test_agreement_after_the_handover_without_deposit_and_paid_by_card() -> None:
+    free = dataclasses.replace(HANDOVER, deposit_cents=0, deposit_method="", condition=" ")
+    letter = loan_agreement(CAMERA, BORROWER, dataclasses.replace(TERMS, deposit_cents=0), handover=free)
+    rows = _plain(letter.parts[-2].body)  # type: ignore[union-attr]
+    assert "Kaution:</b> keine" in rows and "Zustand bei Übergabe:</b> ohne Angabe" in rows
+    assert "Kaution wird nicht erhoben" in _sections(letter)["§ 3 Entgelt und Kaution"].body
+    card = dataclasses.replace(HANDOVER, deposit_method="EC-Karte")
+    letter = loan_agreement(CAMERA, BORROWER, TERMS, handover=card)
+    assert "50,00 € per EC-Karte erhalten am 20.11.2026" in _plain(letter.parts[-2].body)  # type: ignore[union-attr]
+    assert "(per EC-Karte) hinterlegt" in _sections(letter)["§ 3 Entgelt und Kaution"].body
+
+
+def test_agreement_before_the_handover_keeps_boxes_for_the_pen() -> None:
+    letter = loan_agreement(CAMERA, BORROWER, TERMS)
+    assert all(item.checked is None for item in _checklist(letter).items)
+    assert "zu hinterlegen" in _sections(letter)["§ 3 Entgelt und Kaution"].body
+    assert not any("Zustand bei Übergabe" in m for m in _all_markup(letter))
+
+
+def test_a_borrower_known_by_name_only_has_no_empty_address_fragments() -> None:
+    nobody = Borrower("Karl Nurname", "", "", "")
+    letter = loan_agreement(CAMERA, nobody, TERMS)
+    assert letter.recipient.lines == ("Karl Nurname",)
+    parties = _sections(letter)["Vertragsparteien"].body
+    assert "Entleiher/in:</b> Karl Nurname<br/>– nachfolgend" in parties
+    city_only = dataclasses.replace(nobody, city="Nauheim")
+    assert (
+        "Karl Nurname<br/>Nauheim<br/>"
+        in _sections(loan_agreement(CAMERA, city_only, TERMS))["Vertragsparteien"].body
+    )
+    _, text = _rendered(loan_agreement(CAMERA, nobody, TERMS))
+    assert "Karl Nurname – nachfolgend" in text
+    assert " , " not in text and "Karl Nurname ," not in text
+
+
+@pytest.mark.parametrize(
+    ("category", "name", "accessories", "keeps"),
+    [
+        ("Wärmebildkamera", "FLIR E8 Pro", (), True),
+        ("Datenlogger", "Testo 174H", (), True),
+        ("CO2-Messgerät", "Aranet4", (), True),
+        ("CO₂-Messgerät", "Aranet4", (), True),
+        ("Energiekostenmessgerät", "Voltcraft SEM6000", (), False),
+        ("Energiekostenmessgerät", "Voltcraft mit Datenspeicher", (), True),
+        ("Energiekostenmessgerät", "Brennenstuhl PM 231", ("SD-Karte 2 GB",), True),
+        ("Infostand", "Infostand Klimaschutz", ("Rollup", "Tischdecke"), False),
+        ("Lastenrad", "Babboe Big", ("Regenverdeck",), False),
+    ],
+)
+def test_only_devices_that_keep_data_ask_to_delete_it(
+    category: str, name: str, accessories: tuple[str, ...], keeps: bool
+) -> None:
+    device = dataclasses.replace(CAMERA, category=category, name=name, accessories=accessories)
+    assert stores_data(device) is keeps
+    duties = _duties(loan_agreement(device, BORROWER, TERMS))
+    assert len(duties) == (5 if keeps else 4)
+    assert any("Daten vor der Rückgabe" in line for line in duties) is keeps
+    assert duties[-1].endswith(".") and all(line.endswith(",") for line in duties[:-1])
+
+
+def test_rendered_agreement_of_an_infostand_has_no_data_clause() -> None:
+    stand = dataclasses.replace(
+        CAMERA, category="Infostand", name="Infostand Klimaschutz", accessories=("Rollup",)
+    )
+    _, text = _rendered(loan_agreement(stand, BORROWER, TERMS))
+    assert "reparieren zu lassen." in text and "Speicherkarte zu löschen" not in text
+
+
+def test_return_protocol_never_shows_complete_while_a_part_is_missing() -> None:
+    items = (
+        ChecklistItem("Gerät vollständig und äußerlich unbeschädigt", True),
+        ChecklistItem("Funktion geprüft", False),
+        ChecklistItem("Ladegerät", False),
+        ChecklistItem("Tasche", True),
+    )
+    letter = return_protocol(CAMERA, BORROWER, TERMS, TERMS.end, items, "")
+    protocol = letter.parts[1]
+    assert isinstance(protocol, Checklist)
+    assert [(i.checked, i.remark) for i in protocol.items] == [
+        (False, "unvollständig: Ladegerät fehlt"),
+        (False, "nicht in Ordnung"),
+        (False, "fehlt"),
+        (True, ""),
+    ]
+    assert letter.parts[2].body == "Keine weiteren (siehe Prüfliste)."  # type: ignore[union-attr]
+    assert "einbehalten" in letter.parts[-1].body  # type: ignore[union-attr]
+    _, text = _rendered(letter)
+    assert "☐ Gerät vollständig und äußerlich unbeschädigt unvollständig: Ladegerät fehlt" in text
+    assert "☐ Ladegerät fehlt" in text and "☒ Tasche" in text
+    two = return_protocol(CAMERA, BORROWER, TERMS, TERMS.end, (*items, ChecklistItem("Akku", False)), "")
+    assert two.parts[1].items[0].remark == "unvollständig: Ladegerät, Akku fehlen"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("make", ["before", "after", "return"])
+def test_rendered_wording_is_german(make: str) -> None:
+    letter = {
+        "before": lambda: loan_agreement(CAMERA, BORROWER, TERMS),
+        "after": lambda: loan_agreement(CAMERA, BORROWER, TERMS, handover=HANDOVER),
+        "return": lambda: return_protocol(CAMERA, BORROWER, TERMS, dt.date(2026, 11, 30), RETURNED, ""),
+    }[make]()
+    from kommune_desk.documents.render import render_letter
+
+    _, raw = _pdf_text(render_letter(letter))
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d+\.\d{2} €|\b(True|False|None|Page|of|and)\b", raw)
+    assert re.search(r"\d,\d{2}\u00a0€", raw) or re.search(r"\d,\d{2} €", raw)
+    for markup in _all_markup(letter):
+        assert not re.search(r"\d,\d{2} €", markup), markup  # amounts keep a no-break space

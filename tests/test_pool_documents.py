@@ -10,6 +10,8 @@ import urllib.parse
 
 import pytest
 
+from kommune_desk.documents.model import Checklist
+from kommune_desk.domain.formatting import format_date, local_date, parse_timestamp
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.pool import CheckedItem, PoolError
 from kommune_desk.domain.records import Address, Municipality, MunicipalityKind
@@ -19,6 +21,7 @@ from kommune_desk.services.pool import book_device, register_device
 from kommune_desk.services.pool_import import parse_amount
 from kommune_desk.services.pool_loans import Handover, handover_device
 from kommune_desk.services.workspace import Workspace
+from kommune_desk.storage import loans as loan_repo
 from kommune_desk.storage.capture import capture_suppressed
 from kommune_desk.storage.reference import insert_municipality
 
@@ -68,7 +71,8 @@ def test_the_agreement_of_a_reservation_names_device_borrower_and_terms(workspac
     assert letter.recipient.lines == (PERSON, "Hauptstraße 1", "64569 Nauheim")
     assert letter.sender.authority == "Gemeinde Nauheim – Der Gemeindevorstand"
     assert letter.signature.name == "Petra Pool"
-    checklist = letter.parts[-2]
+    checklist = next(part for part in letter.parts if isinstance(part, Checklist))
+    assert all(i.checked is None for i in checklist.items)  # blank boxes for the pen before the handover
     assert [i.text for i in checklist.items] == [  # type: ignore[union-attr]
         "Gerät vollständig und äußerlich unbeschädigt", "Funktion geprüft", "Ladegerät", "Tasche",
     ]  # fmt: skip
@@ -76,6 +80,57 @@ def test_the_agreement_of_a_reservation_names_device_borrower_and_terms(workspac
     for expected in ("Leihvertrag", PERSON, "NAU-WBK-01", "SN4711", "2.199,00", "50,00", "Gemeinde Nauheim"):
         assert expected in text, expected
     assert "Übergabeprotokoll" in text and "Zoë Ağaoğlu" in text  # the clerk at the keyboard signs
+
+
+def test_the_agreement_after_the_handover_shows_what_the_clerk_recorded(workspace: Workspace) -> None:
+    person = _person(workspace)
+    loan = book_device(workspace, _camera(workspace), TODAY, TODAY + dt.timedelta(days=6), borrower_id=person,
+                       today=TODAY)  # fmt: skip
+    checks = [
+        CheckedItem("Gerät vollständig und äußerlich unbeschädigt", True),
+        CheckedItem("Funktion geprüft", True),
+        CheckedItem("Ladegerät", True),
+        CheckedItem("Tasche", True, "Reißverschluss hakt"),
+    ]
+    handover = Handover(checks, "gut, Gebrauchsspuren an der Box", True, True, 5_000, "bar")
+    handover_device(workspace, loan, handover, TODAY)
+    conn = workspace.db.reader()
+    try:
+        stored = loan_repo.load_loan(conn, loan)
+    finally:
+        conn.close()
+    assert stored is not None and stored.handed_over_at
+    handed_on = local_date(parse_timestamp(stored.handed_over_at))  # the clock's day, not TODAY
+    assert documents.agreement_letter(workspace, loan).info.date == handed_on
+    day = format_date(handed_on)
+    text = " ".join(_text(documents.agreement_pdf(workspace, loan)).replace("\u00a0", " ").split())
+    for expected in (
+        "☒ Gerät vollständig und äußerlich unbeschädigt",
+        "☒ Funktion geprüft",
+        "☒ Tasche Reißverschluss hakt",
+        "Zustand bei Übergabe: gut, Gebrauchsspuren an der Box",
+        "Ausweis eingesehen: ja",
+        "Einweisung gegeben: ja",
+        f"Kaution 50,00 € bar erhalten am {day}",
+        f"Übergabe am {day} wurde eine Kaution von 50,00 € (in bar) hinterlegt",
+        f"Übergabeprotokoll vom {day}",
+        "Speicherkarte zu löschen",  # a thermal camera keeps pictures
+    ):
+        assert expected in text, expected
+    assert "☐" not in text and "zu hinterlegen" not in text
+
+
+def test_the_agreement_of_a_person_known_by_name_for_an_infostand(workspace: Workspace) -> None:
+    person = _person(workspace, street="", postal_code="", city="", email="")
+    stand = register_device(
+        workspace, "NAU-IS-01", "Infostand Klimaschutz", "Infostand", accessories=["Rollup"]
+    )
+    loan = book_device(workspace, stand, TODAY, TODAY + dt.timedelta(days=2), borrower_id=person, today=TODAY)
+    letter = documents.agreement_letter(workspace, loan)
+    assert letter.recipient.lines == (PERSON,)
+    text = " ".join(_text(documents.agreement_pdf(workspace, loan)).split())
+    assert f"Entleiher/in: {PERSON} – nachfolgend" in text and " , " not in text
+    assert "Speicherkarte" not in text and "reparieren zu lassen." in text
 
 
 def test_a_loan_of_another_town_has_no_documents_here(workspace: Workspace) -> None:

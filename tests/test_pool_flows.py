@@ -294,7 +294,8 @@ def test_free_cameras_nearest_first_and_the_next_free_period(workspace: Workspac
     found = pool_search.find_free(workspace, CAMERA, _day(1), _day(3), today=TODAY)
     assert [f.inventory_number for f in found.free] == ["NAU-WBK-02", "NAU-WBK-01"]
     assert found.free[0].distance_km == 0.0 and (found.free[1].distance_km or 0) > 10
-    pool.book_device(workspace, far, _day(1), _day(9), "Anna Beispiel", today=TODAY)
+    pool.book_device(workspace, far, _day(1), _day(7), "Anna Beispiel", today=TODAY)
+    pool.book_device(workspace, far, _day(8), _day(10), "Anna Beispiel", today=TODAY)
     pool.book_device(workspace, near, _day(0), _day(4), "Ben Berg", today=TODAY)
     none = pool_search.find_free(workspace, CAMERA, _day(1), _day(3), today=TODAY)
     assert none.free == [] and (none.next_start, none.next_device) == (_day(5), "NAU-WBK-01")
@@ -457,3 +458,25 @@ def test_the_daily_work_names_maintenance_due_within_a_week_of_own_devices(works
     work = daily_pool_work(workspace, TODAY)
     assert work.maintenance_due == ("NAU-WBK-01",)
     assert work.maintenance_message() == "Wartung fällig: NAU-WBK-01."
+
+
+def test_a_damaged_return_keeps_the_calibration_due_date(workspace: Workspace) -> None:
+    cam = _camera(workspace, "NAU-WBK-01")
+    pool.add_maintenance(workspace, cam, "Kalibrierung", _day(-30), next_due=_day(335))
+    loan = pool.book_device(workspace, cam, TODAY, _day(2), "Anna Beispiel", today=TODAY)
+    _hand_over(workspace, loan)
+    broken = [CheckedItem(i.item, i.item != "Ladegerät") for i in _all_ok()]
+    pool_loans.return_device(workspace, loan, pool_loans.Return(broken, "gebraucht"), _day(1))
+    (listing,) = pool.list_devices(workspace, TODAY)
+    assert listing.status == "wartung" and listing.maintenance_due == _day(335)
+
+
+def test_a_booking_is_as_long_as_the_policy_allows_and_longer_only_by_renewal(workspace: Workspace) -> None:
+    cam = _camera(workspace, "NAU-WBK-01", loan_days=5)
+    with pytest.raises(PoolError, match="höchstens 5 Tage verliehen; gewählt sind 6 Tage"):
+        pool.book_device(workspace, cam, TODAY, _day(5), "Anna Beispiel", today=TODAY)
+    loan = pool.book_device(workspace, cam, TODAY, _day(4), "Anna Beispiel", today=TODAY)
+    with pytest.raises(PoolError, match="höchstens 5 Tage"):
+        pool.renew_loan(workspace, loan, _day(10), TODAY)  # six more days
+    pool.renew_loan(workspace, loan, _day(9), TODAY)  # five more days
+    assert _rows(workspace, "SELECT end_date, renewals FROM loans") == [(_day(9).isoformat(), 1)]

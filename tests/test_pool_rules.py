@@ -264,3 +264,19 @@ def test_checklists_round_trip_and_survive_garbage() -> None:
     assert [i.item for i in items][-2:] == ["Ladegerät", "Tasche"]
     assert checklist_from_json(checklist_json(items)) == items
     assert checklist_from_json("{kaputt") == [] and checklist_from_json('{"a": 1}') == []
+
+
+def test_a_settled_return_checklist_never_contradicts_itself() -> None:
+    from kommune_desk.domain.pool import BASE_CHECKS, settle_return_checklist
+
+    ticked = [CheckedItem(i, True) for i in checklist_items(["Ladegerät", "Tasche"])]
+    assert settle_return_checklist(ticked, "") == ticked
+    charger_gone = [CheckedItem(i.item, i.item != "Ladegerät") for i in ticked]
+    settled = {i.item: i for i in settle_return_checklist(charger_gone, "")}
+    assert settled["Ladegerät"] == CheckedItem("Ladegerät", False, "fehlt")
+    assert settled[BASE_CHECKS[0]] == CheckedItem(BASE_CHECKS[0], False, "Teile fehlen")
+    assert settled[BASE_CHECKS[1]].ok and settled["Tasche"].ok
+    scratched = {i.item: i for i in settle_return_checklist(ticked, "Kratzer im Display")}
+    assert scratched[BASE_CHECKS[0]] == CheckedItem(BASE_CHECKS[0], False, "Schaden festgestellt")
+    said = [CheckedItem("Ladegerät", False, "kommt per Post")]
+    assert settle_return_checklist(said, "")[0].note == "kommt per Post"

@@ -28,7 +28,7 @@ from kommune_desk.storage.reference import insert_municipality
 from .conftest import TODAY
 
 BORROWER = "Zoë Ağaoğlu-Schmitt"
-DEC_3, DEC_10 = dt.date(2026, 12, 3), dt.date(2026, 12, 10)
+DEC_3, DEC_10 = dt.date(2026, 12, 3), dt.date(2026, 12, 9)  # seven days: a camera's loan
 _COUNTED = ("devices", "loans", "loan_borrowers", "borrowers", "outbox", "audit_log")
 
 
@@ -115,14 +115,14 @@ def test_a_booking_writes_loan_borrower_and_one_pool_mutation_without_the_name(w
         ).fetchone()
     finally:
         conn.close()
-    assert loan == (device_id, workspace.municipality.id, "2026-12-03", "2026-12-10", "reserviert")
+    assert loan == (device_id, workspace.municipality.id, "2026-12-03", "2026-12-09", "reserviert")
     assert borrower == (workspace.municipality.id, BORROWER, "06152 1234")
     assert audit[0] == "geraet_reserviert" and BORROWER not in audit[1]
 
     (mutation,) = [r for r in _outbox(workspace) if r["name"] == "book_device"]
     assert mutation["scope"] == POOL_SCOPE
     assert json.loads(mutation["args"]) == {
-        "loan_id": loan_id, "device_id": device_id, "start_date": "2026-12-03", "end_date": "2026-12-10",
+        "loan_id": loan_id, "device_id": device_id, "start_date": "2026-12-03", "end_date": "2026-12-09",
         "clerk_id": workspace.clerk.id if workspace.clerk else None,
     }  # fmt: skip
     effects = json.loads(mutation["effects"])
@@ -151,7 +151,7 @@ def test_an_overlapping_booking_is_refused_in_german_and_writes_nothing(workspac
     with pytest.raises(PoolError) as refused:
         book_device(workspace, device_id, DEC_10, dt.date(2026, 12, 12), BORROWER, today=TODAY)
     assert refused.value.messages[0].startswith(
-        "Das Gerät ist vom 03.12.2026 bis 10.12.2026 bereits reserviert."
+        "Das Gerät ist vom 03.12.2026 bis 09.12.2026 bereits reserviert."
     )
     assert "anderen Zeitraum" in refused.value.messages[0]
     assert _counts(workspace) == before

@@ -46,6 +46,7 @@ class Device:
     accessories: tuple[str, ...]  # handed over with the device; each becomes a checklist line
     replacement_value_cents: int  # Wiederbeschaffungswert: the ceiling of the borrower's liability
     owner_town: str  # "Kreis Groß-Gerau": the owner, not necessarily the lending town
+    category: str = ""  # Geräteart, "Wärmebildkamera": decides whether the device keeps data
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,20 @@ class LoanTerms:
     lending_office: Sender  # the town hall that hands the device over
     clerk: str  # name of the clerk who signs
     conditions: tuple[str, ...] = ()  # further conditions of the lending town, one per line
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    """What the clerk recorded at the counter (``loans.checklist_out``/``condition_out`` and
+    ``loan_borrowers``): with it, the Übergabeprotokoll is printed filled in, not blank."""
+
+    on: dt.date  # day of the handover (``loans.handed_over_at``, local)
+    checklist: tuple[ChecklistItem, ...]  # ticked or not, with the clerk's remarks
+    condition: str = ""  # Zustand bei Übergabe
+    id_seen: bool = False
+    briefing_given: bool = False
+    deposit_cents: int = 0  # the deposit actually received
+    deposit_method: str = ""  # "bar", "EC-Karte", "Überweisung"
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -180,6 +195,27 @@ def default_checklist(device: Device) -> tuple[str, ...]:
     return tuple(unique)
 
 
+# Devices that keep measurements or pictures: § 4 then asks the borrower to delete them.
+DATA_CATEGORIES = frozenset(
+    {"wärmebildkamera", "datenlogger", "co2-messgerät", "luftqualitätsmessgerät", "blower-door-messset"}
+)
+# ... and any device whose name, category or accessories mention one of these (a plug-in energy
+# meter "mit Datenspeicher", an "SD-Karte", a "Logger", a camera).
+DATA_HINTS = ("speicher", "sd-karte", "usb-stick", "logger", "kamera")
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.replace("₂", "2").casefold().split())
+
+
+def stores_data(device: Device) -> bool:
+    """Whether ``device`` may keep the borrower's pictures or measurements (see the docs)."""
+    if _folded(device.category) in DATA_CATEGORIES:
+        return True
+    texts = (device.category, device.name, *device.accessories)
+    return any(hint in _folded(text) for text in texts for hint in DATA_HINTS)
+
+
 def return_place(sender: Sender) -> str:
     """``Bürgerbüro, Westendstraße 8, 64546 Mörfelden-Walldorf``: where the device goes back."""
     address = sender.address
@@ -187,10 +223,13 @@ def return_place(sender: Sender) -> str:
     return f"{place}, {address.postal_code} {address.city}"
 
 
+def _town_line(borrower: Borrower) -> str:
+    return " ".join(part for part in (borrower.postal_code.strip(), borrower.city.strip()) if part)
+
+
 def _recipient(borrower: Borrower) -> Recipient:
-    return Recipient(
-        lines=(borrower.name, borrower.street, f"{borrower.postal_code} {borrower.city}".strip())
-    )
+    lines = (borrower.name, borrower.street.strip(), _town_line(borrower))
+    return Recipient(lines=tuple(line for line in lines if line))
 
 
 def _info(terms: LoanTerms, day: dt.date) -> InfoBlock:
@@ -231,10 +270,11 @@ def _device_rows(device: Device) -> tuple[Markup, ...]:
 
 
 def _borrower_rows(borrower: Borrower) -> tuple[Markup | str, ...]:
-    contact = ", ".join(part for part in (borrower.phone, borrower.email) if part)
+    contact = ", ".join(part.strip() for part in (borrower.phone, borrower.email) if part.strip())
+    address = ", ".join(part for part in (borrower.street.strip(), _town_line(borrower)) if part)
     return (
         _bold("Entleiher/in:") + borrower.name,
-        f"{borrower.street}, {borrower.postal_code} {borrower.city}",
+        address,  # empty for a person known by name only: no stray ","
         (_bold("Erreichbar:") + contact) if contact else "",
         (_bold("Identität:") + borrower.id_document_note) if borrower.id_document_note else "",
     )
@@ -248,12 +288,19 @@ def _lender_rows(sender: Sender) -> tuple[Markup | str, ...]:
 
 
 def loan_agreement(
-    device: Device, borrower: Borrower, terms: LoanTerms, checklist: Sequence[str] | None = None
+    device: Device,
+    borrower: Borrower,
+    terms: LoanTerms,
+    checklist: Sequence[str] | None = None,
+    handover: HandoverRecord | None = None,
 ) -> Letter:
-    """The Leihvertrag with the Übergabeprotokoll to fill in by pen at the counter.
+    """The Leihvertrag with its Übergabeprotokoll.
 
-    Dated on the first day of the loan (the handover). ``checklist`` replaces
-    :func:`default_checklist`; every box is left empty (``checked=None``).
+    Without ``handover`` (a reservation printed ahead) the protocol is to be filled in by pen:
+    ``checklist`` replaces :func:`default_checklist` and every box is left empty
+    (``checked=None``); the letter is dated on the first day of the loan. With ``handover`` the
+    protocol shows what the clerk recorded – boxes ticked or not, remarks, the condition, ID check,
+    briefing and the deposit received – and the letter is dated on the day of the handover.
     """
     sender = terms.lending_office
     value = _amount(device.replacement_value_cents)
@@ -304,31 +351,48 @@ def loan_agreement(
         )
     else:
         fee_text = _t("Die Überlassung ist unentgeltlich (Leihe nach §§ 598 ff. BGB).")
-    if terms.deposit_cents:
+    refund = _t(
+        " Sie wird nach vollständiger und unbeschädigter Rückgabe erstattet; "
+        "der Verleiher kann sie mit Ansprüchen aus diesem Vertrag verrechnen."
+    )
+    if handover is not None and handover.deposit_cents:
+        deposit_text = (
+            _t(" Bei der Übergabe am ")
+            + format_date(handover.on)
+            + _t(" wurde eine Kaution von ")
+            + _strong(_amount(handover.deposit_cents))
+            + (f" ({_method_phrase(handover.deposit_method, 'in bar')})" if handover.deposit_method else "")
+            + _t(" hinterlegt.")
+            + refund
+        )
+    elif handover is None and terms.deposit_cents:
         deposit_text = (
             _t(" Bei Übergabe ist eine Kaution von ")
             + _strong(_amount(terms.deposit_cents))
-            + _t(
-                " zu hinterlegen. Sie wird nach vollständiger und unbeschädigter Rückgabe erstattet; "
-                "der Verleiher kann sie mit Ansprüchen aus diesem Vertrag verrechnen."
-            )
+            + _t(" zu hinterlegen.")
+            + refund
         )
     else:
         deposit_text = _t(" Eine Kaution wird nicht erhoben.")
     money = Section(heading="§ 3 Entgelt und Kaution", body=fee_text + deposit_text)
+    keeps_data = stores_data(device)
+    duty_lines = [
+        _t("das Gerät sorgfältig zu behandeln und die Bedienungsanleitung zu beachten,"),
+        _t(
+            "das Gerät <b>nicht an Dritte weiterzugeben</b> oder Dritten zum Gebrauch zu überlassen "
+            "(§ 603 BGB),"
+        ),
+        _t("Schäden, Störungen und einen Verlust dem Verleiher unverzüglich zu melden,"),
+        _t("das Gerät nicht selbst zu öffnen oder reparieren zu lassen" + ("," if keeps_data else ".")),
+    ]
+    if keeps_data:  # only devices that keep pictures or measurements (see stores_data)
+        duty_lines.append(
+            _t("eigene Aufnahmen und Daten vor der Rückgabe vom Gerät und der Speicherkarte zu löschen.")
+        )
     duties = Section(
         heading="§ 4 Pflichten der Entleiherin / des Entleihers",
         body=_t("Die Entleiherin / der Entleiher verpflichtet sich,"),
-        numbered=(
-            _t("das Gerät sorgfältig zu behandeln und die Bedienungsanleitung zu beachten,"),
-            _t(
-                "das Gerät <b>nicht an Dritte weiterzugeben</b> oder Dritten zum Gebrauch zu überlassen "
-                "(§ 603 BGB),"
-            ),
-            _t("Schäden, Störungen und einen Verlust dem Verleiher unverzüglich zu melden,"),
-            _t("das Gerät nicht selbst zu öffnen oder reparieren zu lassen,"),
-            _t("eigene Aufnahmen und Daten vor der Rückgabe vom Gerät und der Speicherkarte zu löschen."),
-        ),
+        numbered=tuple(duty_lines),
     )
     liability = Section(
         heading="§ 5 Haftung",
@@ -365,12 +429,25 @@ def loan_agreement(
             ),
         )
     )
-    parts.append(
-        Checklist(
-            heading="Übergabeprotokoll (bei der Übergabe gemeinsam ausfüllen)",
-            items=tuple(ChecklistItem(text=item) for item in items),
+    if handover is None:
+        parts.append(
+            Checklist(
+                heading="Übergabeprotokoll (bei der Übergabe gemeinsam ausfüllen)",
+                items=tuple(ChecklistItem(text=item) for item in items),
+            )
         )
-    )
+    else:
+        parts.append(
+            Checklist(
+                heading=f"Übergabeprotokoll vom {format_date(handover.on)}",
+                items=tuple(
+                    ChecklistItem(i.text, bool(i.checked), " ".join(i.remark.split()))
+                    for i in handover.checklist
+                )
+                or tuple(ChecklistItem(text=item) for item in items),  # nothing recorded: by pen
+            )
+        )
+        parts.append(Section(heading="", body=_handover_rows(handover)))
     parts.append(
         Section(
             heading="Bestätigung",
@@ -384,7 +461,7 @@ def loan_agreement(
         kind=LetterKind.LEIHVERTRAG,
         sender=sender,
         recipient=_recipient(borrower),
-        info=_info(terms, terms.start),
+        info=_info(terms, handover.on if handover is not None else terms.start),
         subject=f"Leihvertrag Nr. {terms.loan_id}",
         subject_detail=_device_detail(device),
         salutation="",
@@ -393,6 +470,35 @@ def loan_agreement(
         signature_lines=(f"{lender_signature_line(sender)} ({terms.clerk})", "Entleiher/in"),
         title=f"Leihvertrag {terms.loan_id}",
         closing="",
+    )
+
+
+def _method_phrase(method: str, cash: str = "bar") -> str:
+    """How the deposit was paid: ``bar`` (or ``cash``), ``per EC-Karte``, ``per Überweisung``."""
+    method = " ".join(method.split())
+    if not method:
+        return ""
+    return cash if method.casefold() == "bar" else f"per {method}"
+
+
+def _handover_rows(handover: HandoverRecord) -> Markup:
+    """Condition, ID check, briefing and deposit as recorded at the handover."""
+    condition = " ".join(handover.condition.split()) or "ohne Angabe"
+    if handover.deposit_cents:
+        method = _method_phrase(handover.deposit_method)
+        deposit = (
+            _bold("Kaution")
+            + _amount(handover.deposit_cents)
+            + (f" {method}" if method else "")
+            + f" erhalten am {format_date(handover.on)}"
+        )
+    else:
+        deposit = _bold("Kaution:") + "keine"
+    return _lines(
+        _bold("Zustand bei Übergabe:") + condition,
+        _bold("Ausweis eingesehen:") + ("ja" if handover.id_seen else "nein"),
+        _bold("Einweisung gegeben:") + ("ja" if handover.briefing_given else "nein"),
+        deposit,
     )
 
 
@@ -415,6 +521,9 @@ def return_protocol(
     why); without it the deposit is refunded if all is fine and held until clarified otherwise.
     """
     sender = terms.lending_office
+    checklist_results = settled_return_checklist(checklist_results)
+    flagged = any(item.checked is False for item in checklist_results)
+    no_findings = "Keine weiteren (siehe Prüfliste)."
     late = late_days(terms.end, returned_on)
     timing = f"{late} Tag verspätet" if late == 1 else f"{late} Tage verspätet" if late else "fristgerecht"
     # The borrower is in the address field and the device in the subject: the protocol itself
@@ -434,7 +543,9 @@ def return_protocol(
         Section(heading="", body=facts),
         Checklist(heading="Zustand bei der Rückgabe", items=tuple(checklist_results)),
         Section(
-            heading="Festgestellte Schäden und Bemerkungen", body=escape(damage_note.strip() or "Keine.")
+            heading="Festgestellte Schäden und Bemerkungen",
+            # "Keine." would contradict a checklist line that is not in order
+            body=escape(damage_note.strip() or (no_findings if flagged else "Keine.")),
         ),
         Section(heading="", body=_lines(*closing)),
     )
@@ -453,6 +564,37 @@ def return_protocol(
         title=f"Rückgabeprotokoll {terms.loan_id}",
         closing="",
     )
+
+
+# Lines that state a check rather than name a part: when not ticked they are "nicht in Ordnung",
+# a part that is not ticked "fehlt".
+_CHECK_WORDS = ("vollständig", "unbeschädigt", "geprüft", "durchgeführt", "geladen", "gereinigt", "funktion")
+
+
+def _is_check(text: str) -> bool:
+    folded = text.casefold()
+    return any(word in folded for word in _CHECK_WORDS)
+
+
+def settled_return_checklist(items: Sequence[ChecklistItem]) -> tuple[ChecklistItem, ...]:
+    """The return checklist as the protocol prints it, never contradicting itself.
+
+    A part not ticked and without remark "fehlt" (a check: "nicht in Ordnung"); while a part is
+    missing, a ticked "… vollständig …" line is shown not ticked, naming what is missing.
+    """
+    missing = [i.text for i in items if i.checked is False and not _is_check(i.text)]
+    out = []
+    for item in items:
+        remark = " ".join(item.remark.split())
+        checked = item.checked
+        if checked is False and not remark:
+            remark = "nicht in Ordnung" if _is_check(item.text) else "fehlt"
+        elif checked and missing and "vollständig" in item.text.casefold():
+            checked = False
+            verb = "fehlt" if len(missing) == 1 else "fehlen"
+            remark = "; ".join(r for r in (remark, f"unvollständig: {', '.join(missing)} {verb}") if r)
+        out.append(ChecklistItem(item.text, checked, remark))
+    return tuple(out)
 
 
 def _deposit_line(

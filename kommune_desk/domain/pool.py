@@ -304,3 +304,37 @@ def is_loan_number(loan_id: str, text: str) -> bool:
     """Whether ``text`` (any case, with or without ``L-`` and dashes) is the loan's Leihnummer."""
     wanted = text.strip().upper().removeprefix("L").replace("-", "").replace(" ", "")
     return len(wanted) == 8 and loan_number(loan_id).replace("-", "")[1:] == wanted
+
+
+def settle_return_checklist(items: Iterable[CheckedItem], damage: str) -> list[CheckedItem]:
+    """The return checklist as it is recorded: a part not ticked "fehlt" unless the clerk said
+    otherwise, and the device is not "vollständig und unbeschädigt" while a part is missing or
+    a damage is noted (the protocol must never contradict itself)."""
+    settled = [
+        item if item.ok or item.note.strip() else CheckedItem(item.item, False, "fehlt") for item in items
+    ]
+    missing = any(not item.ok for item in settled if item.item not in BASE_CHECKS)
+    if not (missing or damage.strip()):
+        return settled
+    note = "; ".join(
+        n for n in ("Teile fehlen" if missing else "", "Schaden festgestellt" if damage.strip() else "") if n
+    )
+    return [
+        CheckedItem(item.item, False, item.note or note) if item.item == BASE_CHECKS[0] and item.ok else item
+        for item in settled
+    ]
+
+
+def length_refusal(start: dt.date, end: dt.date, loan_days_allowed: int, category: str) -> str | None:
+    """Why a booking is longer than the device's loan policy allows, in German, or None.
+
+    Longer use is a renewal (asked when the loan runs, so the waiting list gets its turn).
+    """
+    days = loan_days(start, end)
+    if days <= loan_days_allowed:
+        return None
+    limit = "einen Tag" if loan_days_allowed == 1 else f"{loan_days_allowed} Tage"
+    return (
+        f"Ein Gerät der Art »{category}« wird für höchstens {limit} verliehen; gewählt sind {days} Tage. "
+        "Bitte wählen Sie einen kürzeren Zeitraum; eine Verlängerung ist während der Ausleihe möglich."
+    )

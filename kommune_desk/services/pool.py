@@ -528,6 +528,9 @@ def book_device(
             raise PoolError(
                 f"Das Gerät {device.inventory_number} ist {label} und kann nicht reserviert werden."
             )
+        too_long = pool.length_refusal(start, end, policy_of(conn, device).loan_days, device.category)
+        if too_long:
+            raise PoolError(too_long)
         borrower = borrower_service.resolve_for_booking(conn, ws, borrower_id, borrower_name, contact, at)
         others = blocking_for(conn, device_id, day, except_entry=from_waitlist)
         late = pool.overdue_refusal(candidate, others, day)
@@ -640,14 +643,15 @@ def renew_loan(ws: Workspace, loan_id: str, new_end: dt.date, today: dt.date | N
         waiting = waiting_for(
             wait_repo.open_entries(conn, device.category), device.category, extension_start, new_end
         )
+        policy = policy_of(conn, device)
         refusal = pool.renewal_refusal(
             loan.booking,
             new_end,
             loan.renewals,
-            policy_of(conn, device).max_renewals,
+            policy.max_renewals,
             blocking_for(conn, device.id, day),
             someone_waits=bool(waiting),
-        )
+        ) or pool.length_refusal(extension_start, new_end, policy.loan_days, device.category)
         if refusal:
             raise PoolError(refusal)
         loan_repo.update_loan(conn, loan_id, at, end_date=new_end.isoformat(), renewals=loan.renewals + 1)

@@ -113,6 +113,7 @@ def _doc_device(device: Device) -> docs.Device:
         accessories=tuple(a for a in device.accessories if a.strip()),
         replacement_value_cents=device.replacement_value_cents or 0,
         owner_town=device.home_name,
+        category=device.category,
     )
 
 
@@ -192,9 +193,28 @@ def agreement_letter(ws: Workspace, loan_id: str, clerk_name: str | None = None)
     data = _load(ws, loan_id, clerk_name)
     if data.loan.booking.status == "storniert":
         raise PoolError("Diese Reservierung ist storniert; ein Leihvertrag ist nicht nötig.")
-    handed = checklist_from_json(data.loan.checklist_out)
-    items = [i.item for i in handed] if handed else checklist_items(data.doc_device.accessories)
-    return docs.loan_agreement(data.doc_device, data.borrower, data.terms, checklist=items)
+    items = checklist_items(data.doc_device.accessories)
+    return docs.loan_agreement(
+        data.doc_device, data.borrower, data.terms, checklist=items, handover=_handover(data)
+    )
+
+
+def _handover(data: _LoanData) -> docs.HandoverRecord | None:
+    """What was recorded at the handover, or None before it (the protocol is then left blank)."""
+    loan, party = data.loan, data.party
+    handed = checklist_from_json(loan.checklist_out)
+    if not handed and not loan.handed_over_at:
+        return None
+    on = local_date(parse_timestamp(loan.handed_over_at)) if loan.handed_over_at else loan.booking.start
+    return docs.HandoverRecord(
+        on=on,
+        checklist=tuple(ChecklistItem(i.item, i.ok, i.note) for i in handed),
+        condition=loan.condition_out or "",
+        id_seen=party.id_seen,
+        briefing_given=party.briefing_given,
+        deposit_cents=party.deposit_cents or 0,
+        deposit_method=party.deposit_method or "",
+    )
 
 
 def agreement_pdf(ws: Workspace, loan_id: str, clerk_name: str | None = None) -> bytes:

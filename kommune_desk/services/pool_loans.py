@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from kommune_desk.domain import pool
 from kommune_desk.domain.formatting import format_amount, format_date, utc_now_iso
 from kommune_desk.domain.ids import uuid7
-from kommune_desk.domain.pool import Booking, CheckedItem, PoolError, checklist_json
+from kommune_desk.domain.pool import (
+    BASE_CHECKS,
+    Booking,
+    CheckedItem,
+    PoolError,
+    checklist_json,
+    settle_return_checklist,
+)
 from kommune_desk.domain.replication import municipality_scope
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import loans as repo
@@ -197,8 +204,14 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
         problems = return_problems(ret, deposit)
         if problems:
             raise ValidationError(problems)
-        missing = [item for item in ret.checklist if not item.ok]
         damage = " ".join(ret.damage.split())
+        # What the clerk found: parts missing, base checks failed (before settling the list).
+        defects = [
+            f"fehlt: {item.item}" if item.item not in BASE_CHECKS else f"nicht in Ordnung: {item.item}"
+            for item in ret.checklist
+            if not item.ok
+        ] + ([f"Schaden: {damage}"] if damage else [])
+        checklist = settle_return_checklist(ret.checklist, damage)
         repo.update_loan(
             conn,
             loan_id,
@@ -206,7 +219,7 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
             status="zurueckgegeben",
             returned_at=at,
             returned_to=ws.municipality.id,
-            checklist_in=checklist_json(ret.checklist),
+            checklist_in=checklist_json(checklist),
             condition_in=ret.condition.strip(),
             damage=damage or None,
         )
@@ -222,14 +235,12 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
             if party.borrower_id:
                 borrower_service.start_keeping_period(conn, ws, party.borrower_id, day, at)
         changes: dict[str, object] = {"location_municipality_id": ws.municipality.id}
-        if missing or damage:
+        if defects:
             changes["status"] = "wartung"
             changes["condition"] = ret.condition.strip() or device.condition
         device_repo.update_device(conn, device.id, at, **changes)
-        if missing or damage:
-            what = "; ".join(
-                [*(f"fehlt: {item.item}" for item in missing), *([f"Schaden: {damage}"] if damage else [])]
-            )
+        if defects:
+            what = "; ".join(defects)
             device_repo.insert_maintenance(
                 conn,
                 uuid7(),
@@ -251,17 +262,15 @@ def return_device(ws: Workspace, loan_id: str, ret: Return, today: dt.date | Non
             entity="loan",
             entity_id=loan_id,
             action="geraet_zurueckgenommen",
-            changes={"status": ["ausgegeben", "zurueckgegeben"], "maengel": len(missing) + bool(damage)},
+            changes={"status": ["ausgegeben", "zurueckgegeben"], "maengel": len(defects)},
         )
         offered = False
-        if not (missing or damage):
+        if not defects:
             from .waitlist import offer_freed_device
 
             fresh = device_repo.load_device(conn, device.id)
             offered = fresh is not None and offer_freed_device(conn, ws, fresh, day, at)
-    return ReturnOutcome(
-        bool(missing or damage), max(0, (day - loan.booking.end).days), deposit - returned, offered
-    )
+    return ReturnOutcome(bool(defects), max(0, (day - loan.booking.end).days), deposit - returned, offered)
 
 
 def overdue_loans(ws: Workspace, today: dt.date | None = None) -> list[LoanListing]:

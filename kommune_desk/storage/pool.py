@@ -226,11 +226,11 @@ def list_devices(conn: sqlite3.Connection, today: dt.date) -> list[DeviceListing
                o.start_date, o.end_date, {town("om", "op")},
                n.start_date, n.end_date, {town("nm", "np")},
                {town("lm", "lp")}, d.home_municipality_id,
-               (SELECT min(m.next_due) FROM device_maintenance m
+               -- the next due date set by the latest entry that sets one (a repair after a
+               -- damaged return sets none and leaves the calibration's date standing)
+               (SELECT m.next_due FROM device_maintenance m
                 WHERE m.device_id = d.id AND m.deleted_at IS NULL AND m.next_due IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM device_maintenance later
-                                  WHERE later.device_id = m.device_id AND later.deleted_at IS NULL
-                                    AND later.done_on > m.done_on))
+                ORDER BY m.done_on DESC, m.created_at DESC LIMIT 1)
         FROM devices d
         {town_join("h", "d.home_municipality_id")}
         {town_join("l", "coalesce(d.location_municipality_id, d.home_municipality_id)")}

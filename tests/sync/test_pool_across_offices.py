@@ -107,7 +107,7 @@ def test_a_cancellation_in_nauheim_offers_the_camera_to_tre_burs_waiting_borrowe
     server: ServerThread, tmp_path: Path
 ) -> None:
     nauheim, trebur, camera = _offices(server, tmp_path)
-    booked = pool.book_device(nauheim, camera, _day(1), _day(8), "Erika Mustermann", today=TODAY)
+    booked = pool.book_device(nauheim, camera, _day(1), _day(7), "Erika Mustermann", today=TODAY)
     _round(nauheim, trebur)
     entry = waitlist.add_to_waitlist(
         trebur, "Wärmebildkamera", _day(2), _day(5), "Wilma Warteschlange", today=TODAY
