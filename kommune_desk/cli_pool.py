@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cli_args import iso_date
-from .domain.pool import is_loan_number, loan_number
+from .domain.pool import is_loan_number, is_past_due, loan_number
 
 if TYPE_CHECKING:
     from .services.workspace import Workspace
@@ -118,7 +118,11 @@ def add_pool_parsers(commands: Any, add_command: AddCommand, open_workspace: Wor
     remind.add_argument("--level", type=reminder_level, required=True, metavar="1|2", help="Mahnstufe")
     way = remind.add_mutually_exclusive_group(required=True)
     way.add_argument("-o", "--output", type=Path, metavar="DATEI.pdf", help="Mahnung als Brief (PDF)")
-    way.add_argument("--email", action="store_true", help="Mahnung als E-Mail-Entwurf ausgeben")
+    way.add_argument(
+        "--email",
+        action="store_true",
+        help="E-Mail-Text ausgeben und die Mahnung als per E-Mail versandt vermerken",
+    )
 
     wait = action("wait", _wait, "Eine Person auf die Warteliste einer Geräteart setzen")
     _type_and_period(wait)
@@ -136,7 +140,16 @@ def add_pool_parsers(commands: Any, add_command: AddCommand, open_workspace: Wor
     importing = action(
         "import-devices", _import_devices, "Inventarliste (CSV, Semikolon) übernehmen – alles oder nichts"
     )
-    importing.add_argument("file", type=Path, metavar="DATEI.csv", help="CSV mit Kopfzeile")
+    importing.add_argument(
+        "file",
+        type=Path,
+        metavar="DATEI.csv",
+        help="CSV mit Kopfzeile Inventarnummer;Bezeichnung;Geräteart;Hersteller;Modell;Seriennummer;"
+        "Zubehör;Wiederbeschaffungswert;Zustand (die ersten drei Pflicht), UTF-8 oder Windows-1252",
+    )
+    importing.add_argument(
+        "--new-types", action="store_true", help="Gerätearten zulassen, die der Pool noch nicht kennt"
+    )
 
     retention = action(
         "retention", _retention, "Entleiherdaten nach Ablauf der Aufbewahrungsfrist anonymisieren"
@@ -216,10 +229,14 @@ def _loan_id(ws: Workspace, text: str) -> str:
 
     wanted = text.strip().casefold()
     if len(wanted) < 6:
-        _refuse("Bitte geben Sie die Leihnummer an (mindestens die ersten 6 Zeichen).")
+        _refuse("Bitte geben Sie die Leihnummer an, z. B. L-3F9A-1C2B (mindestens »L-3F9A«).")
     own = [loan.loan_id for loan in list_loans(ws, municipality_id=ws.municipality.id)]
     exact = [loan_id for loan_id in own if loan_id.casefold() == wanted or is_loan_number(loan_id, text)]
-    matches = exact or [loan_id for loan_id in own if loan_id.casefold().startswith(wanted)]
+    matches = exact or [
+        loan_id
+        for loan_id in own
+        if loan_id.casefold().startswith(wanted) or is_loan_number(loan_id, text, beginning=True)
+    ]
     if not matches:
         _refuse(f"Eine Ausleihe mit der Leihnummer {text.strip()} hat Ihre Kommune nicht.")
     if len(matches) > 1:
@@ -306,6 +323,8 @@ def _devices(args: argparse.Namespace, ws: Workspace) -> int:
         state = DEVICE_STATUS_LABELS.get(d.status, d.status)
         if d.lent:
             state = f"verliehen an {d.lent.town} bis {_date(d.lent.end)}"
+            if is_past_due(d.lent.end, _today(args)):
+                state += " – ÜBERFÄLLIG"
         elif d.next:
             state += f", reserviert ab {_date(d.next.start)} ({d.next.town})"
         print(f"{d.inventory_number:<{width}}  {d.name} – {d.category} – in {d.location_name} – {state}")
@@ -382,8 +401,10 @@ def _cancel(args: argparse.Namespace, ws: Workspace) -> int:
     from .services.pool import cancel_loan
 
     loan_id = _loan_id(ws, args.loan)
-    cancel_loan(ws, loan_id, _today(args))
-    print(f"Reservierung {loan_number(loan_id)} storniert.")
+    if cancel_loan(ws, loan_id, _today(args)):
+        print(f"Reservierung {loan_number(loan_id)} storniert.")
+    else:
+        print(f"Die Reservierung {loan_number(loan_id)} war bereits storniert; nichts geändert.")
     return 0
 
 
@@ -596,7 +617,7 @@ def _labels(args: argparse.Namespace, ws: Workspace) -> int:
 def _import_devices(args: argparse.Namespace, ws: Workspace) -> int:
     from .services.pool_import import import_devices_file
 
-    print(import_devices_file(ws, args.file.expanduser().absolute()).message())
+    print(import_devices_file(ws, args.file.expanduser().absolute(), new_types=args.new_types).message())
     return 0
 
 

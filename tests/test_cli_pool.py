@@ -254,6 +254,13 @@ def test_overdue_and_two_reminders_are_written_and_logged(pool: Workspace, run, 
         (1, "brief", "2026-12-01"), (2, "brief", "2026-12-09"),
     ]  # fmt: skip
     assert "gemahnt (Stufe 2)" in run("overdue", "--today", "2026-12-09")[1]
+    # Neither a third reminder nor one going back: the log stays as it is, the clerk learns what next.
+    for level in ("2", "1"):
+        code, _, err = run(
+            "remind", loan_number(loan)[:6], "--level", level, "--email", "--today", "2026-12-12"
+        )
+        assert code == 1 and "Beide Mahnstufen sind bereits vermerkt" in err and "vermisst" in err
+    assert _rows(pool, "SELECT count(*) FROM loan_reminders") == [(2,)]
 
 
 def test_a_reminder_by_email_prints_the_draft_and_logs_the_channel(pool: Workspace, run) -> None:
@@ -336,7 +343,9 @@ def test_import_devices_takes_over_a_whole_list(pool: Workspace, run, tmp_path: 
         "KGG-EM-01;Energiekostenmessgerät;Strommessgerät;Voltcraft;SEM-3600;;;39,90;neu",
         "KGG-CO2-01;CO₂-Ampel;CO₂-Messgerät;;;;;;",
     ])  # fmt: skip
-    code, out, err = run("import-devices", str(path))
+    code, _, err = run("import-devices", str(path))
+    assert code == 1 and "Die Geräteart »Strommessgerät« gibt es im Pool nicht" in err  # a typo?
+    code, out, err = run("import-devices", str(path), "--new-types")
     assert code == 0, err
     assert out.strip() == "3 Geräte in den Pool übernommen."
     device = find_device(pool, "kgg-wbk-01")
@@ -370,13 +379,21 @@ def test_one_bad_row_imports_nothing(pool: Workspace, run, tmp_path: Path) -> No
         ";ohne Nummer;Wärmebildkamera;;;;;100;",
         "KGG-WBK-11;Kamera;Wärmebildkamera;;;;;zwölf Euro;",
         "kgg-wbk-10;doppelt;Wärmebildkamera;;;;;;",
+        "NAU-WBK-02;schon da;Wärmebildkamera;;;;;;",
+        "KGG-WBK-13;Tippfehler;Waermebildkamera;;;;;;",
+        "KGG-YY-01;Zu wenig Spalten",
     ], name="kaputt.csv")  # fmt: skip
     code, _, err = run("import-devices", str(path))
     assert code == 1
+    # Every problem at once, in the order of the file: one round of corrections is enough.
     assert err.splitlines() == [
         "Zeile 3: Bitte geben Sie die Inventarnummer an, z.\u00a0B. KGG-KS-025.",
         "Zeile 4: Wiederbeschaffungswert »zwölf Euro« ist kein Betrag (z.\u00a0B. 1.234,50).",
         "Zeile 5: Inventarnummer kgg-wbk-10 steht schon in Zeile 2.",
+        "Zeile 6: Inventarnummer NAU-WBK-02 ist schon vergeben.",
+        "Zeile 7: Die Geräteart »Waermebildkamera« gibt es im Pool nicht (bekannt: Wärmebildkamera). "
+        "Neue Gerätearten mit --new-types.",
+        "Zeile 8: Bitte geben Sie die Geräteart an, z.\u00a0B. Wärmebildkamera.",
     ]
     assert _rows(pool, "SELECT count(*) FROM devices") == before
 
@@ -385,7 +402,7 @@ def test_import_reads_windows_1252_and_refuses_a_wrong_header(pool: Workspace, r
     path = _csv(
         tmp_path, ["KGG-LM-01;Luftgütemessgerät;Luftqualität;;;;Netzteil;2.199,00;gebraucht"], "cp1252"
     )
-    code, _, err = run("import-devices", str(path))
+    code, _, err = run("import-devices", str(path), "--new-types")
     assert code == 0, err
     device = find_device(pool, "KGG-LM-01")
     assert device is not None and device.name == "Luftgütemessgerät" and device.accessories == ("Netzteil",)
@@ -492,3 +509,21 @@ def test_policy_is_shown_to_everybody_and_set_by_the_pool_manager_only(pool: Wor
     code, _, err = run("policy", "--type", TRIPLE, "--days", "0")
     assert code == 1 and "zwischen 1 und 90 Tagen" in err
     assert _rows(pool, "SELECT loan_days, deposit_cents FROM device_types") == [(10, 6000)]
+
+
+def test_cancelling_twice_says_so_and_a_search_needs_a_sensible_period(pool: Workspace, run) -> None:
+    loan = _book(run, "NAU-WBK-01", "2026-12-03", "2026-12-05")
+    assert run("cancel", loan_number(loan), "--today", "2026-11-24")[0] == 0
+    code, out, _ = run("cancel", loan_number(loan), "--today", "2026-11-24")
+    assert (
+        code == 0
+        and out.strip() == f"Die Reservierung {loan_number(loan)} war bereits storniert; nichts geändert."
+    )
+    code, out, err = run(
+        "free", "--type", TRIPLE, "--from", "2026-12-28", "--to", "2026-12-22", "--today", "2026-11-24"
+    )
+    assert (code, out) == (1, "") and "vor ihrem Beginn" in err
+    code, _, err = run(
+        "free", "--type", TRIPLE, "--from", "2025-12-01", "--to", "2025-12-03", "--today", "2026-11-24"
+    )
+    assert code == 1 and "Vergangenheit" in err

@@ -148,7 +148,7 @@ def device_problems(inventory_number: str, name: str, category: str) -> list[str
     if not name.strip():
         problems.append("Bitte geben Sie die Bezeichnung des Geräts an.")
     if not category.strip():
-        problems.append("Bitte geben Sie die Kategorie an, z.\u00a0B. Wärmebildkamera.")
+        problems.append("Bitte geben Sie die Geräteart an, z.\u00a0B. Wärmebildkamera.")
     return problems
 
 
@@ -300,10 +300,14 @@ def loan_number(loan_id: str) -> str:
     return f"L-{tail[:4]}-{tail[4:]}"
 
 
-def is_loan_number(loan_id: str, text: str) -> bool:
-    """Whether ``text`` (any case, with or without ``L-`` and dashes) is the loan's Leihnummer."""
+def is_loan_number(loan_id: str, text: str, *, beginning: bool = False) -> bool:
+    """Whether ``text`` (any case, with or without ``L-`` and dashes) is the loan's Leihnummer,
+    or with ``beginning`` its first four characters or more."""
     wanted = text.strip().upper().removeprefix("L").replace("-", "").replace(" ", "")
-    return len(wanted) == 8 and loan_number(loan_id).replace("-", "")[1:] == wanted
+    digits = loan_number(loan_id).replace("-", "")[1:]
+    if beginning:
+        return len(wanted) >= 4 and digits.startswith(wanted)
+    return len(wanted) == 8 and digits == wanted
 
 
 def settle_return_checklist(items: Iterable[CheckedItem], damage: str) -> list[CheckedItem]:

@@ -598,9 +598,9 @@ def changeable_loan(
     return loan, device
 
 
-def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> None:
+def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> bool:
     """Cancel a reservation, which frees its days (and offers them to the waiting list);
-    cancelling twice is a no-op."""
+    cancelling twice is a no-op. Returns whether it was cancelled now."""
     day = today or dt.date.today()
     at = utc_now_iso()
     with ws.db.write() as conn:
@@ -612,7 +612,7 @@ def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> No
         if refusal:
             raise PoolError(refusal)
         if loan.booking.status == "storniert":
-            return  # a no-op: nothing to store, push or audit
+            return False  # a no-op: nothing to store, push or audit
         loan_repo.set_loan_status(conn, loan_id, "storniert", at)
         party = loan_repo.load_party(conn, loan_id, ws.municipality.id)
         if party and party.borrower_id:
@@ -631,6 +631,7 @@ def cancel_loan(ws: Workspace, loan_id: str, today: dt.date | None = None) -> No
         from .waitlist import offer_freed_device
 
         offer_freed_device(conn, ws, device, day, at)
+    return True
 
 
 def renew_loan(ws: Workspace, loan_id: str, new_end: dt.date, today: dt.date | None = None) -> None:

@@ -14,7 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kommune_desk.domain.formatting import utc_now_iso
@@ -104,6 +104,14 @@ def decode(data: bytes) -> str:
 
 def parse_devices(text: str) -> list[DeviceRow]:
     """The rows of the file; ValidationError with every problem (line numbers as in an editor)."""
+    rows, problems = read_devices(text)
+    if problems:
+        raise ValidationError(_capped(problems))
+    return rows
+
+
+def read_devices(text: str) -> tuple[list[DeviceRow], list[str]]:
+    """The good rows of the file and the problems of the others (a wrong header is raised)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header = next(reader, None)
     if header is None:
@@ -137,10 +145,7 @@ def parse_devices(text: str) -> list[DeviceRow]:
             rows.append(row)
     if not rows and not problems:
         raise ValidationError(["Die Datei enthält keine Geräte (nur die Kopfzeile)."])
-    problems += _duplicates(rows)
-    if problems:
-        raise ValidationError(_capped(problems))
-    return rows
+    return rows, problems + _duplicates(rows)
 
 
 def _row(line: int, values: dict[str, str]) -> tuple[DeviceRow | None, list[str]]:
@@ -192,19 +197,34 @@ def _capped(problems: list[str]) -> list[str]:
     return [*problems[:MAX_PROBLEMS], f"… und {len(problems) - MAX_PROBLEMS} weitere Fehler."]
 
 
-def import_devices(ws: Workspace, rows: Sequence[DeviceRow]) -> ImportResult:
+def import_devices(
+    ws: Workspace, rows: Sequence[DeviceRow], problems: Sequence[str] = (), *, new_types: bool = False
+) -> ImportResult:
     """Write every row as a device of this town in one transaction; refused (nothing written)
-    if any inventory number is taken already."""
+    with every problem of the file, an inventory number taken already, or a device type the
+    pool does not know (a typo would make a type of its own) unless ``new_types``."""
     pool_actor(ws)
     at = utc_now_iso()
     with ws.db.write() as conn:
-        taken = [
-            f"Zeile {row.line}: Inventarnummer {row.inventory_number} ist schon vergeben."
-            for row in rows
-            if repo.inventory_number_taken(conn, row.inventory_number)
+        known = {c.casefold(): c for c in repo.categories(conn)}
+        found = [
+            *problems,
+            *(
+                f"Zeile {row.line}: Inventarnummer {row.inventory_number} ist schon vergeben."
+                for row in rows
+                if repo.inventory_number_taken(conn, row.inventory_number)
+            ),
         ]
-        if taken:
-            raise ValidationError(_capped(taken))
+        if known and not new_types:
+            found += [
+                f"Zeile {row.line}: Die Geräteart »{row.category}« gibt es im Pool nicht "
+                f"(bekannt: {', '.join(sorted(known.values()))}). Neue Gerätearten mit --new-types."
+                for row in rows
+                if row.category.casefold() not in known
+            ]
+        if found:
+            raise ValidationError(_capped(sorted(found, key=_line_of)))
+        rows = [replace(row, category=known.get(row.category.casefold(), row.category)) for row in rows]
         for row in rows:
             details: dict[str, object] = {
                 "make": row.make,
@@ -227,10 +247,16 @@ def import_devices(ws: Workspace, rows: Sequence[DeviceRow]) -> ImportResult:
     return ImportResult(len(rows))
 
 
-def import_devices_file(ws: Workspace, path: Path) -> ImportResult:
-    """Read, check and import an inventory CSV: all rows or none."""
+def import_devices_file(ws: Workspace, path: Path, *, new_types: bool = False) -> ImportResult:
+    """Read, check and import an inventory CSV: all rows or none, every problem named at once."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ValidationError([f"Die Datei {path} lässt sich nicht lesen ({exc.strerror or exc})."]) from exc
-    return import_devices(ws, parse_devices(decode(data)))
+    rows, problems = read_devices(decode(data))
+    return import_devices(ws, rows, problems, new_types=new_types)
+
+
+def _line_of(problem: str) -> int:
+    match = re.match(r"Zeile (\d+):", problem)
+    return int(match.group(1)) if match else 0

@@ -299,6 +299,10 @@ def record_reminder(
             raise PoolError("Diese Ausleihe ist nicht überfällig; eine Mahnung ist nicht nötig.")
         if loan.booking.municipality_id != ws.municipality.id:
             raise PoolError("Mahnen kann nur die Kommune, die das Gerät verliehen hat.")
+        sent = max((r[0] for r in repo.reminders_of(conn, loan_id)), default=0)
+        expected = next_reminder_level(sent)
+        if level != expected:
+            raise PoolError(_reminder_order(sent, expected))
         repo.insert_reminder(
             conn,
             reminder_id,
@@ -322,6 +326,17 @@ def record_reminder(
             changes={"stufe": level, "weg": channel},
         )
     return reminder_id
+
+
+def _reminder_order(sent: int, expected: int | None) -> str:
+    if expected is None:
+        return (
+            "Beide Mahnstufen sind bereits vermerkt. Kommt das Gerät nicht zurück, melden Sie es bitte "
+            "als vermisst (Status ändern) und klären das Weitere mit der Teamleitung."
+        )
+    if sent:
+        return f"Die {sent}. Mahnung ist bereits vermerkt; als Nächstes folgt die {expected}. Mahnung."
+    return "Zuerst wird an die Rückgabe erinnert (Stufe 1); die letzte Aufforderung (Stufe 2) folgt danach."
 
 
 def next_reminder_level(reminders_sent: int) -> int | None:

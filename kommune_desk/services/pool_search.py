@@ -55,6 +55,9 @@ def find_free(
     """Devices of ``category`` free from ``start`` to ``end``, ordered by distance to ``near_ags``
     (default: this town); when none is, the next period of the same length that is free."""
     day = today or dt.date.today()
+    problem = pool.period_problem(start, end, day)
+    if problem:
+        raise pool.PoolError(problem)
     origin = near_ags or ws.municipality.ags
     conn = ws.db.reader()
     try:
@@ -75,13 +78,14 @@ def find_free(
             return Availability(category, start, end, offers)
         bookings = repo.category_bookings(conn, category, day)
         holds = [h for e in wait_repo.open_entries(conn, category) if (h := hold(e, day)) is not None]
-        found = next_free_period(bookings, holds, start, end, day)
-        if found is None:
-            return Availability(category, start, end, [])
-        number = conn.execute("SELECT inventory_number FROM devices WHERE id = ?", (found[1],)).fetchone()[0]
+        places = repo.category_places(conn, category)
     finally:
         conn.close()
-    return Availability(category, start, end, [], found[0], number)
+    distance = {device: town_distance(origin, ags) for device, (_, ags) in places.items()}
+    found = next_free_period(bookings, holds, start, end, day, distance)
+    if found is None:
+        return Availability(category, start, end, [])
+    return Availability(category, start, end, [], found[0], places[found[1]][0])
 
 
 def next_free_period(
@@ -90,12 +94,19 @@ def next_free_period(
     start: dt.date,
     end: dt.date,
     today: dt.date,
+    distance: dict[str, float | None] | None = None,
 ) -> tuple[dt.date, str] | None:
     """The earliest start after ``start`` of a period as long as ``start``–``end`` that some
-    device is free for (by the domain's rules), and that device's id; None within a year."""
+    device is free for (by the domain's rules), and that device's id (the nearest by
+    ``distance`` of those free that day); None within a year."""
     length = (end - start).days
     best: tuple[dt.date, str] | None = None
-    for device_id, device_bookings in bookings.items():
+
+    def nearness(device_id: str) -> tuple[bool, float]:
+        km = (distance or {}).get(device_id)
+        return km is None, km or 0.0
+
+    for device_id, device_bookings in sorted(bookings.items(), key=lambda item: nearness(item[0])):
         others = device_bookings + [h for h in holds if h.device_id == device_id]
         if any(pool.is_overdue(b, today) for b in others):
             continue  # nobody knows when it is back

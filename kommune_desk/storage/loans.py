@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from kommune_desk.domain.pool import Booking
 
 from .pool import BLOCKING_SQL, booking, insert_row, town, town_join, update_row
+from .reference import get_setting
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,12 @@ def load_party(conn: sqlite3.Connection, loan_id: str, municipality_id: str) -> 
 
 
 def pending_bookings(conn: sqlite3.Connection) -> set[str]:
-    """Loans whose booking has not yet been answered by the server (shown as vorläufig)."""
+    """Loans whose booking has not yet been answered by the server (shown as vorläufig).
+
+    Without a sync set up there is no server to answer: the office's own word is all there is.
+    """
+    if get_setting(conn, "sync.client_id") is None:
+        return set()
     rows = conn.execute(
         "SELECT json_extract(args, '$.loan_id') FROM outbox"
         " WHERE pushed_at IS NULL AND name IN ('book_device', 'accept_offer')"

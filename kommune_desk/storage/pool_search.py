@@ -66,6 +66,16 @@ def free_devices(
     return [FreeDevice(*r) for r in rows]
 
 
+def category_places(conn: sqlite3.Connection, category: str) -> dict[str, tuple[str, str]]:
+    """Per device of a type: its inventory number and the AGS of where it is now."""
+    rows = conn.execute(
+        "SELECT d.id, d.inventory_number, coalesce(lm.ags, lp.ags, '')"
+        f" FROM devices d {town_join('l', _PLACE)} WHERE d.category = ? AND d.deleted_at IS NULL",
+        (category,),
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
 def category_bookings(conn: sqlite3.Connection, category: str, today: dt.date) -> dict[str, list]:
     """Per available device of a type: its blocking loans (from ``today`` on, and any overdue)."""
     devices = [
