@@ -237,6 +237,13 @@ def display_status(status: str, lent: bool, reserved_today: bool) -> str:
     return "reserviert" if reserved_today else "verfügbar"
 
 
+def unavailable_reason(status: str) -> str | None:
+    """Why a device of this status cannot be reserved or handed over now, or None."""
+    if status == "verfuegbar":
+        return None
+    return f"Das Gerät ist {DEVICE_STATUS_LABELS.get(status, status)}."
+
+
 def borrower_refusal(blocked_reason: str | None) -> str | None:
     """Why a blocked borrower cannot book, in German, or None."""
     if blocked_reason:

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import QApplication, QLabel
 from shiboken6 import isValid
 
 from kommune_desk.domain.formatting import format_date
+from kommune_desk.domain.pool import CheckedItem
 from kommune_desk.services.borrowers import Borrower, block_borrower, create_borrower
-from kommune_desk.services.pool import book_device, register_device
+from kommune_desk.services.pool import book_device, register_device, set_device_status
+from kommune_desk.services.pool_loans import Handover, handover_device
 from kommune_desk.services.workspace import Workspace
 from kommune_desk.ui.geraeteverleih.device_dialog import DeviceDetailDialog
 from kommune_desk.ui.geraeteverleih.devices_page import COLUMNS, DevicesPage
@@ -299,7 +301,7 @@ def test_a_clash_is_explained_in_the_dialog_which_keeps_the_input(
     dialog = page.book_selected()
     assert isinstance(dialog, BookingDialog)
     dialog.start.setDate(_qdate(TODAY + dt.timedelta(days=12)))
-    dialog.end.setDate(_qdate(TODAY + dt.timedelta(days=20)))
+    dialog.end.setDate(_qdate(TODAY + dt.timedelta(days=16)))  # within the 7 days a loan may run
     dialog.borrower.setText("Zoë Ağaoğlu")
     dialog.confirm.click()
     qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)
@@ -429,3 +431,158 @@ def test_the_device_card_shows_that_devices_own_calendar(
     assert calendar.all_devices_button.isVisible()  # type: ignore[attr-defined]
     calendar.all_devices_button.click()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: len(calendar.rows) == 2, timeout=5000)  # type: ignore[attr-defined]
+
+
+# -- what the fresh-eyes tester found ------------------------------------------------------------------
+def test_a_new_name_after_a_blocked_suggestion_drops_that_person_and_their_contact(
+    qtbot, page: DevicesPage, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    horst = create_borrower(
+        workspace, Borrower("", "buerger", "Horst Schwarz", phone="06152 4242", email="horst@example.org")
+    )
+    block_borrower(workspace, horst, "Gerät nicht zurückgegeben")
+    device = page.model.device_at(0)
+    assert device is not None
+    page.select_device(device.id)
+    dialog = page.book_selected()
+    assert isinstance(dialog, BookingDialog)
+    dialog.resize(540, dialog.sizeHint().height())
+    qtbot.waitUntil(lambda: "geladen" not in dialog.taken.text(), timeout=5000)
+    area_height = dialog.borrower_area.height()
+    contact_y = dialog.contact.mapTo(dialog, dialog.contact.rect().topLeft()).y()
+    qtbot.keyClicks(dialog.borrower, "Horst Schw")
+    qtbot.waitUntil(lambda: dialog.matches.count() == 1, timeout=5000)
+    assert dialog.borrower_area.currentWidget() is dialog.matches
+    # The suggestions take the place kept for them: the fields below stay where they were.
+    assert dialog.borrower_area.height() == area_height
+    assert dialog.contact.mapTo(dialog, dialog.contact.rect().topLeft()).y() == contact_y
+    dialog.matches.itemClicked.emit(dialog.matches.item(0))
+    assert dialog.chosen_borrower is not None and dialog.chosen_borrower.id == horst
+    assert "06152 4242" in dialog.contact.text()  # his contact, for him
+    dialog.confirm.click()
+    qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)
+    assert "gesperrt" in dialog.problems.text()
+    assert "gesperrt" not in dialog.borrower_info.text()  # said once, not twice
+
+    # The clerk writes another name over it: Horst, his contact and the refusal are gone.
+    dialog.borrower.selectAll()
+    qtbot.keyClicks(dialog.borrower, "Lena Langzeit")
+    assert dialog.chosen_borrower is None
+    assert dialog.contact.isEnabled() and dialog.contact.text() == ""
+    assert not dialog.problems.isVisible()
+    assert "gesperrt" not in dialog.borrower_info.text()
+    qtbot.waitUntil(lambda: "Noch nicht bekannt" in dialog.borrower_info.text(), timeout=5000)
+    dialog.contact.setText("0170 5555")
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: not isValid(dialog), timeout=5000)
+    assert _one(workspace, "SELECT phone, email FROM borrowers WHERE name = 'Lena Langzeit'") in (
+        ("0170 5555", ""),
+        ("", "0170 5555"),
+    )
+
+
+def test_the_booking_proposes_the_devices_loan_days(qtbot, page: DevicesPage, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
+    short = register_device(workspace, "NAU-LKM-001", "Luftqualitätsmessgerät", "Luftmessgerät", loan_days=5)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    page.select_device(short)
+    dialog = page.book_selected()
+    assert isinstance(dialog, BookingDialog)
+    qtbot.waitUntil(lambda: "geladen" not in dialog.loan_days_hint.text(), timeout=5000)
+    assert dialog.loan_days_hint.text() == "Leihdauer laut Leihbedingungen: 5 Tage"
+    assert dialog.period() == (TODAY, TODAY + dt.timedelta(days=4))
+    dialog.start.setDate(_qdate(TODAY + dt.timedelta(days=3)))  # the proposal moves with the start
+    assert dialog.period() == (TODAY + dt.timedelta(days=3), TODAY + dt.timedelta(days=7))
+    dialog.end.setDate(_qdate(TODAY + dt.timedelta(days=5)))  # the clerk's end stays
+    dialog.start.setDate(_qdate(TODAY + dt.timedelta(days=4)))
+    assert dialog.period()[1] == TODAY + dt.timedelta(days=5)
+    dialog.reject()
+
+
+def test_a_device_in_maintenance_cannot_be_reserved_or_handed_over(
+    qtbot, page: DevicesPage, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    device = page.model.device_at(0)
+    assert device is not None
+    set_device_status(workspace, device.id, "wartung", "Display defekt")
+    page.refresh()
+    qtbot.waitUntil(lambda: _row(page, device.id)[5] == "in Wartung", timeout=5000)
+    page.select_device(device.id)
+    for button in (page.book_button, page.handover_button):
+        assert not button.isEnabled()
+        assert button.toolTip() == "Das Gerät ist in Wartung."
+    assert page.open_button.isEnabled()
+
+    card = page.open_device(device.id)
+    assert isinstance(card, DeviceDetailDialog)
+    qtbot.waitUntil(lambda: card.detail is not None, timeout=5000)
+    assert card.status_label.text() == "Status: in Wartung"
+    for action in ("book", "handover", "return"):
+        assert not card.action_buttons[action].isEnabled()
+    assert card.action_buttons["book"].toolTip() == "Das Gerät ist in Wartung."
+    assert card.action_buttons["calendar"].isEnabled()
+    card.close()
+
+
+def test_the_device_card_says_to_whom_it_is_lent_and_that_it_is_overdue(
+    qtbot, page: DevicesPage, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    device = page.model.device_at(0)
+    assert device is not None
+    back = TODAY - dt.timedelta(days=10)
+    loan = book_device(workspace, device.id, back, back + dt.timedelta(days=4), "Olaf Überzieher", today=back)
+    handover_device(workspace, loan, Handover([CheckedItem("Gerät", True)], "gut", True, True), today=back)
+    page.refresh()
+    qtbot.waitUntil(lambda: _row(page, device.id)[5] == "verliehen", timeout=5000)
+    page.select_device(device.id)
+    assert page.return_button.isEnabled() and not page.handover_button.isEnabled()
+    town = page.selected_device().lent.town  # type: ignore[union-attr]
+
+    card = page.open_device(device.id)
+    assert isinstance(card, DeviceDetailDialog)
+    qtbot.waitUntil(lambda: card.detail is not None, timeout=5000)
+    due = format_date(back + dt.timedelta(days=4))
+    assert card.status_label.text() == f"Status: verliehen an {town} bis {due} – überfällig"
+    assert card.action_buttons["return"].isEnabled()  # taking it back stays possible
+    assert not card.action_buttons["handover"].isEnabled()
+    terms = {
+        card.register_form.itemAt(row, card.register_form.ItemRole.LabelRole).widget().text(): (
+            card.register_form.itemAt(row, card.register_form.ItemRole.FieldRole).widget().text()
+        )
+        for row in range(card.register_form.rowCount())
+    }
+    assert terms["Leihdauer:"] == "7 Tage, höchstens einmal verlängerbar"
+    assert terms["Kaution:"] == "keine Kaution"
+    card.close()
+
+
+def test_a_scan_into_the_borrower_search_opens_the_device(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    register_device(workspace, "KGG-WBK-03", "Wärmebildkamera FLIR E8 Pro", "Wärmebildkamera", "SN3")
+    section.devices.refresh()
+    qtbot.waitUntil(lambda: section.devices.model.rowCount() == 1, timeout=5000)
+    borrowers = section.borrowers
+    section.setCurrentWidget(borrowers)
+    borrowers.search.setFocus()
+    qtbot.waitUntil(borrowers.search.hasFocus, timeout=2000)
+    qtbot.keyClicks(borrowers.search, "KD-GERAET:KGG-WBK-03")
+    qtbot.keyClick(borrowers.search, Qt.Key.Key_Return)
+    assert borrowers.search.text() == ""
+    assert section.currentWidget() is section.devices
+    qtbot.waitUntil(lambda: isinstance(section.devices.last_dialog, DeviceDetailDialog), timeout=5000)
+    assert section.devices.selected_device().inventory_number == "KGG-WBK-03"  # type: ignore[union-attr]
+    section.devices.last_dialog.close()
+
+
+def test_the_borrowers_are_listed_by_family_name(
+    qtbot, section: GeraeteverleihSection, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    for name in ("Anna Zimmermann", "Zoe Becker", "Max Müller"):
+        create_borrower(workspace, Borrower("", "buerger", name))
+    borrowers = section.borrowers
+    section.setCurrentWidget(borrowers)
+    borrowers.refresh()
+    qtbot.waitUntil(lambda: borrowers.table.rowCount() == 3, timeout=5000)
+    names = [borrowers.table.item(row, 0).text() for row in range(3)]
+    assert names == ["Zoe Becker", "Max Müller", "Anna Zimmermann"]

@@ -29,7 +29,7 @@ from kommune_desk.ui.geraeteverleih.overdue_page import (
     ReminderMailDialog,
     mailto_url,
 )
-from kommune_desk.ui.geraeteverleih.waitlist_page import WaitingDialog, WaitlistPage
+from kommune_desk.ui.geraeteverleih.waitlist_page import WaitingDialog, WaitlistPage, added_text
 
 from .conftest import answered_dialogs
 
@@ -187,7 +187,7 @@ def test_the_loans_list_filters_by_status_and_town_and_hides_other_towns_names(
     assert rows["Gemeinde Nauheim"][4:8] == [
         format_date(_day(2)),
         format_date(_day(4)),
-        "reserviert · vorläufig",
+        "reserviert",  # not "vorläufig": this office has no sync set up
         "—",
     ]
     assert rows["Trebur"][6] == "reserviert"  # confirmed by the server
@@ -406,7 +406,9 @@ def test_the_availability_search_lists_the_nearest_free_device_first(
 
 def test_the_search_offers_the_earliest_period_when_nothing_is_free(qtbot, workspace, calendar_setup) -> None:  # type: ignore[no-untyped-def]
     book_device(workspace, calendar_setup["home"], _day(3), _day(9), "Anna Erste")
-    book_device(workspace, calendar_setup["away"], _day(2), _day(12), "Bernd Zweiter")
+    # Two loans back to back: a loan runs at most 7 days.
+    book_device(workspace, calendar_setup["away"], _day(2), _day(8), "Bernd Zweiter")
+    book_device(workspace, calendar_setup["away"], _day(9), _day(12), "Carla Dritte")
     page = CalendarPage(workspace)
     qtbot.addWidget(page)
     page.show()
@@ -432,3 +434,28 @@ def test_selected_days_open_the_booking_dialog_when_nobody_listens(qtbot, worksp
     assert dialog.device.id == calendar_setup["home"]  # type: ignore[union-attr]
     assert (dialog.start.date(), dialog.end.date()) == (_qdate(_day(3)), _qdate(_day(5)))  # type: ignore[union-attr]
     dialog.reject()  # type: ignore[union-attr]
+
+
+def test_adding_to_the_waiting_list_says_when_a_device_is_offered_at_once(
+    qtbot, workspace: Workspace
+) -> None:  # type: ignore[no-untyped-def]
+    _camera(workspace, "KGG-WBK-04")
+    page = WaitlistPage(workspace)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: "geladen" not in page.summary.text(), timeout=5000)
+    dialog = page.add_entry()
+    assert isinstance(dialog, WaitingDialog)
+    qtbot.waitUntil(lambda: dialog.category.count() > 0, timeout=5000)
+    dialog.category.setCurrentText(CAMERA)
+    dialog.start.setDate(_qdate(_day(1)))
+    dialog.end.setDate(_qdate(_day(3)))
+    dialog.borrower.setText("Wilma Wartend")
+    dialog.contact.setText("06152 1")
+    dialog.submit()
+    qtbot.waitUntil(
+        lambda: "Warteliste wird geladen" not in page.summary.text() and "·" in page.summary.text()
+    )
+    assert "Ein Gerät ist sofort frei: KGG-WBK-04 ist für " in page.summary.text()
+    assert f"{period_text(_day(1), _day(3))} angeboten, abholen bis " in page.summary.text()
+    assert added_text(None) == "Der Eintrag steht auf der Warteliste."

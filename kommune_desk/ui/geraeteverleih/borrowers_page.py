@@ -185,6 +185,7 @@ class BorrowersPage(LazyPage):
             return
         keep = self._select_after or (self.current.id if self.current else None)
         self._select_after = None
+        rows = sorted(rows, key=_family_name_key)
         self.borrowers = rows
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
@@ -331,3 +332,9 @@ class BorrowersPage(LazyPage):
                 explain_failure(self, exc)
 
         start_task(fn, self.workspace, *args, on_done=done, on_error=failed, owner=self)  # type: ignore[arg-type]
+
+
+def _family_name_key(borrower: Borrower) -> tuple[str, str]:
+    """Sort by family name (the last word of the name), then the whole name: only how the list reads."""
+    words = borrower.name.split()
+    return ((words[-1] if words else "").casefold(), borrower.name.casefold())

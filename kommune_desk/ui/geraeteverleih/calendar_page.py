@@ -242,6 +242,8 @@ class CalendarPage(LazyPage):
             self.category.blockSignals(True)
             for name in types:
                 self.category.addItem(name, name)
+            # The longest type ("Wärmebildkamera") in full, not cut to the minimum contents length.
+            self.category.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             self.category.blockSignals(False)
         self.today = today
         self.rows = rows

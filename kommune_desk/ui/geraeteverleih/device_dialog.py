@@ -29,14 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kommune_desk.domain.formatting import format_amount, format_date
+from kommune_desk.domain.formatting import count_noun, format_amount, format_date
 from kommune_desk.domain.pool import DEVICE_STATUS_LABELS, LOAN_STATUS_LABELS, period_text
+from kommune_desk.domain.pool_policy import LoanPolicy
 from kommune_desk.services import pool as pool_service
-from kommune_desk.services.pool import DeviceDetail, Town
+from kommune_desk.services.pool import DeviceDetail, DeviceListing, Town, TownPeriod
 from kommune_desk.services.workspace import Workspace
 
 from ..run import explain_failure
 from ..workers import start_task
+from .devices_page import OVERDUE_STYLE, device_state_text, is_overdue, unavailable_reason
 from .dialogs import ServiceDialog, amount_edit, cents_of, date_edit, hint, line, to_date
 
 
@@ -81,6 +83,7 @@ class DeviceDetailDialog(QDialog):
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label = QLabel()
         self.status_label.setObjectName("deviceStatus")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
 
         self.tabs = QTabWidget()
         self.register_form = QFormLayout()
@@ -125,11 +128,9 @@ class DeviceDetailDialog(QDialog):
             button.setEnabled(False)
         self.action_buttons["calendar"].setEnabled(True)
 
-        head = QHBoxLayout()
-        head.addWidget(self.heading, 1)
-        head.addWidget(self.status_label)
         layout = QVBoxLayout(self)
-        layout.addLayout(head)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status_label)  # a line of its own: a town and a date need the room
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.reload()
@@ -152,7 +153,10 @@ class DeviceDetailDialog(QDialog):
         d, policy = detail.device, detail.policy
         self.setWindowTitle(f"Gerät {d.inventory_number}")
         self.heading.setText(f"{d.inventory_number} · {d.name}")
-        self.status_label.setText(f"Status: {DEVICE_STATUS_LABELS.get(d.status, d.status)}")
+        today = dt.date.today()
+        listing = listing_of(detail, today)
+        self.status_label.setText(f"Status: {device_state_text(listing, today)}")
+        self.status_label.setStyleSheet(OVERDUE_STYLE if is_overdue(listing, today) else "")
         while self.register_form.rowCount():
             self.register_form.removeRow(0)
         rows = (
@@ -168,9 +172,9 @@ class DeviceDetailDialog(QDialog):
             ("Eigentümer", d.home_name),
             ("Heimatstandort", d.base_name),
             ("Standort jetzt", d.location_name),
-            ("Leihdauer", f"{policy.loan_days} Tage, höchstens {policy.max_renewals}-mal verlängerbar"),
-            ("Kaution", format_amount(policy.deposit_cents) if policy.deposit_cents else "keine"),
-            ("Abholfrist", f"{policy.pickup_days} Tage"),
+            ("Leihdauer", loan_terms_text(policy)),
+            ("Kaution", format_amount(policy.deposit_cents) if policy.deposit_cents else "keine Kaution"),
+            ("Abholfrist", count_noun(policy.pickup_days, "Tag", "Tage")),
             ("Notizen", d.notes),
         )
         for label, value in rows:
@@ -213,8 +217,18 @@ class DeviceDetailDialog(QDialog):
             button.setEnabled(detail.may_change)
             button.setToolTip(refusal)
         self.transfer_button.setEnabled(True)  # the service also lets the town where it stands move it
-        for button in self.action_buttons.values():
-            button.setEnabled(True)
+        unavailable = unavailable_reason(listing)
+        for action in ("book", "handover"):
+            self.action_buttons[action].setEnabled(unavailable is None)
+            self.action_buttons[action].setToolTip(unavailable or "")
+        if unavailable is None and listing.lent is not None:
+            self.action_buttons["handover"].setEnabled(False)
+            self.action_buttons["handover"].setToolTip("Das Gerät ist zurzeit verliehen.")
+        self.action_buttons["return"].setEnabled(listing.lent is not None)
+        self.action_buttons["return"].setToolTip(
+            "" if listing.lent else "Das Gerät ist zurzeit nicht verliehen."
+        )
+        self.action_buttons["calendar"].setEnabled(True)
 
     # -- changes ---------------------------------------------------------------------------------
     def _sub(self, dialog: ServiceDialog) -> ServiceDialog:
@@ -234,6 +248,38 @@ class DeviceDetailDialog(QDialog):
     def change_status(self) -> ServiceDialog:
         current = self.detail.device.status if self.detail else "verfuegbar"
         return self._sub(StatusDialog(self.workspace, self.device_id, current, self))
+
+
+def listing_of(detail: DeviceDetail, today: dt.date) -> DeviceListing:
+    """The device as a line of the register (running loan, next reservation), so the card says
+    what the list says."""
+    d = detail.device
+    lent = next((x for x in detail.loans if x.status == "ausgegeben"), None)
+    upcoming = sorted(
+        (x for x in detail.loans if x.status == "reserviert" and x.end >= today), key=lambda x: x.start
+    )
+    return DeviceListing(
+        id=d.id,
+        inventory_number=d.inventory_number,
+        name=d.name,
+        category=d.category,
+        serial_number=d.serial_number,
+        status=d.status,
+        home_name=d.home_name,
+        lent=TownPeriod(lent.start, lent.end, lent.town) if lent else None,
+        next=TownPeriod(upcoming[0].start, upcoming[0].end, upcoming[0].town) if upcoming else None,
+        location_name=d.location_name,
+        home_municipality_id=d.home_municipality_id,
+    )
+
+
+def loan_terms_text(policy: LoanPolicy) -> str:
+    """``7 Tage, höchstens einmal verlängerbar``; ``1 Tag, nicht verlängerbar``."""
+    days = count_noun(policy.loan_days, "Tag", "Tage")
+    if policy.max_renewals <= 0:
+        return f"{days}, nicht verlängerbar"
+    times = "einmal" if policy.max_renewals == 1 else f"{policy.max_renewals}-mal"
+    return f"{days}, höchstens {times} verlängerbar"
 
 
 def _with_button(table: QTableWidget, button: QPushButton) -> QWidget:

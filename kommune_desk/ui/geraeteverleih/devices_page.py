@@ -35,8 +35,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kommune_desk.domain import pool as pool_rules
 from kommune_desk.domain.formatting import count_noun, format_date
-from kommune_desk.domain.pool import display_status, is_past_due, maintenance_is_due, period_text
+from kommune_desk.domain.pool import (
+    display_status,
+    is_past_due,
+    maintenance_is_due,
+    period_text,
+)
 from kommune_desk.services import pool as pool_service
 from kommune_desk.services.pool import DeviceListing, LoanListing
 from kommune_desk.services.workspace import Workspace
@@ -58,6 +64,7 @@ COLUMNS = (
 STATUS_COLUMN, DATES_COLUMN, MAINTENANCE_COLUMN = 5, 6, 7
 OVERDUE_BRUSH = QBrush(QColor("#f9d6d5"))  # light red: the whole row of an overdue loan
 MAINTENANCE_BRUSH = QBrush(QColor("#ffe4a8"))  # light orange: maintenance due
+OVERDUE_STYLE = "color: #a40000; font-weight: 600;"
 SCAN_PLACEHOLDER = "Inventarnummer scannen oder eingeben"
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -130,6 +137,27 @@ def maintenance_due(device: DeviceListing, today: dt.date) -> bool:
 def status_text(device: DeviceListing, today: dt.date) -> str:
     reserved_today = device.next is not None and device.next.start <= today
     return display_status(device.status, device.lent is not None, reserved_today)
+
+
+def unavailable_reason(device: DeviceListing) -> str | None:
+    """Why the device cannot be reserved or handed over now (in Wartung, vermisst, ausgemustert)."""
+    return pool_rules.unavailable_reason(device.status)
+
+
+def device_state_text(device: DeviceListing, today: dt.date) -> str:
+    """The status with the running loan or the next reservation, as the device card heads it:
+    ``verliehen an Raunheim bis 25.11.2026 – überfällig``."""
+    status = status_text(device, today)
+    if device.lent is not None:
+        lent = f"verliehen an {device.lent.town} bis {format_date(device.lent.end)}"
+        text = lent if status == "verliehen" else f"{status}, {lent}"
+        return text + (" – überfällig" if is_overdue(device, today) else "")
+    if device.next is not None:
+        period = period_text(device.next.start, device.next.end)
+        if status == "reserviert":
+            return f"reserviert für {device.next.town} ({period})"
+        return f"{status} · nächste Reservierung {period} ({device.next.town})"
+    return status
 
 
 def cell_text(device: DeviceListing, column: int, today: dt.date) -> str:
@@ -410,9 +438,15 @@ class DevicesPage(LazyPage):
             button.setEnabled(device is not None)
             button.setToolTip("" if device else "Bitte wählen Sie zuerst ein Gerät in der Liste.")
         if device is not None:
+            unavailable = unavailable_reason(device)
             self.return_button.setEnabled(device.lent is not None)
-            self.handover_button.setEnabled(device.lent is None)
             self.return_button.setToolTip("" if device.lent else "Das Gerät ist zurzeit nicht verliehen.")
+            self.book_button.setEnabled(unavailable is None)
+            self.book_button.setToolTip(unavailable or "")
+            self.handover_button.setEnabled(unavailable is None and device.lent is None)
+            self.handover_button.setToolTip(
+                unavailable or ("Das Gerät ist zurzeit verliehen." if device.lent else "")
+            )
 
     # -- actions -----------------------------------------------------------------------------------
     def _show(self, dialog: QDialog) -> QDialog:
@@ -464,6 +498,9 @@ class DevicesPage(LazyPage):
         device = self.selected_device()
         if device is None:
             return None
+        if (why := unavailable_reason(device)) is not None:
+            self.show_message(f"{device.inventory_number} kann nicht reserviert werden: {why}")
+            return None
         from .dialogs import BookingDialog
 
         dialog = BookingDialog(self.workspace, device, self)
@@ -476,6 +513,9 @@ class DevicesPage(LazyPage):
         """Find this town's reservation of the selected device (worker), then the handover dialog."""
         device = self.selected_device()
         if device is None:
+            return
+        if (why := unavailable_reason(device)) is not None:
+            self.show_message(f"{device.inventory_number} kann nicht ausgegeben werden: {why}")
             return
         start_task(
             self._own_loans,

@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from kommune_desk.domain import pool_rights
-from kommune_desk.domain.formatting import format_amount, format_date
+from kommune_desk.domain.formatting import count_noun, format_amount, format_date
 from kommune_desk.domain.pool import CheckedItem, borrower_refusal, checklist_items, period_text
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.services import borrowers as borrower_service
@@ -47,8 +49,9 @@ from ..run import explain_failure
 from ..workers import start_task
 from ..working_dialog import WorkingDialog
 
-DEFAULT_LOAN_DAYS = 7  # a week: the usual length of a thermography round
+DEFAULT_LOAN_DAYS = 7  # until the device's own loan days are read
 MAX_TAKEN_LINES = 8  # the dialog stays on screen; the list shows the rest
+SUGGESTION_LINES = 5  # the place kept under the name for suggestions or what is known of the person
 SEARCH_DELAY_MS = 250  # search-as-you-type waits for a pause in typing
 MAX_MATCHES = 30
 _GERMAN = QLocale(QLocale.Language.German, QLocale.Country.Germany)
@@ -119,6 +122,8 @@ class ServiceDialog(WorkingDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(540)
         self.body = QWidget()
+        # A taller dialog keeps its rows together; the spare room is below them.
+        self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.form = QFormLayout(self.body)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -133,6 +138,7 @@ class ServiceDialog(WorkingDialog):
         self.main_layout = QVBoxLayout(self)
         self.main_layout.addWidget(self.body)
         self.main_layout.addWidget(self.problems)
+        self.main_layout.addStretch(1)  # room a taller dialog has is below the form, not between its rows
         self.main_layout.addWidget(self.buttons)
 
     def _call(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
@@ -168,7 +174,13 @@ class ServiceDialog(WorkingDialog):
     def show_problem(self, text: str) -> None:
         self.problems.setText(text)
         self.problems.show()
-        self.adjustSize()  # room for the message; the other rows keep their height
+        # Room for the message at the dialog's width; the other rows keep their height.
+        self.main_layout.activate()
+        width = self.width()
+        needed = self.heightForWidth(width) if self.main_layout.hasHeightForWidth() else -1
+        needed = max(needed, self.minimumSizeHint().height())
+        if needed > self.height():
+            self.resize(width, needed)
 
     def show_outcome(self, lines: list[str], document_text: str, open_document: Callable[[], None]) -> None:
         """Replace the form by what happened and a button for the document; "Schließen" ends."""
@@ -190,10 +202,14 @@ class ServiceDialog(WorkingDialog):
         close.addButton(self.document_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.document_button.setDefault(True)
         self.main_layout.addWidget(outcome)
-        self.main_layout.addStretch(1)
         self.main_layout.addWidget(close)
-        # The dialog keeps the form's size: a word-wrapped label would be cut by adjustSize().
-        outcome.setMinimumHeight(outcome.heightForWidth(max(self.width() - 24, 300)))
+        # The word-wrapped label gets the height its lines need at this width, then the dialog
+        # shrinks to what is left (no tall, mostly empty window after the form is gone).
+        margins = self.main_layout.contentsMargins()
+        width = max(self.width() - margins.left() - margins.right(), 300)
+        outcome.setMinimumHeight(outcome.heightForWidth(width))
+        self.main_layout.activate()
+        self.adjustSize()
 
 
 # -- a new device ----------------------------------------------------------------------------------
@@ -260,7 +276,9 @@ class BookingDialog(ServiceDialog):
     """Reserve ``device`` for a borrower of this town; ``done_with(loan_id)``.
 
     The borrower is searched as the clerk types among the town's borrowers (a blocked one shows
-    why); a name nobody has yet is added with its contact when the reservation is saved.
+    why); a name nobody has yet is added with its contact when the reservation is saved. The
+    suggestions and what is known of the chosen person share one place of fixed height, so the
+    fields below do not move while the clerk types.
     """
 
     def __init__(
@@ -274,34 +292,51 @@ class BookingDialog(ServiceDialog):
         self.workspace = workspace
         self.device = device
         self.today = today or dt.date.today()
+        self.loan_days = DEFAULT_LOAN_DAYS
         self._borrower: Borrower | None = None
         self._search_generation = 0
+        self._proposing = False
+        self._end_chosen = False  # the clerk (or the calendar) set the end: the policy leaves it
         title = QLabel(f"<b>{_esc(device.inventory_number)}</b> · {_esc(device.name)}")
         title.setTextFormat(Qt.TextFormat.RichText)
-        self.taken = hint("Belegte Zeiträume werden geladen …", "bookingTaken")
+        self.taken = QLabel("Belegte Zeiträume werden geladen …")
+        self.taken.setObjectName("bookingTaken")
+        self.taken.setStyleSheet(_HINT_STYLE)
+        self.taken.setTextFormat(Qt.TextFormat.PlainText)  # one period a line: no wrapping to misjudge
         self.start = date_edit(self.today, "bookingStart")
-        self.end = date_edit(self.today + dt.timedelta(days=DEFAULT_LOAN_DAYS - 1), "bookingEnd")
+        self.end = date_edit(self.today, "bookingEnd")
+        self._propose_end()
         self.start.dateChanged.connect(self._start_moved)
+        self.end.dateChanged.connect(self._end_moved)
         self.start.setMinimumDate(QDate(self.today.year, self.today.month, self.today.day))
         period = QHBoxLayout()
         period.addWidget(self.start)
         period.addWidget(QLabel("bis"))
         period.addWidget(self.end)
         period.addStretch(1)
+        self.loan_days_hint = QLabel("Leihdauer laut Leihbedingungen wird geladen …")
+        self.loan_days_hint.setObjectName("bookingLoanDays")
+        self.loan_days_hint.setStyleSheet(_HINT_STYLE)
 
         self.borrower = line("Namen eingeben: bekannte Personen werden vorgeschlagen", "bookingBorrower")
         self.borrower.textEdited.connect(self._borrower_typed)
         self.matches = QListWidget()
         self.matches.setObjectName("borrowerMatches")
-        self.matches.setMaximumHeight(110)
-        self.matches.hide()
+        self.matches.setWordWrap(True)  # an address and a contact in full, on a second line if need be
+        self.matches.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.matches.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.matches.itemClicked.connect(self._match_chosen)
         self.matches.itemActivated.connect(self._match_chosen)
         self.borrower_info = QLabel()
         self.borrower_info.setObjectName("borrowerInfo")
         self.borrower_info.setWordWrap(True)
         self.borrower_info.setTextFormat(Qt.TextFormat.PlainText)
-        self.borrower_info.hide()
+        self.borrower_info.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.borrower_area = QStackedWidget()
+        self.borrower_area.setObjectName("borrowerArea")
+        self.borrower_area.addWidget(self.borrower_info)
+        self.borrower_area.addWidget(self.matches)
+        self.borrower_area.setFixedHeight(self.fontMetrics().lineSpacing() * SUGGESTION_LINES + 8)
         self.contact = line("Telefon oder E-Mail (für eine neue Person)", "bookingContact")
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -311,10 +346,12 @@ class BookingDialog(ServiceDialog):
         self.form.addRow("Gerät:", title)
         self.form.addRow("Belegt:", self.taken)
         self.form.addRow("Zeitraum:", period)
-        self.form.addRow("", hint("Die Tage »von« und »bis« gehören beide zur Ausleihe."))
+        self.form.addRow("", self.loan_days_hint)
+        both_days = hint("Die Tage »von« und »bis« gehören beide zur Ausleihe.")
+        both_days.setWordWrap(False)  # one short line: a wrapping label gets a second, empty one
+        self.form.addRow("", both_days)
         self.form.addRow("Ausleihende Person:", self.borrower)
-        self.form.addRow("", self.matches)
-        self.form.addRow("", self.borrower_info)
+        self.form.addRow("", self.borrower_area)
         self.form.addRow("Kontakt:", self.contact)
 
         self.override_note: QLineEdit | None = None
@@ -330,17 +367,46 @@ class BookingDialog(ServiceDialog):
             else:
                 self.form.addRow("", hint(pool_rights.OVERRIDE_REFUSAL))
         start_task(
-            pool_service.device_bookings,
+            _booking_context,
             workspace,
             device.id,
-            on_done=self._show_taken,
+            on_done=self._context_loaded,
             on_error=self._taken_failed,
             owner=self,
         )
 
+    # -- the period ------------------------------------------------------------------------------
+    def _propose_end(self) -> None:
+        """The end the device's loan days give from the start (both days count)."""
+        end = to_date(self.start.date()) + dt.timedelta(days=self.loan_days - 1)
+        self._proposing = True
+        try:
+            self.end.setDate(QDate(end.year, end.month, end.day))
+        finally:
+            self._proposing = False
+
     def _start_moved(self, start: QDate) -> None:
-        if self.end.date() < start:  # keep the period the right way round while the clerk types
+        if not self._end_chosen:
+            self._propose_end()
+        elif self.end.date() < start:  # keep the period the right way round while the clerk types
             self.end.setDate(start)
+
+    def _end_moved(self, _end: QDate) -> None:
+        if not self._proposing:
+            self._end_chosen = True
+
+    def _context_loaded(self, context: tuple[list[Any], int | None]) -> None:
+        bookings, loan_days = context
+        self._show_taken(bookings)
+        if loan_days:
+            self.loan_days = loan_days
+            if not self._end_chosen:
+                self._propose_end()
+            self.loan_days_hint.setText(
+                f"Leihdauer laut Leihbedingungen: {count_noun(loan_days, 'Tag', 'Tage')}"
+            )
+        else:
+            self.loan_days_hint.setText("")
 
     def _show_taken(self, bookings: list[Any]) -> None:
         periods = [
@@ -354,20 +420,31 @@ class BookingDialog(ServiceDialog):
 
     def _taken_failed(self, _exc: BaseException) -> None:
         self.taken.setText("Die belegten Zeiträume konnten nicht gelesen werden.")
+        self.loan_days_hint.setText("")
 
     # -- the borrower ----------------------------------------------------------------------------
     def _borrower_typed(self, text: str) -> None:
         if self._borrower is not None and text != self._borrower.name:
-            self._set_borrower(None)
+            self._drop_borrower()
         self._search_timer.start()
+
+    def _drop_borrower(self) -> None:
+        """The name was changed after a suggestion was picked: that person, the contact that came
+        with them and a refusal about them no longer apply."""
+        picked = self._borrower
+        self._set_borrower(None)
+        if picked is not None and self.contact.text() == picked.contact:
+            self.contact.clear()
+        self.problems.hide()
 
     def _search(self) -> None:
         text = self.borrower.text().strip()
         self._search_generation += 1
         generation = self._search_generation
-        if len(text) < 2:
+        if len(text) < 2 or self._borrower is not None:
             self.matches.clear()
-            self.matches.hide()
+            if self._borrower is None:
+                self._info("", error=False)
             return
         start_task(
             borrower_service.search_borrowers,
@@ -379,7 +456,7 @@ class BookingDialog(ServiceDialog):
         )
 
     def _matches_found(self, generation: int, rows: list[Borrower]) -> None:
-        if generation != self._search_generation:
+        if generation != self._search_generation or self._borrower is not None:
             return
         self.matches.clear()
         for borrower in rows:
@@ -388,18 +465,22 @@ class BookingDialog(ServiceDialog):
             if borrower.blocked_reason:
                 text += "  (gesperrt)"
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, borrower)
             if borrower.blocked_reason:
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.matches.addItem(item)
-        self.matches.setVisible(bool(rows))
-        if not rows and self._borrower is None:
+        if rows:
+            self.borrower_area.setCurrentWidget(self.matches)
+        else:
             self._info("Noch nicht bekannt: die Person wird mit dem Kontakt neu angelegt.", error=False)
 
     def choose_borrower(self, borrower: Borrower) -> None:
+        self._search_timer.stop()
+        self._search_generation += 1  # a search still on its way must not bring the list back
         self._set_borrower(borrower)
         self.borrower.setText(borrower.name)
-        self.matches.hide()
+        self.matches.clear()
 
     def _match_chosen(self, item: QListWidgetItem) -> None:
         self.choose_borrower(item.data(Qt.ItemDataRole.UserRole))
@@ -408,20 +489,26 @@ class BookingDialog(ServiceDialog):
         self._borrower = borrower
         self.contact.setEnabled(borrower is None)
         if borrower is None:
-            self.borrower_info.hide()
+            self._info("", error=False)
             return
         refusal = borrower_refusal(borrower.blocked_reason)
         if refusal:
             self._info(refusal, error=True)
         else:
-            known = " · ".join(v for v in (borrower.address, borrower.contact) if v)
-            self._info(f"Bekannte Person{': ' + known if known else ''}", error=False)
+            self._info(_known(borrower), error=False)
         self.contact.setText(borrower.contact)
 
     def _info(self, text: str, error: bool) -> None:
         self.borrower_info.setText(text)
         self.borrower_info.setStyleSheet("color: #a40000;" if error else _HINT_STYLE)
-        self.borrower_info.show()
+        self.borrower_area.setCurrentWidget(self.borrower_info)
+
+    def show_problem(self, text: str) -> None:
+        """The service's refusal; said once: the same words beside the name give way to it."""
+        info = self.borrower_info.text()
+        if info and info in text:
+            self._info(_known(self._borrower) if self._borrower else "", error=False)
+        super().show_problem(text)
 
     @property
     def chosen_borrower(self) -> Borrower | None:
@@ -445,6 +532,17 @@ class BookingDialog(ServiceDialog):
             self.today,
         )
         return pool_service.book_device, args, kwargs
+
+
+def _known(borrower: Borrower) -> str:
+    known = " · ".join(v for v in (borrower.address, borrower.contact) if v)
+    return f"Bekannte Person{': ' + known if known else ''}"
+
+
+def _booking_context(ws: Workspace, device_id: str) -> tuple[list[Any], int | None]:
+    """In a worker: the device's bookings and its loan days (None if the device is gone)."""
+    detail = pool_service.device_detail(ws, device_id)
+    return pool_service.device_bookings(ws, device_id), detail.policy.loan_days if detail else None
 
 
 # -- handover and return ----------------------------------------------------------------------------
@@ -650,9 +748,10 @@ class ReturnDialog(_ChecklistDialog):
         partly.addWidget(self.deposit_note, 1)
         self.full_deposit.toggled.connect(self._deposit_mode)
         self._deposit_mode(True)
+        # Under the checklist, in a place of its own: ticking a box does not move the fields below.
         self.missing_hint = problem_label("missingHint")
-        self.missing_hint.hide()
-        self.form.addRow("", self.missing_hint)
+        self.missing_hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.missing_hint.setMinimumHeight(self.missing_hint.fontMetrics().lineSpacing() * 2)
         self.form.addRow("Zustand:", self.condition)
         self.form.addRow("Schaden:", self.damage)
         self.form.addRow("Kaution:", self.full_deposit)
@@ -679,6 +778,7 @@ class ReturnDialog(_ChecklistDialog):
         self.deposit_note.setEnabled(not full)
 
     def _device_loaded(self, _detail: DeviceDetail) -> None:
+        self.checklist_layout.addWidget(self.missing_hint)  # below the boxes
         self._device_loaded_deposit()
         for box in self.checks:
             box.toggled.connect(lambda _on: self._show_missing())
@@ -686,7 +786,6 @@ class ReturnDialog(_ChecklistDialog):
     def _show_missing(self) -> None:
         missing = [box.text() for box in self.checks if not box.isChecked()]
         self.missing_hint.setText("Nicht abgehakt: " + ", ".join(missing) if missing else "")
-        self.missing_hint.setVisible(bool(missing))
 
     def retain(self, returned_cents: int, reason: str) -> None:
         """Enter a partial return of the deposit (the rest is retained for ``reason``)."""

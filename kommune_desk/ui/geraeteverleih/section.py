@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kommune_desk.documents.labels import QR_PREFIX
 from kommune_desk.services.workspace import Workspace
 
 from .borrowers_page import BorrowersPage
@@ -101,15 +102,30 @@ class GeraeteverleihSection(QTabWidget):
         focus = QApplication.focusWidget()
         if focus is None or not self.isAncestorOf(focus) or focus.window() is not self.window():
             return False
+        assert isinstance(event, QKeyEvent)
+        if self._scanned_into(focus, event):
+            return True
         if isinstance(focus, _TEXT_INPUTS) or (isinstance(focus, QComboBox) and focus.isEditable()):
             return False
-        assert isinstance(event, QKeyEvent)
         text = event.text()
         chord = event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
         if chord or not text or not text.isprintable() or text.isspace():
             return False
         self.focus_scan()
         self.devices.scan.setText(text)
+        return True
+
+    def _scanned_into(self, focus: QWidget, event: QKeyEvent) -> bool:
+        """A tag's QR code scanned into another text field (a search, a name) ends with Enter:
+        the field is cleared and the device opens from the Geräte tab."""
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter) or focus is self.devices.scan:
+            return False
+        if not isinstance(focus, QLineEdit) or not focus.text().strip().upper().startswith(QR_PREFIX):
+            return False
+        scanned = focus.text().strip()
+        focus.clear()
+        self.setCurrentWidget(self.devices)
+        self.devices.open_scanned(scanned)
         return True
 
     def focus_scan(self) -> None:

@@ -227,13 +227,13 @@ class WaitlistPage(LazyPage):
     # -- actions -----------------------------------------------------------------------------------
     def add_entry(self) -> QDialog:
         dialog = WaitingDialog(self.workspace, self)
-        dialog.done_with.connect(self._added)
+        dialog.done_with.connect(lambda entry_id: self._added(entry_id, dialog.listing))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
-    def _added(self, entry_id: object) -> None:
-        self._note = "Der Eintrag steht auf der Warteliste."
+    def _added(self, entry_id: object, listing: WaitListing | None = None) -> None:
+        self._note = added_text(listing)
         self.changed.emit()
         self.refresh()
         self._select_later(str(entry_id))
@@ -315,6 +315,7 @@ class WaitingDialog(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self._working = False
+        self.listing: WaitListing | None = None  # the new entry as listed after adding
         self.setWindowTitle("Auf Warteliste setzen")
         self.setMinimumWidth(500)
         today = dt.date.today()
@@ -388,7 +389,8 @@ class WaitingDialog(QDialog):
         self._busy(True)
         start_task(_add, *args, on_done=self._done, on_error=self._failed, owner=self)
 
-    def _done(self, entry_id: object) -> None:
+    def _done(self, result: tuple[str, WaitListing | None]) -> None:
+        entry_id, self.listing = result
         self._busy(False)
         self.done_with.emit(entry_id)
         self.accept()
@@ -410,5 +412,23 @@ class WaitingDialog(QDialog):
         self.confirm.setText("Bitte warten …" if busy else "Auf Warteliste setzen")
 
 
-def _add(ws: Workspace, category: str, start: dt.date, end: dt.date, name: str, contact: str) -> str:
-    return add_to_waitlist(ws, category, start, end, name, contact, today=dt.date.today())
+def _add(
+    ws: Workspace, category: str, start: dt.date, end: dt.date, name: str, contact: str
+) -> tuple[str, WaitListing | None]:
+    """In a worker: the new entry's id and its line as the list reads it now (offered at once?)."""
+    entry_id = add_to_waitlist(ws, category, start, end, name, contact, today=dt.date.today())
+    return entry_id, next((item for item in waitlist(ws) if item.entry.id == entry_id), None)
+
+
+def added_text(listing: WaitListing | None) -> str:
+    """What the clerk is told after adding: a device that was free at once is already offered."""
+    if listing is None or listing.entry.status != OFFERED:
+        return "Der Eintrag steht auf der Warteliste."
+    entry = listing.entry
+    text = (
+        f"Ein Gerät ist sofort frei: {listing.offered_inventory_number or 'ein Gerät'} ist für "
+        f"{period_text(entry.start, entry.end)} angeboten"
+    )
+    if entry.offer_until is not None:
+        text += f", abholen bis {format_date(entry.offer_until)}"
+    return text + "."
