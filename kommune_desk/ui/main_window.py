@@ -34,7 +34,6 @@ from kommune_desk import APP_NAME, __version__
 from kommune_desk.resources import icon_path
 from kommune_desk.services.workspace import Workspace
 
-from .geraeteverleih.daily import PoolDaily
 from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
 
     from .conflicts_page import ConflictsPage
     from .enrol_dialog import EnrolDialog
+    from .geraeteverleih.daily import PoolDaily
     from .geraeteverleih.section import GeraeteverleihSection
     from .new_application_dialog import NewApplicationDialog
     from .statistik.page import StatistikPage
@@ -150,10 +150,8 @@ class MainWindow(QMainWindow):
         self._watching = False
         self._sync: SyncController | None = None
         self.inbox_ready.connect(lambda: QTimer.singleShot(SYNC_START_DELAY_MS, self, self._start_sync))
-        self.pool_daily = PoolDaily(workspace, self)
-        self.pool_daily.overdue.connect(self._show_overdue)
-        self.pool_daily.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        self.inbox_ready.connect(lambda: QTimer.singleShot(POOL_DAILY_DELAY_MS, self, self.pool_daily.start))
+        self._pool_daily: PoolDaily | None = None
+        self.inbox_ready.connect(lambda: QTimer.singleShot(POOL_DAILY_DELAY_MS, self, self._start_pool_daily))
         self._build_menus()
         self._build_status_bar()
         self._restore_state()
@@ -399,6 +397,19 @@ class MainWindow(QMainWindow):
         if self._conflicts_page is not None and count != len(self._conflicts_page.conflicts()):
             self._conflicts_page.refresh()
 
+    def pool_daily(self) -> PoolDaily:
+        """The Geräteverleih's daily work, made when first needed (not on the start-up path)."""
+        if self._pool_daily is None:
+            from .geraeteverleih.daily import PoolDaily
+
+            self._pool_daily = PoolDaily(self.workspace, self)
+            self._pool_daily.overdue.connect(self._show_overdue)
+            self._pool_daily.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        return self._pool_daily
+
+    def _start_pool_daily(self) -> None:
+        self.pool_daily().start()
+
     def _show_overdue(self, own: int, everywhere: int) -> None:
         """The navigation names the pool's overdue loans; bold if some are this town's to chase."""
         item = self.navigation.item(POOL_SECTION)
@@ -412,7 +423,7 @@ class MainWindow(QMainWindow):
 
     def _sync_round_finished(self, report: RoundReport) -> None:
         if report.pulled or report.rebuilt:  # others' work arrived: show it
-            self.pool_daily.run()  # a return or cancellation elsewhere may free a device for our list
+            self.pool_daily().run()  # a return or cancellation elsewhere may free a device for our list
             self.inbox_model.reload()
             if self._pool_page is not None:
                 self._pool_page.refresh()

@@ -234,7 +234,7 @@ def test_a_failing_disk_is_reported_once_not_on_every_repaint(qtbot, demo_dir) -
 
 def test_the_navigation_names_the_pools_overdue_loans_after_the_daily_work(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     item = window.navigation.item(1)
-    window.pool_daily.run()
+    window.pool_daily().run()
     qtbot.waitUntil(lambda: item.text().startswith("Geräteverleih ("), timeout=10000)
     count = int(item.text().removeprefix("Geräteverleih (").removesuffix(")"))
     assert count >= 2  # the demo has overdue loans of this town and of another
