@@ -42,7 +42,7 @@ from ..run import explain_failure
 from ..workers import start_task
 from .calendar_view import PoolCalendar
 from .lazy_page import LazyPage
-from .loans_page import date_edit, set_date, to_date
+from .widgets import date_edit, set_date, to_date
 
 MONTH, WEEK = "monat", "woche"
 ALL_TYPES = "Alle Gerätearten"

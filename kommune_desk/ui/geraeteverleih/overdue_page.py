@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -37,7 +36,8 @@ from kommune_desk.services.workspace import Workspace
 from ..run import explain_failure
 from ..workers import start_task
 from .lazy_page import LazyPage
-from .loans_page import LATE, MUTED, NO_NAME, RowsModel, heading, reminder_text, rows_table
+from .loans_page import reminder_text
+from .widgets import LATE, MUTED, NO_NAME, RowsModel, action_button, page_head, rows_table, summary_label
 
 COLUMNS = ("Gerät", "Gemeinde", "Entleiher/in", "fällig am", "überfällig", "Mahnungen")
 CHANNEL_LABELS = {"brief": "Brief", "email": "E-Mail"}
@@ -74,20 +74,10 @@ class OverduePage(LazyPage):
         self.model: RowsModel[LoanListing] = RowsModel(
             COLUMNS, self._cell, self, tooltip=self._tip, foreground=self._colour
         )
-        self.letter_button = QPushButton("Mahnung (Brief) …")
-        self.letter_button.setObjectName("reminderLetter")
-        self.letter_button.clicked.connect(lambda: self.letter_for_selected())
-        self.mail_button = QPushButton("E-Mail-Text …")
-        self.mail_button.setObjectName("reminderMail")
-        self.mail_button.clicked.connect(lambda: self.mail_for_selected())
-        top = QHBoxLayout()
-        top.addWidget(heading("Überfällige Ausleihen"))
-        top.addStretch(1)
-        top.addWidget(self.mail_button)
-        top.addWidget(self.letter_button)
-        self.summary = QLabel("Überfällige Ausleihen werden geladen …")
-        self.summary.setObjectName("overdueSummary")
-        self.summary.setWordWrap(True)
+        self.letter_button = action_button("Mahnung (Brief) …", "reminderLetter", self.letter_for_selected)
+        self.mail_button = action_button("E-Mail-Text …", "reminderMail", self.mail_for_selected)
+        top = page_head("Überfällige Ausleihen", self.mail_button, self.letter_button)
+        self.summary = summary_label("Überfällige Ausleihen werden geladen …", "overdueSummary")
         self.table = rows_table(
             self.model,
             "overdueTable",

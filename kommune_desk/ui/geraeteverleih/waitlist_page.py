@@ -46,7 +46,7 @@ from ..errors import problem_label
 from ..run import explain_failure
 from ..workers import start_task
 from .lazy_page import LazyPage
-from .loans_page import MUTED, NO_NAME, RowsModel, ask, date_edit, heading, rows_table, to_date
+from .widgets import MUTED, NO_NAME, RowsModel, ask, date_edit, heading, rows_table, summary_label, to_date
 
 COLUMNS = ("Nr.", "Geräteart", "Zeitraum", "Gemeinde", "Person", "Status")
 OFFER = QBrush(Qt.GlobalColor.darkGreen)
@@ -110,9 +110,7 @@ class WaitlistPage(LazyPage):
         actions.addStretch(1)
         actions.addWidget(self.show_closed)
 
-        self.summary = QLabel("Die Warteliste wird geladen …")
-        self.summary.setObjectName("waitlistSummary")
-        self.summary.setWordWrap(True)
+        self.summary = summary_label("Die Warteliste wird geladen …", "waitlistSummary")
         self.table = rows_table(
             self.model,
             "waitlistTable",
