@@ -480,3 +480,16 @@ def test_a_booking_is_as_long_as_the_policy_allows_and_longer_only_by_renewal(wo
         pool.renew_loan(workspace, loan, _day(10), TODAY)  # six more days
     pool.renew_loan(workspace, loan, _day(9), TODAY)  # five more days
     assert _rows(workspace, "SELECT end_date, renewals FROM loans") == [(_day(9).isoformat(), 1)]
+
+
+def test_borrowers_are_found_as_germans_type(workspace: Workspace) -> None:
+    for name in ("Hans Müller", "Gerd Mueller", "Sabine Weiß", "Ben Öztürk"):
+        borrowers.create_borrower(workspace, Borrower("", "buerger", name))
+
+    def found(text: str) -> set[str]:
+        return {b.name for b in borrowers.search_borrowers(workspace, text)}
+
+    assert found("mueller") == found("MÜLLER") == {"Hans Müller", "Gerd Mueller"}
+    assert found("muller") == {"Hans Müller"}
+    assert found("weiss") == found("Weiß") == {"Sabine Weiß"}
+    assert found("oeztuerk") == found("öztürk") == found("Ozturk") == {"Ben Öztürk"}

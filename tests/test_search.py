@@ -173,3 +173,65 @@ def test_the_text_match_is_computed_once_not_per_row(filled: tuple[Workspace, di
         plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
         assert "LIST SUBQUERY" in plan and "CORRELATED" not in plan, plan
     conn.close()
+
+
+def test_search_as_germans_type_both_ways(workspace: Workspace) -> None:
+    """ "mueller" finds "Müller", "weiss" finds "Weiß", "strasse" finds "Straße", and back."""
+    conn = workspace.db.reader()
+    service = next(
+        s for s in list_services(conn, workspace.municipality.id) if s.name == "Baumfällgenehmigung"
+    )
+    conn.close()
+    people = {
+        "mueller": ("Müller, Hans", "Lange Straße 1"),
+        "mueller_ascii": ("Mueller, Gerd", "Kurze Strasse 2"),
+        "weiss": ("Weiß, Sabine", "Am Bach 3"),
+        "weiss_ascii": ("Weiss, Tom", "Am Bach 4"),
+        "oeztuerk": ("Öztürk, Ben", "Hauptweg 5"),
+        "mustermann": ("Mustermann, Erika", "Straße am Ring 6"),
+    }
+    ids = {
+        key: register_application(
+            workspace,
+            NewApplication(
+                service.id,
+                name,
+                Channel.PAPIER,
+                RECEIVED,
+                applicant_street=street,
+                applicant_postal_code="64569",
+                applicant_city="Nauheim",
+            ),
+        )
+        for key, (name, street) in people.items()
+    }
+
+    def found(text: str) -> set[str]:
+        return {key for key, value in ids.items() if value in _found(workspace, text)}
+
+    assert found("mueller") == found("Müller") == {"mueller", "mueller_ascii"}
+    assert found("muller") == {"mueller"}  # the umlaut left out, as the index keeps it
+    assert found("weiss") == found("Weiß") == {"weiss", "weiss_ascii"}
+    assert found("oeztuerk") == found("Öztürk") == {"oeztuerk"}
+    assert found("strasse") == found("straße") == {"mueller", "mueller_ascii", "mustermann"}
+    assert found("mueller strasse") == {"mueller", "mueller_ascii"}
+    # While typing: "mue" is not yet "mü", so it does not find every "mu…".
+    assert found("mue") == {"mueller_ascii"} and found("muel") == {"mueller", "mueller_ascii"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "spellings"),
+    [
+        ("Müller", ["müller", "mueller"]),
+        ("mueller", ["mueller", "müller"]),
+        ("weiss", ["weiss", "weiß"]),
+        ("Straße", ["strasse", "straße"]),
+        ("mue", ["mue"]),  # "ue" at the end stays as typed until the next letter
+        # "ue" that is no umlaut gives a spelling nobody writes; it may also find "Baur", never less.
+        ("Bauer", ["bauer", "baür"]),
+    ],
+)
+def test_german_spellings_of_a_typed_word(typed: str, spellings: list[str]) -> None:
+    from kommune_desk.domain.collation import german_spellings
+
+    assert german_spellings(typed) == spellings

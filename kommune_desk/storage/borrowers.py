@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kommune_desk.domain.collation import sort_key, transliterate
 from kommune_desk.domain.retention import ANONYMISED_NAME
 
 from .pool import insert_row, update_row
@@ -99,16 +100,30 @@ def _like(text: str) -> str:
 def search_borrowers(
     conn: sqlite3.Connection, municipality_id: str, text: str, limit: int = 50
 ) -> list[Borrower]:
-    """The town's borrowers whose name, address or contact contains ``text`` (any case)."""
-    pattern = _like(" ".join(text.split()))
+    """The town's borrowers whose name, address or contact contains ``text``, in any case and
+    German spelling ("mueller" finds "Müller", "weiss" finds "Weiß")."""
+    conn.create_function("spelled_out", 1, _spelled_out, deterministic=True)
+    conn.create_function("unaccented", 1, _unaccented, deterministic=True)
+    typed = " ".join(text.split())
+    spelled, plain = _like(transliterate(typed)), _like(sort_key(typed))
+    fields = ("name", "street", "email", "phone")
+    where = " OR ".join(
+        f"spelled_out({f}) LIKE ? ESCAPE '\\' OR unaccented({f}) LIKE ? ESCAPE '\\'" for f in fields
+    )
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM borrowers WHERE municipality_id = ? AND deleted_at IS NULL"
-        " AND anonymised_at IS NULL AND (name LIKE ? ESCAPE '\\' OR street LIKE ? ESCAPE '\\'"
-        " OR email LIKE ? ESCAPE '\\' OR phone LIKE ? ESCAPE '\\')"
-        " ORDER BY name COLLATE NOCASE, id LIMIT ?",
-        (municipality_id, pattern, pattern, pattern, pattern, limit),
+        f" AND anonymised_at IS NULL AND ({where}) ORDER BY name COLLATE NOCASE, id LIMIT ?",
+        (municipality_id, *[spelled, plain] * len(fields), limit),
     ).fetchall()
     return [_borrower(r) for r in rows]
+
+
+def _spelled_out(value: str | None) -> str:
+    return transliterate(value or "")
+
+
+def _unaccented(value: str | None) -> str:
+    return sort_key(value or "")
 
 
 def find_by_name(conn: sqlite3.Connection, municipality_id: str, name: str) -> list[Borrower]:
