@@ -250,9 +250,17 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
         )
         for lines in cleaned
     ]
+    # The IBAN is read and typed group by group: its column is never narrower than the IBAN line.
+    unbreakable = [
+        max(
+            (string_width(text, REGULAR, FOOTER_SIZE) / MM for text, _ in lines if text.startswith("IBAN ")),
+            default=0,
+        )
+        for lines in cleaned
+    ]
     min_gap = 4.0
     room = RIGHT - LEFT - min_gap * (len(cleaned) - 1)
-    widths = _share(natural, room)
+    widths = _share(natural, room, unbreakable)
     gap = (RIGHT - LEFT - sum(widths)) / (len(cleaned) - 1) if len(cleaned) > 1 else 0
     columns: list[tuple[float, list[tuple[str, bool]]]] = []
     x = LEFT
@@ -270,15 +278,21 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
     return columns
 
 
-def _share(natural: list[float], room: float) -> list[float]:
-    """Column widths: as needed if all fit in ``room``, else the widest capped at one common width."""
+def _share(natural: list[float], room: float, floor: list[float] | None = None) -> list[float]:
+    """Column widths: as needed if all fit in ``room``, else the widest capped at one common width
+    (never below a column's ``floor``)."""
+    floor = floor or [0.0] * len(natural)
     if sum(natural) <= room:
         return natural
+
+    def capped(cap: float) -> list[float]:
+        return [max(min(width, cap), least) for width, least in zip(natural, floor, strict=True)]
+
     low, high = 0.0, max(natural)
     for _ in range(40):  # bisect the cap so that the capped widths fill the room
         cap = (low + high) / 2
-        low, high = (cap, high) if sum(min(width, cap) for width in natural) <= room else (low, cap)
-    return [min(width, low) for width in natural]
+        low, high = (cap, high) if sum(capped(cap)) <= room else (low, cap)
+    return capped(low)
 
 
 def group_iban(iban: str) -> str:
@@ -445,7 +459,8 @@ class _DeferredCanvas(Canvas):
         for state in self._held:
             self.__dict__.update(state)
             letter, number, first = self.page_mark
-            draw_page_number(self, first, number, totals[letter])
+            if totals[letter] > 1:  # a one-page letter needs no "Seite 1 von 1"
+                draw_page_number(self, first, number, totals[letter])
             super().showPage()
         super().save()
 
