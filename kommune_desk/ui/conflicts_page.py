@@ -40,6 +40,10 @@ _INTRO = (
     "Zeitraum schon reserviert war. Bis Sie entscheiden, gilt der Stand auf dem Server."
 )
 _EMPTY = "Keine offenen Konflikte. Alle Ihre Änderungen hat der Abgleichsserver übernommen."
+_NOT_SET_UP = (
+    "Keine Konflikte: Der Abgleich mit dem Server ist an diesem Arbeitsplatz nicht eingerichtet. "
+    "Ihre Änderungen bleiben hier gespeichert; eingerichtet wird er über »Einrichten …« in der Statusleiste."
+)
 
 
 class ConflictsPage(QWidget):
@@ -157,8 +161,8 @@ class ConflictsPage(QWidget):
         # Bound methods, not lambdas: Qt drops their delivery if the page is gone by then.
         start_task(_read, self.workspace, self._generation, on_done=self._loaded, on_error=self._load_failed)
 
-    def _loaded(self, read: tuple[int, list[ConflictInfo]]) -> None:
-        generation, conflicts = read
+    def _loaded(self, read: tuple[int, list[ConflictInfo], bool]) -> None:
+        generation, conflicts, enrolled = read
         if generation != self._generation:
             return  # a newer read is on its way
         current = self.current_conflict()
@@ -171,7 +175,9 @@ class ConflictsPage(QWidget):
             self.list.addItem(item)
         self.list.blockSignals(False)
         self.summary.setText(
-            count_noun(len(conflicts), "offener Konflikt", "offene Konflikte") if conflicts else _EMPTY
+            count_noun(len(conflicts), "offener Konflikt", "offene Konflikte")
+            if conflicts
+            else (_EMPTY if enrolled else _NOT_SET_UP)
         )
         self.splitter.setVisible(bool(conflicts))
         keep = next((i for i, c in enumerate(conflicts) if current and c.id == current.id), 0)
@@ -268,8 +274,11 @@ class ConflictsPage(QWidget):
         self.reapply_button.setEnabled(not busy)
 
 
-def _read(workspace: Workspace, generation: int) -> tuple[int, list[ConflictInfo]]:
-    return generation, list_conflicts(workspace)
+def _read(workspace: Workspace, generation: int) -> tuple[int, list[ConflictInfo], bool]:
+    """The open conflicts, and whether a sync is set up (an empty list means two things)."""
+    from kommune_desk.services.sync import sync_status  # the sync's modules load in the worker
+
+    return generation, list_conflicts(workspace), sync_status(workspace.db).enrolled
 
 
 def _resolve(workspace: Workspace, conflict_id: str, resolution: str) -> str:

@@ -239,3 +239,12 @@ def test_the_navigation_names_the_pools_overdue_loans_after_the_daily_work(qtbot
     count = int(item.text().removeprefix("Geräteverleih (").removesuffix(")"))
     assert count >= 2  # the demo has overdue loans of this town and of another
     assert item.font().bold() and "davon" in item.toolTip()
+
+
+def test_konflikte_says_the_sync_is_not_set_up_rather_than_all_was_taken_over(
+    qtbot, window: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    page = window.conflicts_page()
+    page.refresh()
+    qtbot.waitUntil(lambda: "nicht eingerichtet" in page.summary.text(), timeout=10000)
+    assert "übernommen" not in page.summary.text()
