@@ -167,6 +167,10 @@ def test_decision_notice_from_draft_to_sent_with_four_eyes(team: Team) -> None:
     )
     with pytest.raises(NoticeError, match="nur die Teamleitung"):
         release_notice(team.clerk, draft.id)
+    # The case's list tells each clerk the same, so the panel offers "Freigeben" only to the lead.
+    (listed,) = [n for n in list_notices(team.clerk, case) if n.id == draft.id]
+    assert listed.release_refusal is not None and "nur die Teamleitung" in listed.release_refusal
+    assert [n.release_refusal for n in list_notices(team.lead, case) if n.id == draft.id] == [None]
     assert ready_to_send(team.clerk) == []
     released = release_notice(team.lead, draft.id)
     assert (released.status, released.released_by_name) == (NoticeStatus.FREIGEGEBEN, "Tina Leitner")

@@ -25,7 +25,7 @@ from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.notices import Notice, NoticeAction, NoticeError, NoticeStatus
 from kommune_desk.domain.records import ApplicationStatus, Role
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.domain.workflow import Decision, Step
+from kommune_desk.domain.workflow import Decision, Step, WorkflowError
 from kommune_desk.storage import applications as cases_repo
 from kommune_desk.storage import notices as repo
 from kommune_desk.storage.errors import StorageError, describe_os_error
@@ -92,6 +92,7 @@ class NoticeSummary:
     sha256: str
     replaces_id: str | None
     cancel_reason: str
+    release_refusal: str | None = None  # for a draft: why this clerk may not release it (None: may)
 
 
 # -- what a clerk can write -----------------------------------------------------------------------
@@ -269,9 +270,24 @@ def list_notices(ws: Workspace, application_id: str) -> list[NoticeSummary]:
     try:
         _case_row(conn, ws, application_id)
         rows = repo.summaries(conn, ws.municipality.id, application_id=application_id)
+        # The domain decides who may release a draft; the panel offers "Freigeben" only to them.
+        refusals = {
+            r["id"]: _release_refusal(conn, ws, r["id"])
+            for r in rows
+            if r["status"] == NoticeStatus.ENTWURF.value
+        }
     finally:
         conn.close()
-    return [_to_summary(r) for r in rows]
+    return [replace(_to_summary(r), release_refusal=refusals.get(r["id"])) for r in rows]
+
+
+def _release_refusal(conn: sqlite3.Connection, ws: Workspace, notice_id: str) -> str | None:
+    try:
+        actor = current_actor(ws)
+    except WorkflowError as exc:
+        return " ".join(exc.messages)
+    row = _notice_row(conn, ws, notice_id)
+    return rules.release_refusal(_notice(row), _case(conn, ws, row), actor)
 
 
 def ready_to_send(ws: Workspace) -> list[NoticeSummary]:

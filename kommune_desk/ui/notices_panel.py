@@ -325,7 +325,7 @@ class NoticesPanel(QWidget):
             "Vorschau": idle and pending,
             "Als Entwurf speichern": idle and pending,
             "Verwerfen": idle and pending,
-            "Freigeben": idle and possible(NoticeAction.FREIGEBEN),
+            "Freigeben": idle and possible(NoticeAction.FREIGEBEN) and notice.release_refusal is None,
             "Als versandt markieren": idle and possible(NoticeAction.VERSENDEN),
             "Stornieren …": idle and possible(NoticeAction.STORNIEREN),
             "Korrigieren …": idle and possible(NoticeAction.BERICHTIGEN),
@@ -344,6 +344,10 @@ class NoticesPanel(QWidget):
             "(z. B. ist noch keine Leistung zugeordnet)."
         )
         draft = notice is not None and notice.status is NoticeStatus.ENTWURF
+        refusal = notice.release_refusal if notice is not None and draft else None
+        self.buttons["Freigeben"].setToolTip(
+            refusal or "Den Entwurf freigeben; danach kann er gedruckt werden"
+        )
         for text, tip in _OUTPUT_TIPS.items():
             self.buttons[text].setToolTip(
                 "Ein Entwurf verlässt das Haus erst nach der Freigabe." if draft else tip
