@@ -256,3 +256,22 @@ def test_saved_filter_round_trips_and_drops_unknown_values() -> None:
     assert InboxFilter.from_dict(
         {"view": "zukunft", "statuses": ["gibt_es_nicht"], "received_to": "kaputt"}
     ) == (InboxFilter())
+
+
+def test_copies_opened_for_viewing_stay_in_the_data_folder_and_are_cleared(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from kommune_desk.services.cases import clear_opened_copies, opened_copies_dir
+
+    scan = tmp_path / "Bauplan.pdf"
+    scan.write_bytes(b"%PDF-1.4 plan")
+    application_id = _register(workspace, scans=(scan,))
+    attachment = read_case(workspace, application_id).attachments[0]
+    first = export_attachment(workspace, attachment.id)
+    second = export_attachment(workspace, attachment.id)  # opened twice: two copies, no clash
+    folder = opened_copies_dir(workspace)
+    assert first != second and first.is_relative_to(folder) and second.read_bytes() == first.read_bytes()
+    assert folder.is_relative_to(workspace.db.data_dir)  # never the shared system temp folder
+    assert clear_opened_copies(workspace) == 0
+    assert not folder.exists() and not first.exists()
+    assert clear_opened_copies(workspace) == 0  # nothing left: nothing to do

@@ -6,6 +6,7 @@ Opening a case is itself recorded in the audit trail (who looked at whose data, 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -319,8 +320,34 @@ _EXTENSIONS = {
 }
 
 
+OPENED_DIR = "geoeffnete-anlagen"  # beside the database: never the shared system temp folder
+
+
+def opened_copies_dir(ws: Workspace) -> Path:
+    """Where copies opened for viewing live until the app closes (in the local data folder)."""
+    return ws.db.data_dir / OPENED_DIR
+
+
+def clear_opened_copies(ws: Workspace) -> int:
+    """Delete the copies opened for viewing (at close, and those a crash left at the next start);
+    returns how many could not be deleted now (a viewer still holds them: next time)."""
+    folder = opened_copies_dir(ws)
+    if not folder.exists():
+        return 0
+    kept = 0
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        try:
+            path.rmdir() if path.is_dir() else path.unlink()
+        except OSError:
+            kept += 1
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return kept
+
+
 def export_attachment(ws: Workspace, attachment_id: str, target_dir: Path | None = None) -> Path:
-    """Copy an attachment, hash verified, to a private temporary folder for opening.
+    """Copy an attachment, hash verified, to a private folder for opening (default: a fresh
+    folder under ``opened_copies_dir``, emptied when the app closes).
 
     The copy is named after the display name but gets the extension of its media type (never
     ``.exe`` from a citizen's file name); unknown types get ``.bin`` so nothing executes.
@@ -348,7 +375,10 @@ def export_attachment(ws: Workspace, attachment_id: str, target_dir: Path | None
                 "nicht). Sie wird nicht geöffnet; bitte aus der Sicherung wiederherstellen."
             ]
         ) from exc
-    folder = target_dir or Path(tempfile.mkdtemp(prefix="kommune-desk-"))
+    if target_dir is None:
+        opened_copies_dir(ws).mkdir(parents=True, exist_ok=True)
+        target_dir = Path(tempfile.mkdtemp(prefix="anlage-", dir=opened_copies_dir(ws)))
+    folder = target_dir
     stem = re.sub(r"[^\w\- äöüÄÖÜß]+", "_", Path(row["display_name"]).stem).strip(" ._") or "Anlage"
     target = folder / f"{stem[:80]}{_EXTENSIONS.get(row['media_type'], '.bin')}"
     target.write_bytes(data)

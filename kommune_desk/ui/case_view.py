@@ -7,12 +7,15 @@ All reads and writes run in workers. Citizens' text is shown as plain text only 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -451,11 +454,34 @@ class CaseView(QWidget):
         """Verify the hash in a worker, then open a private copy with the system viewer."""
 
         def show(path: object) -> None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self.offer_copy(Path(str(path)))
 
         run_service(
             self, cases.export_attachment, self.workspace, attachment_id, on_done=show, title="Anlage"
         )
+
+    def offer_copy(self, path: Path) -> QMessageBox:
+        """No program opens the file on this PC: say so, and offer to save a copy elsewhere."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Anlage")
+        box.setText(
+            f"Für Dateien der Art »{path.suffix or 'ohne Endung'}« ist auf diesem PC kein Programm "
+            "eingerichtet, das sie öffnen kann."
+        )
+        box.setInformativeText("Sie können eine Kopie speichern und sie mit einem anderen Programm öffnen.")
+        save = box.addButton("Kopie speichern …", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Schließen", QMessageBox.ButtonRole.RejectRole)
+        box.finished.connect(lambda _r: self._save_copy(path) if box.clickedButton() is save else None)
+        box.open()
+        self.copy_box = box
+        return box
+
+    def _save_copy(self, path: Path) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Kopie der Anlage speichern", path.name)
+        if target:
+            run_service(self, shutil.copyfile, path, target, title="Anlage")
 
 
 def _clear(layout: QHBoxLayout | QVBoxLayout) -> None:

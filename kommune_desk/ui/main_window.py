@@ -39,6 +39,7 @@ from .inbox_model import InboxModel
 from .inbox_page import InboxPage
 from .placeholder_page import NoAccessPage
 from .sync_status import SyncState, SyncStatusWidget
+from .workers import start_task
 
 DROP_FOLDER_KEY = "eingang/ablageordner"
 SMALL_SCREEN_WIDTH = 1400  # below it (1280×720, 1366×768) the first start fills the screen
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         self._sync: SyncController | None = None
         self.inbox_ready.connect(lambda: QTimer.singleShot(SYNC_START_DELAY_MS, self, self._start_sync))
         self._pool_daily: PoolDaily | None = None
+        self.inbox_ready.connect(lambda: start_task(_clear_stale_copies, workspace))
         self.inbox_ready.connect(lambda: QTimer.singleShot(POOL_DAILY_DELAY_MS, self, self._start_pool_daily))
         self._build_menus()
         self._build_status_bar()
@@ -515,6 +517,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if self._sync is not None:
             self._sync.stop()
+        from kommune_desk.services.cases import clear_opened_copies
+
+        clear_opened_copies(self.workspace)  # citizens' files opened for viewing do not stay behind
         self.inbox_model.close()
         super().closeEvent(event)
 
@@ -523,3 +528,10 @@ def table_is_filled(window: MainWindow) -> bool:
     """Whether the Posteingang shows real rows (used by smoke tests and the benchmark)."""
     model = window.inbox_model
     return model.rowCount() > 0 and model.data(model.index(0, 0)) not in (None, "…")
+
+
+def _clear_stale_copies(workspace: Workspace) -> int:
+    """Copies of attachments a crash or power cut left behind, deleted at the next start."""
+    from kommune_desk.services.cases import clear_opened_copies
+
+    return clear_opened_copies(workspace)

@@ -183,3 +183,36 @@ def test_manual_entry_registers_and_opens_the_case(
     assert ("Name des Betriebs", "Fahrräder Nowak") in view.detail.form_fields
     name_label = next(w for w in view.findChildren(QLabel) if w.text() == "<b>Nowak</b>, Łukasz")
     assert name_label.textFormat() == Qt.TextFormat.PlainText  # citizen text is never markup
+
+
+def test_a_file_no_program_opens_can_be_saved_as_a_copy_and_copies_go_at_close(
+    qtbot, workspace: Workspace, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    from kommune_desk.services.cases import export_attachment, opened_copies_dir
+
+    scan = tmp_path / "Lageplan.pdf"
+    scan.write_bytes(b"%PDF-1.4 lageplan")
+    conn = workspace.db.reader()
+    service = next(
+        s for s in list_services(conn, workspace.municipality.id) if s.name == "Baumfällgenehmigung"
+    )
+    conn.close()
+    application_id = register_application(
+        workspace, NewApplication(service.id, "Roß, Ingrid", Channel.PAPIER, RECEIVED), scans=(scan,)
+    )
+    win = _open_window(qtbot, workspace, settings)
+    _open_case(qtbot, win, application_id)
+    view = win.inbox_page.case_view  # type: ignore[union-attr]
+    copy = export_attachment(workspace, read_case(workspace, application_id).attachments[0].id)
+    box = view.offer_copy(copy)  # type: ignore[union-attr]
+    assert "kein Programm eingerichtet" in box.text() and "Kopie speichern" in box.buttons()[0].text()
+    target = tmp_path / "gespeichert.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    next(b for b in box.buttons() if b.text() == "Kopie speichern …").click()
+    qtbot.waitUntil(target.exists, timeout=5000)
+    assert target.read_bytes() == b"%PDF-1.4 lageplan"
+    assert copy.exists() and copy.is_relative_to(opened_copies_dir(workspace))
+    win.close()
+    assert not opened_copies_dir(workspace).exists()  # nothing of the citizen's stays behind
