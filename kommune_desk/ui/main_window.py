@@ -152,7 +152,12 @@ class MainWindow(QMainWindow):
         self._sync: SyncController | None = None
         self.inbox_ready.connect(lambda: QTimer.singleShot(SYNC_START_DELAY_MS, self, self._start_sync))
         self._pool_daily: PoolDaily | None = None
-        self.inbox_ready.connect(lambda: start_task(_clear_stale_copies, workspace))
+        # Housekeeping waits until the window is up and the first sync work has started.
+        self.inbox_ready.connect(
+            lambda: QTimer.singleShot(
+                POOL_DAILY_DELAY_MS, self, lambda: start_task(_clear_stale_copies, workspace)
+            )
+        )
         self.inbox_ready.connect(lambda: QTimer.singleShot(POOL_DAILY_DELAY_MS, self, self._start_pool_daily))
         self._build_menus()
         self._build_status_bar()
