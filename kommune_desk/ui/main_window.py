@@ -512,7 +512,29 @@ class MainWindow(QMainWindow):
             return
         self.inbox_model.ensure_loaded()  # once: later shows find it loaded
 
+    def unsaved_letter(self) -> bool:
+        """Whether a letter is composed in the open case but not yet saved as a draft."""
+        view = self.inbox_page.case_view if self.inbox_page is not None else None
+        panel = view.notices_panel if view is not None else None
+        return panel is not None and panel.pending is not None
+
+    def _may_quit(self) -> bool:
+        if not self.unsaved_letter():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Schreiben nicht gespeichert",
+            "Ein Schreiben ist verfasst, aber noch nicht als Entwurf gespeichert. Beim Beenden geht es "
+            "verloren.\n\nTrotzdem beenden?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_quit():
+            event.ignore()  # the clerk goes back to save the letter
+            return
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/state", self.saveState())
         self.settings.setValue("main_window/section", self.pages.currentIndex())

@@ -246,3 +246,44 @@ def test_an_approved_case_leads_to_the_letters_tab_instead_of_a_bare_sent_step(
     assert write is not None
     qtbot.mouseClick(write, Qt.MouseButton.LeftButton)
     assert case_view.tabs.currentIndex() == 1 and case_view.notices_panel is not None
+
+
+def say_no(widget: QWidget) -> bool:
+    if isinstance(widget, QMessageBox):
+        QTimer.singleShot(0, widget.button(QMessageBox.StandardButton.No).click)
+        return True
+    return False
+
+
+def test_quitting_with_an_unsaved_letter_asks_first(qtbot, workspace: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from kommune_desk.ui.main_window import MainWindow
+
+    case = decided_case(workspace)
+    win = MainWindow(workspace, QSettings(str(tmp_path / "e.ini"), QSettings.Format.IniFormat), "x.log")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.inbox_model.rowCount() > 0, timeout=5000)
+    page = win.inbox_page
+    assert page is not None
+    page.open_case(case)
+    qtbot.waitUntil(lambda: page.case_view is not None and page.case_view.detail is not None, timeout=5000)
+    assert page.case_view is not None
+    panel = page.case_view.show_notices()
+    qtbot.waitUntil(lambda: bool(panel.kinds), timeout=5000)
+    assert not win.unsaved_letter()
+    dialog = panel.new_letter()
+    assert isinstance(dialog, NoticeDetailsDialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("ablehnung"))
+    dialog.reasons.setPlainText("Für die Tätigkeit fehlt die Erlaubnis nach § 34c GewO.")
+    with qtbot.waitSignal(panel.preview_ready, timeout=15000):
+        qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    assert win.unsaved_letter()
+
+    with answering(say_no) as asked:
+        assert not win.close()  # "Nein": back to the letter
+    assert asked == ["Schreiben nicht gespeichert"] and win.isVisible()
+    with answering(say_yes):
+        assert win.close()
+    assert not win.isVisible()
