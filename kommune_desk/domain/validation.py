@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .authority import kind_in_name
+
 _AGS = re.compile(r"^06\d{6}$")
 _POSTAL_CODE = re.compile(r"^\d{5}$")
 _OFFICE_CODE = re.compile(r"^[A-ZÄÖÜ0-9]{1,6}$")
@@ -32,6 +34,9 @@ class SetupInput:
     clerk_name: str
     role: str
     os_login: str
+    kind: str = ""  # "stadt" or "gemeinde" (the Magistrat or the Gemeindevorstand signs); "": from the name
+    phone: str = ""  # the office's, printed in every letterhead
+    email: str = ""
 
 
 def validate_setup(data: SetupInput) -> None:
@@ -58,6 +63,15 @@ def validate_setup(data: SetupInput) -> None:
         )
     if not data.clerk_name.strip():
         problems.append("Bitte geben Sie Ihren Namen an.")
+    if data.kind not in {"", "stadt", "gemeinde"}:
+        problems.append("Bitte wählen Sie, ob es eine Stadt oder eine Gemeinde ist.")
+    elif data.kind and (named := kind_in_name(data.municipality_name)) and named != data.kind:
+        problems.append(
+            f"Der Name »{data.municipality_name.strip()}« passt nicht zur Art »{data.kind.capitalize()}«. "
+            "Bitte geben Sie den Namen ohne »Stadt« oder »Gemeinde« an."
+        )
+    if data.email.strip() and ("@" not in data.email or " " in data.email.strip()):
+        problems.append(f"Die E-Mail-Adresse »{data.email.strip()}« ist nicht vollständig.")
     if data.role not in {"sachbearbeitung", "teamleitung", "administration"}:
         problems.append("Bitte wählen Sie Ihre Rolle.")
     if not data.os_login.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
+from kommune_desk.domain.authority import kind_in_name
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
@@ -34,12 +35,17 @@ def set_up_office(db: Database, data: SetupInput) -> str:
     """
     validate_setup(data)
     at = utc_now_iso()
+    # A Stadt's authority is the Magistrat, a Gemeinde's the Gemeindevorstand (HGO): the kind comes
+    # from the choice, else from the name ("Stadt Teststadt"), else it is a Gemeinde.
+    kind = data.kind or kind_in_name(data.municipality_name) or "gemeinde"
     municipality = Municipality(
         id=uuid7(),
         ags=data.ags.strip(),
         name=data.municipality_name.strip(),
-        kind=MunicipalityKind.GEMEINDE,
+        kind=MunicipalityKind(kind),
         address=Address(data.street.strip(), data.postal_code.strip(), data.city.strip()),
+        phone=" ".join(data.phone.split()),
+        email=data.email.strip(),
     )
     office = Office(
         id=uuid7(),

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kommune_desk.domain.authority import kind_in_name
 from kommune_desk.domain.records import Role
 from kommune_desk.domain.validation import SetupInput
 
@@ -35,7 +36,13 @@ class FirstStartDialog(QDialog):
             "oder probieren Sie KommuneDesk mit Beispieldaten des Kreises Groß-Gerau aus.</p>"
         )
         intro.setWordWrap(True)
-        self.municipality = QLineEdit(placeholderText="z. B. Stadt Mörfelden-Walldorf")
+        self.kind = QComboBox()
+        self.kind.addItem("Gemeinde (es zeichnet der Gemeindevorstand)", "gemeinde")
+        self.kind.addItem("Stadt (es zeichnet der Magistrat)", "stadt")
+        self.municipality = QLineEdit(placeholderText="z. B. Mörfelden-Walldorf")
+        self.municipality.textEdited.connect(self._kind_from_name)
+        self.phone = QLineEdit(placeholderText="z. B. 06105 938-0")
+        self.email = QLineEdit(placeholderText="z. B. buergerbuero@moerfelden-walldorf.de")
         self.ags = QLineEdit(placeholderText="8 Ziffern, z. B. 06433008")
         self.ags.setMaxLength(8)
         self.street = QLineEdit(placeholderText="z. B. Westendstraße 8")
@@ -50,13 +57,16 @@ class FirstStartDialog(QDialog):
         for role in Role:
             self.role.addItem(role.label, role.value)
         form = QFormLayout()
-        form.addRow("Gemeinde/Stadt:", self.municipality)
+        form.addRow("Art:", self.kind)
+        form.addRow("Name:", self.municipality)
         form.addRow("Amtl. Gemeindeschlüssel:", self.ags)
         form.addRow("Straße, Nr.:", self.street)
         form.addRow("PLZ:", self.postal_code)
         form.addRow("Ort:", self.city)
         form.addRow("Dienststelle:", self.office)
         form.addRow("Kürzel der Dienststelle:", self.office_code)
+        form.addRow("Telefon:", self.phone)
+        form.addRow("E-Mail:", self.email)
         code_hint = QLabel("Steht vor jedem Aktenzeichen, z.\u00a0B. MW-2026-00042; im Kreis eindeutig.")
         code_hint.setStyleSheet("color: #555")
         form.addRow("", code_hint)
@@ -112,7 +122,17 @@ class FirstStartDialog(QDialog):
             clerk_name=self.clerk.text(),
             role=str(self.role.currentData()),
             os_login=self._os_login,
+            kind=str(self.kind.currentData()),
+            phone=self.phone.text(),
+            email=self.email.text(),
         )
+
+    def _kind_from_name(self, text: str) -> None:
+        """ "Stadt Teststadt" typed: the kind follows and the word leaves the name."""
+        named = kind_in_name(text)
+        if named in ("stadt", "gemeinde"):
+            self.kind.setCurrentIndex(self.kind.findData(named))
+            self.municipality.setText(text.strip().split(" ", 1)[1] if " " in text.strip() else "")
 
     def show_problems(self, messages: list[str]) -> None:
         self.errors.setText("\n".join(f"• {m}" for m in messages))

@@ -218,3 +218,13 @@ def test_start_up_loads_no_pdf_print_or_chart_library(demo_dir: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ready " in done.stdout
     assert "heavy: \n" in done.stdout, done.stdout
+
+
+def test_typing_stadt_before_the_name_chooses_the_kind(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = FirstStartDialog("a.schmidt")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.municipality, "Stadt Teststadt")
+    assert dialog.kind.currentData() == "stadt"
+    assert dialog.municipality.text() == "Teststadt"
+    assert dialog.setup_input().kind == "stadt"
