@@ -261,7 +261,7 @@ def test_saved_filter_round_trips_and_drops_unknown_values() -> None:
 def test_copies_opened_for_viewing_stay_in_the_data_folder_and_are_cleared(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    from kommune_desk.services.cases import clear_opened_copies, opened_copies_dir
+    from kommune_desk.services.opened_copies import clear_opened_copies, opened_copies_dir
 
     scan = tmp_path / "Bauplan.pdf"
     scan.write_bytes(b"%PDF-1.4 plan")

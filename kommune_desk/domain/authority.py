@@ -86,12 +86,3 @@ def remedy_instruction(remedy: Remedy, authority: Authority, address: str) -> Ma
         + escape(f"{authority.at}, {address}")
         + Markup(", einzulegen.")
     )
-
-
-_PREFIXES = (("Landkreis ", "kreis"), ("Kreis ", "kreis"), ("Stadt ", "stadt"), ("Gemeinde ", "gemeinde"))
-
-
-def kind_in_name(name: str) -> str | None:
-    """The kind a name names itself by ("Stadt Mörfelden-Walldorf" → "stadt"), or None."""
-    stripped = name.strip()
-    return next((kind for prefix, kind in _PREFIXES if stripped.startswith(prefix)), None)

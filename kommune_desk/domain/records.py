@@ -105,6 +105,15 @@ class MunicipalityKind(StrEnum):
     KREIS = "kreis"
 
 
+_PREFIXES = (("Landkreis ", "kreis"), ("Kreis ", "kreis"), ("Stadt ", "stadt"), ("Gemeinde ", "gemeinde"))
+
+
+def kind_in_name(name: str) -> str | None:
+    """The kind a name names itself by ("Stadt Mörfelden-Walldorf" → "stadt"), or None."""
+    stripped = name.strip()
+    return next((kind for prefix, kind in _PREFIXES if stripped.startswith(prefix)), None)
+
+
 @dataclass(frozen=True)
 class Address:
     street: str

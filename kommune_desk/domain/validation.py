@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .authority import kind_in_name
+from .records import kind_in_name
 
 _AGS = re.compile(r"^06\d{6}$")
 _POSTAL_CODE = re.compile(r"^\d{5}$")

@@ -6,7 +6,6 @@ Opening a case is itself recorded in the audit trail (who looked at whose data, 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
@@ -31,6 +30,7 @@ from kommune_desk.storage.files import BlobMismatchError, read_verified
 from kommune_desk.storage.outbox import municipality_scope
 
 from .changes import Actor, record_change
+from .opened_copies import opened_copies_dir
 from .workflow import change_case, current_actor
 from .workspace import Workspace
 
@@ -318,31 +318,6 @@ _EXTENSIONS = {
     "text/xml": ".xml",
     "text/plain": ".txt",
 }
-
-
-OPENED_DIR = "geoeffnete-anlagen"  # beside the database: never the shared system temp folder
-
-
-def opened_copies_dir(ws: Workspace) -> Path:
-    """Where copies opened for viewing live until the app closes (in the local data folder)."""
-    return ws.db.data_dir / OPENED_DIR
-
-
-def clear_opened_copies(ws: Workspace) -> int:
-    """Delete the copies opened for viewing (at close, and those a crash left at the next start);
-    returns how many could not be deleted now (a viewer still holds them: next time)."""
-    folder = opened_copies_dir(ws)
-    if not folder.exists():
-        return 0
-    kept = 0
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        try:
-            path.rmdir() if path.is_dir() else path.unlink()
-        except OSError:
-            kept += 1
-    with contextlib.suppress(OSError):
-        folder.rmdir()
-    return kept
 
 
 def export_attachment(ws: Workspace, attachment_id: str, target_dir: Path | None = None) -> Path:

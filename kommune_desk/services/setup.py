@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from kommune_desk.domain.authority import kind_in_name
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
@@ -17,6 +16,7 @@ from kommune_desk.domain.records import (
     Office,
     Role,
     Service,
+    kind_in_name,
 )
 from kommune_desk.domain.validation import SetupInput, ValidationError, validate_setup
 from kommune_desk.storage import reference

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kommune_desk.domain.authority import kind_in_name
-from kommune_desk.domain.records import Role
+from kommune_desk.domain.records import Role, kind_in_name
 from kommune_desk.domain.validation import SetupInput
 
 from .errors import problem_label

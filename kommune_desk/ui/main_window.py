@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         if self._sync is not None:
             self._sync.stop()
-        from kommune_desk.services.cases import clear_opened_copies
+        from kommune_desk.services.opened_copies import clear_opened_copies
 
         clear_opened_copies(self.workspace)  # citizens' files opened for viewing do not stay behind
         self.inbox_model.close()
@@ -559,6 +559,6 @@ def table_is_filled(window: MainWindow) -> bool:
 
 def _clear_stale_copies(workspace: Workspace) -> int:
     """Copies of attachments a crash or power cut left behind, deleted at the next start."""
-    from kommune_desk.services.cases import clear_opened_copies
+    from kommune_desk.services.opened_copies import clear_opened_copies
 
     return clear_opened_copies(workspace)

@@ -190,7 +190,8 @@ def test_a_file_no_program_opens_can_be_saved_as_a_copy_and_copies_go_at_close(
 ) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QFileDialog
 
-    from kommune_desk.services.cases import export_attachment, opened_copies_dir
+    from kommune_desk.services.cases import export_attachment
+    from kommune_desk.services.opened_copies import opened_copies_dir
 
     scan = tmp_path / "Lageplan.pdf"
     scan.write_bytes(b"%PDF-1.4 lageplan")
