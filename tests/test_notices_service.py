@@ -506,3 +506,30 @@ def test_a_correction_starts_from_the_details_of_the_notice_it_corrects(team: Te
     assert notice_details(team.clerk, notice.id) == replace(details, letter_date=None)  # dated anew
     with pytest.raises(NoticeError, match="gibt es in Ihrer Gemeinde nicht"):
         notice_details(team.clerk, uuid7())
+
+
+def test_a_service_named_antrag_is_not_called_antrag_twice(team: Team) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    case = _register(team.clerk, "Antrag auf Grabnutzungsrecht")
+    pdf = preview_notice(team.clerk, case, K.EINGANGSBESTAETIGUNG, NoticeDetails(letter_date=LETTER_DAY))
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Ihren Antrag »Grabnutzungsrecht«" in text
+    assert "Antrag »Antrag" not in text
+
+
+@pytest.mark.parametrize(
+    ("service", "subject"),
+    [
+        ("Antrag auf Grabnutzungsrecht", "Grabnutzungsrecht"),
+        ("Antrag Brauchtumsfeuer/Grillplatz", "Brauchtumsfeuer/Grillplatz"),
+        ("Gewerbeanmeldung", "Gewerbeanmeldung"),
+        ("Antrag", "Antrag"),
+    ],
+)
+def test_what_an_application_is_for(service: str, subject: str) -> None:
+    from kommune_desk.domain.letter_texts import applied_for
+
+    assert applied_for(service) == subject

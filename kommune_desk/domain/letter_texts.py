@@ -88,3 +88,16 @@ DEFAULT_TEXTS: dict[tuple[LetterKind, str], str] = {
     ),
     (LetterKind.GEBUEHRENBESCHEID, "schluss"): _QUESTIONS,
 }
+
+
+_APPLICATION_WORDS = ("Antrag auf ", "Antrag zur ", "Antrag zum ", "Antrag für ", "Antrag ")
+
+
+def applied_for(service_name: str) -> str:
+    """What the letters call the application's subject after "Ihr Antrag »…«": a service named
+    "Antrag auf Grabnutzungsrecht" becomes "Grabnutzungsrecht", never "Antrag »Antrag auf …«"."""
+    name = " ".join(service_name.split())
+    for words in _APPLICATION_WORDS:
+        if name.startswith(words) and len(name) > len(words):
+            return name[len(words) :]
+    return name

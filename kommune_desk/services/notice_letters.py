@@ -31,6 +31,7 @@ from kommune_desk.domain import notices as rules
 from kommune_desk.domain.authority import Authority, Remedy, authority_of, remedy_instruction
 from kommune_desk.domain.formatting import format_amount, format_date, local_date, parse_timestamp
 from kommune_desk.domain.letter_templates import TemplateError, block_label, fill_blocks
+from kommune_desk.domain.letter_texts import applied_for
 from kommune_desk.domain.markup import Markup, escape
 from kommune_desk.domain.notices import NoticeError
 from kommune_desk.domain.records import BankAccount, Clerk, Municipality, Office, Service
@@ -317,7 +318,7 @@ def _values(
         "antragsteller_name": letter_name(case["applicant_name"]),
         "anschrift": ", ".join(line for line in _recipient_lines(case)[1:] if line),
         "aktenzeichen": case["aktenzeichen"],
-        "leistung": data.service.name if data.service else "",
+        "leistung": applied_for(data.service.name) if data.service else "",
         "eingangsdatum": format_date(_received(case)),
         "frist_unterlagen": format_date(details.documents_due) if details.documents_due else "",
         "unterlagen": "\n".join(f"– {item}" for item in items),
