@@ -153,12 +153,12 @@ def load_letter_data(
         municipality=municipality,
         office=office,
         clerk=ws.clerk,
-        logo_png=_logo(ws, municipality.logo_sha256),
+        logo_png=logo_of(ws, municipality.logo_sha256),
         blocks=effective_blocks(conn, ws.municipality.id, service.id if service else None, kind),
     )
 
 
-def _logo(ws: Workspace, sha256: str | None) -> bytes | None:
+def logo_of(ws: Workspace, sha256: str | None) -> bytes | None:
     """The coat of arms from the content store, only if its bytes still match their hash."""
     if not sha256:
         return None
@@ -355,7 +355,11 @@ def _recipient_lines(case: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _sender(data: LetterData, authority: Authority) -> Sender:
-    m, office = data.municipality, data.office
+    return letterhead(data.municipality, data.office, authority, data.logo_png)
+
+
+def letterhead(m: Municipality, office: Office, authority: Authority, logo_png: bytes | None) -> Sender:
+    """The town's letterhead and footer, the same on every letter (notices, loan documents)."""
     bank = m.bank if m.bank and m.bank.iban else None
     return Sender(
         authority=authority.letterhead,
@@ -366,7 +370,7 @@ def _sender(data: LetterData, authority: Authority) -> Sender:
         website=m.website,
         opening_hours=office.opening_hours,
         bank=bank,
-        logo_png=data.logo_png,
+        logo_png=logo_png,
     )
 
 

@@ -29,7 +29,7 @@ from kommune_desk.storage import pool as device_repo
 from kommune_desk.storage.loans import Loan, LoanParty
 from kommune_desk.storage.pool import Device
 
-from .notice_letters import _logo
+from .notice_letters import letterhead, logo_of
 from .pool import policy_of
 from .workspace import Workspace
 
@@ -83,19 +83,8 @@ class _LoanData:
 
 def _sender(ws: Workspace) -> Sender:
     """This town's letterhead, as the notice letters have it."""
-    m, office = ws.municipality, ws.office
-    authority = authority_of(m.kind, m.name)
-    return Sender(
-        authority=authority.letterhead,
-        office=office.name,
-        address=office.address,
-        phone=m.phone,
-        email=m.email,
-        website=m.website,
-        opening_hours=office.opening_hours,
-        bank=m.bank if m.bank and m.bank.iban else None,
-        logo_png=_logo(ws, m.logo_sha256),
-    )
+    m = ws.municipality
+    return letterhead(m, ws.office, authority_of(m.kind, m.name), logo_of(ws, m.logo_sha256))
 
 
 def _clerk(ws: Workspace, clerk_name: str | None) -> str:

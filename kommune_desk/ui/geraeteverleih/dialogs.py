@@ -550,11 +550,18 @@ class _ChecklistDialog(ServiceDialog):
     """Loads the device (accessories, condition, policy) before the form can be confirmed."""
 
     def __init__(
-        self, workspace: Workspace, loan: LoanListing, parent: QWidget | None, title: str, confirm: str
+        self,
+        workspace: Workspace,
+        loan: LoanListing,
+        parent: QWidget | None,
+        title: str,
+        confirm: str,
+        today: dt.date | None = None,
     ):
         super().__init__(parent, title, confirm)
         self.workspace = workspace
         self.loan = loan
+        self.today = today or dt.date.today()
         self.detail: DeviceDetail | None = None
         self.checks: list[QCheckBox] = []
         heading = QLabel(
@@ -646,8 +653,7 @@ class HandoverDialog(_ChecklistDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(workspace, loan, parent, "Gerät ausgeben", "Ausgeben")
-        self.today = today or dt.date.today()
+        super().__init__(workspace, loan, parent, "Gerät ausgeben", "Ausgeben", today)
         self.condition = line("z. B. gut, leichte Kratzer am Gehäuse", "handoverCondition")
         self.id_seen = QCheckBox("Ausweis gesehen")
         self.id_seen.setObjectName("idSeen")
@@ -732,8 +738,7 @@ class ReturnDialog(_ChecklistDialog):
         parent: QWidget | None = None,
         today: dt.date | None = None,
     ) -> None:
-        super().__init__(workspace, loan, parent, "Gerät zurücknehmen", "Rücknahme erfassen")
-        self.today = today or dt.date.today()
+        super().__init__(workspace, loan, parent, "Gerät zurücknehmen", "Rücknahme erfassen", today)
         self.result: pool_loans.ReturnOutcome | None = None
         self.condition = line("z. B. gut", "returnCondition")
         self.damage = line("nur bei Schaden: was ist beschädigt?", "returnDamage", 500)

@@ -42,8 +42,11 @@ from .widgets import (
     action_button,
     ask,
     date_edit,
+    load_failed,
     page_head,
     rows_table,
+    select_row,
+    selected_row,
     summary_label,
     to_date,
 )
@@ -234,21 +237,14 @@ class LoansPage(LazyPage):
         self._selection_changed()
 
     def _failed(self, _exc: BaseException) -> None:
-        self.summary.setText(
-            "Die Reservierungen konnten nicht gelesen werden. Bitte versuchen Sie es mit F5 erneut; "
-            "Details stehen in der Protokolldatei."
-        )
+        self.summary.setText(load_failed("Die Reservierungen konnten"))
 
     # -- selection and actions ---------------------------------------------------------------------
     def selected_loan(self) -> LoanListing | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select_loan(self, loan_id: str) -> None:
-        for row, loan in enumerate(self.model.rows):
-            if loan.loan_id == loan_id:
-                self.table.selectRow(row)
-                return
+        select_row(self.table, self.model, lambda loan: loan.loan_id == loan_id)
 
     def _selection_changed(self) -> None:
         loan = self.selected_loan()

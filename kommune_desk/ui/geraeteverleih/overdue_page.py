@@ -37,7 +37,19 @@ from ..run import explain_failure
 from ..workers import start_task
 from .lazy_page import LazyPage
 from .loans_page import reminder_text
-from .widgets import LATE, MUTED, NO_NAME, RowsModel, action_button, page_head, rows_table, summary_label
+from .widgets import (
+    LATE,
+    MUTED,
+    NO_NAME,
+    RowsModel,
+    action_button,
+    load_failed,
+    page_head,
+    rows_table,
+    select_row,
+    selected_row,
+    summary_label,
+)
 
 COLUMNS = ("Gerät", "Gemeinde", "Entleiher/in", "fällig am", "überfällig", "Mahnungen")
 CHANNEL_LABELS = {"brief": "Brief", "email": "E-Mail"}
@@ -158,21 +170,14 @@ class OverduePage(LazyPage):
         self.count_changed.emit(len(rows))
 
     def _failed(self, _exc: BaseException) -> None:
-        self.summary.setText(
-            "Die überfälligen Ausleihen konnten nicht gelesen werden. Bitte versuchen Sie es mit F5 "
-            "erneut; Details stehen in der Protokolldatei."
-        )
+        self.summary.setText(load_failed("Die überfälligen Ausleihen konnten"))
 
     # -- selection ---------------------------------------------------------------------------------
     def selected_loan(self) -> LoanListing | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select_loan(self, loan_id: str) -> None:
-        for row, loan in enumerate(self.model.rows):
-            if loan.loan_id == loan_id:
-                self.table.selectRow(row)
-                return
+        select_row(self.table, self.model, lambda loan: loan.loan_id == loan_id)
 
     def _selection_changed(self) -> None:
         loan = self.selected_loan()

@@ -46,7 +46,20 @@ from ..errors import problem_label
 from ..run import explain_failure
 from ..workers import start_task
 from .lazy_page import LazyPage
-from .widgets import MUTED, NO_NAME, RowsModel, ask, date_edit, heading, rows_table, summary_label, to_date
+from .widgets import (
+    MUTED,
+    NO_NAME,
+    RowsModel,
+    ask,
+    date_edit,
+    heading,
+    load_failed,
+    rows_table,
+    select_row,
+    selected_row,
+    summary_label,
+    to_date,
+)
 
 COLUMNS = ("Nr.", "Geräteart", "Zeitraum", "Gemeinde", "Person", "Status")
 OFFER = QBrush(Qt.GlobalColor.darkGreen)
@@ -187,21 +200,14 @@ class WaitlistPage(LazyPage):
         self._selection_changed()
 
     def _failed(self, _exc: BaseException) -> None:
-        self.summary.setText(
-            "Die Warteliste konnte nicht gelesen werden. Bitte versuchen Sie es mit F5 erneut; "
-            "Details stehen in der Protokolldatei."
-        )
+        self.summary.setText(load_failed("Die Warteliste konnte"))
 
     # -- selection ---------------------------------------------------------------------------------
     def selected_entry(self) -> WaitListing | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select_entry(self, entry_id: str) -> None:
-        for row, item in enumerate(self.model.rows):
-            if item.entry.id == entry_id:
-                self.table.selectRow(row)
-                return
+        select_row(self.table, self.model, lambda item: item.entry.id == entry_id)
 
     def _selection_changed(self) -> None:
         item = self.selected_entry()

@@ -173,3 +173,25 @@ def summary_label(loading_text: str, name: str) -> QLabel:
     label.setObjectName(name)
     label.setWordWrap(True)
     return label
+
+
+def selected_row(table: QTableView, model: RowsModel[R]) -> R | None:
+    """The row the clerk selected in ``table`` (a ``RowsModel`` shown without a proxy), or None."""
+    rows = table.selectionModel().selectedRows()
+    return model.row_at(rows[0].row()) if rows else None
+
+
+def select_row(table: QTableView, model: RowsModel[R], match: Callable[[R], bool]) -> None:
+    """Select the first row that ``match`` accepts (nothing if none does)."""
+    for index, row in enumerate(model.rows):
+        if match(row):
+            table.selectRow(index)
+            return
+
+
+def load_failed(what: str) -> str:
+    """The summary line when a page's data could not be read: ``what`` as its subject."""
+    return (
+        f"{what} nicht gelesen werden. Bitte versuchen Sie es mit F5 erneut; "
+        "Details stehen in der Protokolldatei."
+    )
