@@ -1,8 +1,9 @@
 """What is replicated, and to whom: the row kinds both the client and the server know.
 
 A *kind* is a table on the client and a row kind on the server. Each belongs to one scope
-family: ``municipality`` (one scope per town: its applications, notices, statistics) or
-``pool`` (the equipment shared by the Kreis and its towns). The owner column names the
+family: ``municipality`` (one scope per town: its applications, notices, statistics),
+``pool`` (the equipment shared by the Kreis and its towns) or ``shared`` (what every office
+reads alike: the FIM form schemas). The owner column names the
 municipality that may create the row; it never changes after the insert.
 
 Pure and shared by the client (storage, sync) and the server: nothing here touches a database.
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 MUNICIPALITY = "municipality"
 POOL = "pool"
 POOL_SCOPE = "pool"
+SHARED = "shared"
+SHARED_SCOPE = "shared"
 PROTOCOL_VERSION = 1
 # A 401 for a workstation that is locked out carries this header, so the client can tell the
 # clerk to ask for a new enrolment code rather than report an invalid sign-in.
@@ -59,6 +62,8 @@ class Kind:
         """The scope a row of this kind lives in."""
         if self.family == POOL:
             return POOL_SCOPE
+        if self.family == SHARED:
+            return SHARED_SCOPE
         owner = row.get(self.owner_column)
         if not isinstance(owner, str) or not owner:
             raise ValueError(f"{self.name}: owner column {self.owner_column} missing")
@@ -146,6 +151,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("device_maintenance", POOL, "municipality_id"),
     Kind("device_transfers", POOL, "municipality_id"),
     Kind("waitlist", POOL, "municipality_id", public_columns=_WAITLIST_COLUMNS),
+    # A schema is content by its URI: any office may add one, nobody changes it.
+    Kind("form_schemas", SHARED, "municipality_id", insert_only=True),
 )
 KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 CLIENT_CAPTURED: tuple[str, ...] = tuple(k.name for k in KINDS if not k.insert_only or k.client_inserts)

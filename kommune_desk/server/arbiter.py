@@ -22,7 +22,14 @@ from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.pool import BLOCKING_STATUSES, Booking, booking_refusal, overlapping
 from kommune_desk.domain.pool_rights import pool_row_writable
-from kommune_desk.domain.replication import POOL, POOL_SCOPE, Kind, kind_named, municipality_scope
+from kommune_desk.domain.replication import (
+    POOL,
+    POOL_SCOPE,
+    SHARED_SCOPE,
+    Kind,
+    kind_named,
+    municipality_scope,
+)
 
 from . import entities
 from .db import AccessRefusedError, Tx
@@ -49,7 +56,7 @@ class Principal:
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return (municipality_scope(self.municipality_id), POOL_SCOPE)
+        return (municipality_scope(self.municipality_id), POOL_SCOPE, SHARED_SCOPE)
 
 
 class RefusalError(Exception):

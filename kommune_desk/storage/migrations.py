@@ -47,6 +47,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "Synchronisation: Änderungserfassung, Konflikte, Geräte-Pool", _function("schema_v6")),
     Migration(7, "Statistik: Sitzungen und Zählwerte der Online-Dienste", _function("schema_v7")),
     Migration(8, "Geräteverleih: Entleiher, Warteliste, Übergabe, Rückgabe, Wartung", _function("schema_v8")),
+    Migration(9, "Formularschemata, Berichtigung von Antragsdaten, Anzeigeverfahren", _function("schema_v9")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -16,7 +16,16 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from kommune_desk.domain.replication import KINDS, MUNICIPALITY, POOL, Kind, kind_named, scope_municipality
+from kommune_desk.domain.replication import (
+    KINDS,
+    MUNICIPALITY,
+    POOL,
+    POOL_SCOPE,
+    SHARED,
+    Kind,
+    kind_named,
+    scope_municipality,
+)
 
 from . import usage_stats
 from .capture import capture_suppressed
@@ -120,7 +129,7 @@ def drop_unseen(conn: sqlite3.Connection, scope: str, seen: set[tuple[str, str]]
     has (a conflict record, a withdrawn loan). Rows the unsent outbox touches stay, and so do rows
     offices write once and never delete (notices, template versions). Returns how many went."""
     municipality_id = scope_municipality(scope)
-    family = MUNICIPALITY if municipality_id else POOL
+    family = MUNICIPALITY if municipality_id else POOL if scope == POOL_SCOPE else SHARED
     kept = {(effect.get("kind"), effect.get("id")) for effect in pending_effects(conn)}
     dropped = 0
     with capture_suppressed(conn):

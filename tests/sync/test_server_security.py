@@ -94,7 +94,7 @@ def test_reads_of_another_town_answer_like_nothing_is_there(server: ServerThread
         assert "Roß" not in str(pool) and "Anna" not in str(pool)
 
         hello = http.get("/v1/hello", headers=_auth(b)).json()
-        assert hello["scopes"] == [f"municipality:{b.municipality.id}", "pool"]
+        assert hello["scopes"] == [f"municipality:{b.municipality.id}", "pool", "shared"]
 
 
 def _push_one(http: httpx.Client, ws: Workspace, effect: dict) -> dict:  # type: ignore[type-arg]
