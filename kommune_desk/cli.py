@@ -20,6 +20,7 @@ from . import __version__
 from .cli_args import GermanArgumentParser, folder, iso_date, non_negative, whole_number
 from .cli_notice import add_notice_parser
 from .cli_pool import add_pool_parsers
+from .cli_schema import add_schema_parsers
 from .cli_stats import add_stats_parsers
 from .cli_sync import add_sync_parsers
 from .domain.formatting import count_noun, format_count, format_decimal
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sync_parsers(commands, _add_command)
     add_stats_parsers(commands, _add_command, _set_up_workspace)
     add_pool_parsers(commands, _add_command, _set_up_workspace)
+    add_schema_parsers(commands, _add_command, _set_up_workspace)
     return parser
 
 

@@ -31,11 +31,18 @@ class NewApplication:
         problems = []
         if not self.applicant_name.strip():
             problems.append("Bitte geben Sie den Namen der Antragstellerin/des Antragstellers an.")
-        if self.applicant_postal_code.strip() and not _POSTAL_CODE.match(self.applicant_postal_code.strip()):
-            problems.append("Die Postleitzahl hat fünf Ziffern.")
-        if self.applicant_email.strip() and not _EMAIL.match(self.applicant_email.strip()):
-            problems.append("Die E-Mail-Adresse ist unvollständig (Beispiel: name@beispiel.de).")
+        problems.extend(contact_problems(self.applicant_postal_code, self.applicant_email))
         if self.received_at.tzinfo is None:
             problems.append("Der Eingangszeitpunkt braucht eine Zeitzone.")
         if problems:
             raise ValidationError(problems)
+
+
+def contact_problems(postal_code: str, email: str) -> list[str]:
+    """What is wrong with a German postal code and an e-mail address (either may be empty)."""
+    problems = []
+    if postal_code.strip() and not _POSTAL_CODE.match(postal_code.strip()):
+        problems.append("Die Postleitzahl hat fünf Ziffern.")
+    if email.strip() and not _EMAIL.match(email.strip()):
+        problems.append("Die E-Mail-Adresse ist unvollständig (Beispiel: name@beispiel.de).")
+    return problems

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .corrections import APPLICANT_LABELS, FORM_PREFIX
 from .formatting import format_amount, format_date
 from .payments import PaymentMethod, PaymentStatus
 from .records import ApplicationStatus, Channel
@@ -30,6 +31,7 @@ _ACTIONS = {
     "schreiben_berichtigt": "Schreiben berichtigt (neue Version)",
     "erneut_uebernommen": "Nach einem Abgleichskonflikt erneut übernommen",
     "konflikt_geloest": "Abgleichskonflikt erledigt",
+    "berichtigt": "Angaben berichtigt (Art. 16 DSGVO)",
     **{step.value: step.label for step in Step},
 }
 _FIELDS = {
@@ -56,6 +58,8 @@ _FIELDS = {
     "bekanntgabe_on": "Bekanntgabe am",
     "remedy_deadline": "Rechtsbehelfsfrist bis",
     "cancel_reason": "Grund",
+    **APPLICANT_LABELS,
+    "correction_reason": "Grund der Berichtigung",
 }
 
 
@@ -71,6 +75,8 @@ def describe_changes(changes: Mapping[str, Any], names: Mapping[str, str]) -> li
     lines = []
     for key, value in changes.items():
         label = _FIELDS.get(key)
+        if key.startswith(FORM_PREFIX):
+            label = "Angabe »" + key[len(FORM_PREFIX) :] + "«"
         if label is None:
             continue  # internal bookkeeping (ids, hashes) is not history a clerk needs
         if isinstance(value, list) and len(value) == 2:

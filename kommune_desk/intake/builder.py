@@ -52,6 +52,7 @@ def write_submission(
     application_date: str | None = "2026-11-20",
     sender_reference: str | None = None,
     reply_email: str | None = None,
+    schema_uri: str = SCHEMA_URI,
 ) -> Path:
     """Write a valid submission folder at ``target`` (or a ZIP file there, ``as_zip``) with
     correct SHA-512 hashes and return ``target``.
@@ -59,7 +60,8 @@ def write_submission(
     ``attachments`` are ``(filename, content, mime type[, purpose])``; ``payment`` is a
     FIT-Connect ``paymentInformation`` object; ``data_format=None`` leaves out the Fachdaten;
     ``data_bytes`` replaces the generated Fachdaten (hashed correctly, so a test reaches the
-    Fachdaten parser with hostile content); ``zip_root`` puts every ZIP entry into one folder.
+    Fachdaten parser with hostile content, or FIM-keyed Fachdaten named by ``schema_uri``);
+    ``zip_root`` puts every ZIP entry into one folder.
     """
     files: dict[str, bytes] = {}
     content: dict[str, Any] = {"attachments": []}
@@ -73,7 +75,7 @@ def write_submission(
         files[f"data.{data_format}"] = raw
         content["data"] = {
             "hash": {"type": "sha512", "content": hashlib.sha512(raw).hexdigest()},
-            "submissionSchema": {"schemaUri": SCHEMA_URI, "mimeType": f"application/{data_format}"},
+            "submissionSchema": {"schemaUri": schema_uri, "mimeType": f"application/{data_format}"},
         }
     for index, (filename, data, mime, *purpose) in enumerate(attachments):
         attachment_id = _attachment_id(index, data)

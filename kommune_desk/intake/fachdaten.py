@@ -1,8 +1,13 @@
-"""Fachdaten (data.json / data.xml) → applicant and flat form fields, by our convention.
+"""Fachdaten (data.json / data.xml) → applicant and flat form fields.
 
-FIT-Connect leaves the Fachdaten schema to each service; docs/fit-connect-import.md describes
-the convention read here: ``antragsteller`` names the applicant, ``angaben`` and every other
-top-level member become form fields with dotted keys.
+FIT-Connect leaves the Fachdaten schema to each service. Two shapes are read (both described in
+docs/fit-connect-import.md):
+- FIM-keyed Fachdaten (every top-level key a FIM id such as ``G17003529``): the applicant comes
+  from the FIM base fields wherever they sit (intake/fim.py), and every member becomes a form
+  field with a dotted key of ids, labelled later by the submission schema.
+- our convention: ``antragsteller`` names the applicant (its address flat or in a nested
+  ``anschrift``/``adresse`` object), ``angaben`` and every other top-level member become form
+  fields with dotted keys.
 """
 
 from __future__ import annotations
@@ -10,11 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from kommune_desk.intake.errors import SubmissionRejected
+from kommune_desk.intake.fim import fim_applicant, is_fim_tree
 from kommune_desk.intake.limits import IntakeLimits
 from kommune_desk.intake.model import Applicant
 from kommune_desk.intake.strict_json import loads_strict
 
 _APPLICANT_FIELDS = ("vorname", "nachname", "name", "strasse", "hausnummer", "plz", "ort", "email", "telefon")
+_ADDRESS_OBJECTS = ("anschrift", "adresse")
+# Spellings of the address members seen in portal forms, mapped to ours.
+_ADDRESS_ALIASES = {"straße": "strasse", "postleitzahl": "plz", "wohnort": "ort", "e_mail": "email"}
 
 
 def parse_fachdaten(raw: bytes, media_type: str, limits: IntakeLimits) -> tuple[Applicant, dict[str, str]]:
@@ -34,6 +43,10 @@ def _convention(
     tree: dict[str, Any], file_name: str, limits: IntakeLimits
 ) -> tuple[Applicant, dict[str, str]]:
     fields = _Fields(file_name, limits)
+    if is_fim_tree(tree):
+        for key, value in tree.items():
+            fields.add(key, value, depth=1)
+        return fim_applicant(tree), fields.values
     applicant = Applicant(name="")
     for key, value in tree.items():
         if key == "antragsteller" and isinstance(value, dict):
@@ -51,6 +64,13 @@ def _applicant(person: dict[str, Any], fields: _Fields) -> Applicant:
     for key, value in person.items():
         if key in _APPLICANT_FIELDS and _is_scalar(value):
             known[key] = _single_line(_text(value))
+        elif key.lower() in _ADDRESS_OBJECTS and isinstance(value, dict):
+            for inner_key, inner in value.items():
+                name = _ADDRESS_ALIASES.get(inner_key.lower(), inner_key.lower())
+                if name in _APPLICANT_FIELDS and _is_scalar(inner):
+                    known.setdefault(name, _single_line(_text(inner)))
+                else:
+                    fields.add(f"antragsteller.{key}.{inner_key}", inner, depth=3)
         else:  # e.g. geburtsdatum: not part of Applicant, but the clerk must still see it
             fields.add(f"antragsteller.{key}", value, depth=2)
 

@@ -60,3 +60,4 @@ class Submission:
     sender_reference: str | None
     reply_email: str | None  # replyChannel.eMail.address
     files: tuple[StagedFile, ...]  # the Fachdaten original first, then attachments in metadata order
+    schema_uri: str = ""  # contentStructure.data.submissionSchema.schemaUri: labels the Fachdaten

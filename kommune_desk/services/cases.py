@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from kommune_desk.domain import history as history_text
 from kommune_desk.domain import workflow
+from kommune_desk.domain.form_schema import MISSING_SCHEMA_NOTE, FormLine, form_lines, is_fim_key
 from kommune_desk.domain.formatting import format_count, parse_timestamp, utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.payments import PaymentMethod, PaymentStatus
@@ -30,12 +31,13 @@ from kommune_desk.storage.files import BlobMismatchError, read_verified
 from kommune_desk.storage.outbox import municipality_scope
 
 from .changes import Actor, record_change
+from .form_schemas import schema_named
 from .opened_copies import opened_copies_dir
 from .workflow import change_case, current_actor
 from .workspace import Workspace
 
 MAX_NOTE_LENGTH = 10_000
-_NO_SUCH_CASE = "Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr)."
+NO_SUCH_CASE = "Diesen Antrag gibt es in Ihrer Gemeinde nicht (mehr)."
 E = TypeVar("E")
 
 
@@ -90,7 +92,9 @@ class CaseDetail:
     applicant_city: str
     applicant_email: str
     applicant_phone: str
-    form_fields: tuple[tuple[str, str], ...]  # (label, value), in the service's order
+    form_lines: tuple[FormLine, ...]  # headings and answers, labelled by the schema or the service
+    form_note: str  # why the answers show raw ids (the schema has not arrived), else ""
+    corrected: bool  # the data was corrected; the original is kept (original_data)
     assignee_id: str | None
     assignee_name: str
     due_date: dt.date | None
@@ -146,6 +150,9 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
     finally:
         conn.close()
     service = services.get(row["service_id"] or "")
+    form_lines, form_note = case_form_lines(
+        ws, json.loads(row["form_data"] or "{}"), row["form_schema_uri"], service
+    )
     case = workflow.Case(
         status=ApplicationStatus(row["status"]),
         assignee_id=row["assignee_id"],
@@ -167,7 +174,9 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
         applicant_city=row["applicant_city"],
         applicant_email=row["applicant_email"],
         applicant_phone=row["applicant_phone"],
-        form_fields=labelled_form_fields(json.loads(row["form_data"] or "{}"), service),
+        form_lines=tuple(form_lines),
+        form_note=form_note,
+        corrected=row["submitted_data"] is not None,
         assignee_id=row["assignee_id"],
         assignee_name=names.get(row["assignee_id"] or "", ""),
         due_date=_day(row["due_date"]),
@@ -210,17 +219,16 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
     )
 
 
-def labelled_form_fields(form: dict[str, object], service: Service | None) -> tuple[tuple[str, str], ...]:
-    """Form values with the service's labels, in the service's order; unknown keys follow,
-    their names made readable (``fahrzeug.kennzeichen`` → ``Fahrzeug › Kennzeichen``)."""
+def case_form_lines(
+    ws: Workspace, form: dict[str, str], schema_uri: str, service: Service | None
+) -> tuple[list[FormLine], str]:
+    """The form's lines, labelled by the submission schema if this office has it, else by the
+    service's labels; and a note when FIM ids show because the schema has not arrived yet."""
+    schema = schema_named(ws, schema_uri)
     labels = dict(service.form_fields) if service else {}
-    ordered = [key for key in labels if key in form] + [key for key in form if key not in labels]
-    return tuple((labels.get(key) or _readable(key), str(form[key])) for key in ordered)
-
-
-def _readable(key: str) -> str:
-    parts = [re.sub(r"[_\s]+", " ", part).strip() for part in key.split(".")]
-    return " › ".join(part[:1].upper() + part[1:] for part in parts if part) or key
+    lines = form_lines(form, schema, labels)
+    missing = schema is None and any(is_fim_key(key) for key in form)
+    return lines, MISSING_SCHEMA_NOTE if missing else ""
 
 
 def add_note(ws: Workspace, application_id: str, body: str) -> None:
@@ -364,7 +372,7 @@ def _require_case(conn: sqlite3.Connection, ws: Workspace, application_id: str) 
     """The live application of the workspace's municipality, or the German refusal."""
     row = case_file.application_row(conn, application_id, ws.municipality.id)
     if row is None:
-        raise WorkflowError(_NO_SUCH_CASE)
+        raise WorkflowError(NO_SUCH_CASE)
     return row
 
 

@@ -175,6 +175,7 @@ def _fields(submission: Submission, service_unknown: bool) -> dict[str, object]:
         "applicant_email": applicant.email,
         "applicant_phone": applicant.phone,
         "form_data": json.dumps(form, ensure_ascii=False),
+        "form_schema_uri": submission.schema_uri[:500],
         "submission_id": submission.key,
         "sender_reference": submission.sender_reference or "",
         "reply_email": submission.reply_email or "",

@@ -52,6 +52,7 @@ APPLICATION_COLUMNS = (
     "applicant_email",
     "applicant_phone",
     "form_data",
+    "form_schema_uri",
     "assignee_id",
     "due_date",
     "decision",
@@ -80,6 +81,7 @@ _DEFAULTS: dict[str, object] = {
     "applicant_email": "",
     "applicant_phone": "",
     "form_data": "{}",
+    "form_schema_uri": "",
     "fee_cents": 0,
     "payment_status": "offen",
     "clarification_reason": "",
@@ -187,6 +189,41 @@ def update_case(conn: sqlite3.Connection, application_id: str, changes: dict[str
     unknown = set(changes) - set(_CASE_FIELDS)
     if unknown:
         raise ValueError(f"not a changeable field: {sorted(unknown)}")
+    assignments = ", ".join(f"{c} = ?" for c in changes)
+    conn.execute(
+        f"UPDATE applications SET {assignments}, updated_at = ? WHERE id = ?",
+        (*changes.values(), at, application_id),
+    )
+
+
+_CASE_DATA = (
+    "applicant_name", "applicant_street", "applicant_postal_code", "applicant_city", "applicant_email",
+    "applicant_phone", "form_data", "form_schema_uri", "submitted_data", "service_id",
+)  # fmt: skip
+_CORRECTABLE = frozenset(_CASE_DATA[:7]) | {"submitted_data"}
+
+
+def load_case_data(
+    conn: sqlite3.Connection, application_id: str, municipality_id: str
+) -> dict[str, Any] | None:
+    """The applicant, form and original data of one live application of ``municipality_id``."""
+    row = conn.execute(
+        f"SELECT {', '.join(_CASE_DATA)} FROM applications"
+        " WHERE id = ? AND municipality_id = ? AND deleted_at IS NULL",
+        (application_id, municipality_id),
+    ).fetchone()
+    return dict(zip(_CASE_DATA, row, strict=True)) if row else None
+
+
+def correct_case_data(
+    conn: sqlite3.Connection, application_id: str, changes: dict[str, Any], at: str
+) -> None:
+    """Write corrected applicant/form data (the German sort key follows the name)."""
+    unknown = set(changes) - _CORRECTABLE
+    if unknown:
+        raise ValueError(f"not a correctable field: {sorted(unknown)}")
+    if "applicant_name" in changes:
+        changes = {**changes, "applicant_sort": sort_key(str(changes["applicant_name"]))}
     assignments = ", ".join(f"{c} = ?" for c in changes)
     conn.execute(
         f"UPDATE applications SET {assignments}, updated_at = ? WHERE id = ?",

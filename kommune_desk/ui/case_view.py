@@ -115,9 +115,37 @@ class CaseView(QWidget):
         self.history.setWordWrap(True)
         self.history.setMinimumHeight(160)
 
+        self.correct_button = QPushButton("Angaben berichtigen …")
+        self.correct_button.setObjectName("correctData")
+        self.correct_button.setToolTip(
+            "Name, Anschrift, Kontakt und Angaben des Antrags berichtigen "
+            "(mit Grund; das Original bleibt erhalten)"
+        )
+        self.correct_button.clicked.connect(self.correct_data)
+        self.original_button = QPushButton("Ursprüngliche Angaben …")
+        self.original_button.setObjectName("originalData")
+        self.original_button.clicked.connect(self.show_original)
+        correction_row = QHBoxLayout()
+        correction_row.addWidget(self.correct_button)
+        correction_row.addWidget(self.original_button)
+        correction_row.addStretch(1)
+        self.applicant_area = QVBoxLayout()
+        self.applicant_area.addLayout(self.applicant)
+        self.applicant_area.addLayout(correction_row)
+        applicant_box = QGroupBox("Antragsteller/in")
+        applicant_box.setLayout(self.applicant_area)
+        self.form_note = _plain()
+        self.form_note.setObjectName("formNote")
+        self.form_note.setStyleSheet("font-style: italic;")
+        form_area = QVBoxLayout()
+        form_area.addWidget(self.form_note)
+        form_area.addLayout(self.form)
+        form_box = QGroupBox("Angaben im Antrag")
+        form_box.setLayout(form_area)
+
         grid = QGridLayout()
-        grid.addWidget(self._box("Antragsteller/in", self.applicant), 0, 0)
-        grid.addWidget(self._box("Angaben im Antrag", self.form), 1, 0)
+        grid.addWidget(applicant_box, 0, 0)
+        grid.addWidget(form_box, 1, 0)
         grid.addWidget(self._box("Anlagen", self.attachments), 2, 0)
         grid.addWidget(self._box("Bearbeitung", self.processing), 0, 1)
         grid.addWidget(self._box("Gebühr und Zahlung", self.payment), 1, 1)
@@ -179,7 +207,9 @@ class CaseView(QWidget):
                 ("Telefon", detail.applicant_phone),
             ],
         )
-        self._fill_form(self.form, list(detail.form_fields) or [("", "Keine Angaben im Antrag.")])
+        self._fill_form_lines(detail)
+        self.correct_button.setEnabled(self.workspace.clerk is not None)
+        self.original_button.setVisible(detail.corrected)
         self._fill_form(self.processing, self._processing_rows(detail))
         self._fill_form(self.payment, self._payment_rows(detail))
         self._fill_form(
@@ -252,6 +282,25 @@ class CaseView(QWidget):
         for label, value in rows:
             if value:
                 form.addRow(f"{label}:" if label else "", _plain(value))
+
+    def _fill_form_lines(self, detail: CaseDetail) -> None:
+        """Answers with their group headings (indented by level); citizens' text stays plain."""
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.form_note.setText(detail.form_note)
+        self.form_note.setVisible(bool(detail.form_note))
+        if not detail.form_lines:
+            self.form.addRow(_plain("Keine Angaben im Antrag."))
+        indent = "    "
+        for line in detail.form_lines:
+            if line.heading:
+                heading = _plain(indent * line.level + line.label)
+                heading.setStyleSheet("font-weight: 600; margin-top: 4px;")
+                self.form.addRow(heading)
+            elif line.value:
+                label = QLabel(indent * line.level + f"{line.label}:")
+                label.setTextFormat(Qt.TextFormat.PlainText)
+                self.form.addRow(label, _plain(line.value))
 
     def _fill_attachments(self, detail: CaseDetail) -> None:
         _clear(self.attachments)
@@ -372,6 +421,35 @@ class CaseView(QWidget):
             if isinstance(widget, QPushButton) and widget.text() == text:
                 return widget
         return None
+
+    def correct_data(self) -> None:
+        """Open "Angaben berichtigen"; after saving, the case and the list re-read."""
+        if self.detail is None:
+            return
+        from .correction_dialog import CorrectionDialog
+
+        dialog = CorrectionDialog(self.workspace, self.detail, self)
+        dialog.accepted.connect(self._corrected)
+        dialog.open()
+
+    def _corrected(self) -> None:
+        self.changed.emit()
+        self.refresh()
+
+    def show_original(self) -> None:
+        """The data as received, before the first correction (read in a worker)."""
+        if self.detail is None:
+            return
+        from kommune_desk.services.case_corrections import original_data
+
+        run_service(self, original_data, self.workspace, self.detail.id, on_done=self._show_original)
+
+    def _show_original(self, original: Any) -> None:
+        if original is None:
+            return
+        from .original_data_dialog import OriginalDataDialog
+
+        OriginalDataDialog(original, self).open()
 
     def claim(self) -> None:
         assert self.detail
