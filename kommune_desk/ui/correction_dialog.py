@@ -46,6 +46,7 @@ class CorrectionDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Angaben berichtigen – {detail.aktenzeichen}")
         self.setMinimumWidth(560)
+        self.resize(680, 620)  # fits a 1280×720 screen with the taskbar
         self.workspace = workspace
         self.detail = detail
         self._busy = False
