@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .harness import Benchmark, BenchmarkError, Context, Result, progress
 
@@ -33,7 +34,7 @@ import time
 started = time.perf_counter()
 from kommune_desk.documents.model import LetterKind
 from kommune_desk.documents.render import render_letter
-from kommune_desk.documents.samples import sample_letter
+from tests.documents_samples import sample_letter
 render_letter(sample_letter(LetterKind.GEBUEHRENBESCHEID))
 print(time.perf_counter() - started)
 """
@@ -42,7 +43,7 @@ print(time.perf_counter() - started)
 def _notices():  # type: ignore[no-untyped-def]
     """500 Gebührenbescheide differing in recipient, reference and amount (two pages each)."""
     from kommune_desk.documents.model import FeeBlock, FeeItem, InfoBlock, LetterKind, Recipient
-    from kommune_desk.documents.samples import TODAY, sample_letter
+    from tests.documents_samples import TODAY, sample_letter
 
     base = sample_letter(LetterKind.GEBUEHRENBESCHEID)
     letters = []
@@ -149,8 +150,10 @@ def _bare_render(texts: list[str]) -> bytes:
 
 
 def _cold_first_render(ctx: Context) -> float:
+    env = ctx.child_env()
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)  # the sample letters are in tests/
     done = subprocess.run(
-        [sys.executable, "-c", COLD_SCRIPT], env=ctx.child_env(), capture_output=True, text=True, check=False
+        [sys.executable, "-c", COLD_SCRIPT], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise BenchmarkError(f"cold render failed: {done.stderr.strip()[-300:]}")

@@ -42,6 +42,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="Ohne vorhandene Daten gleich die Demo des Kreises Groß-Gerau erzeugen",
     )
+    parser.add_argument(
+        "--als",
+        metavar="ANMELDUNG",
+        help="Nur in der Demo: als diese Anmeldung arbeiten, z. B. m.yilmaz (Sachbearbeitung) oder "
+        "r.hofmann (Teamleitung), um das Vier-Augen-Prinzip auszuprobieren",
+    )
     # For benchmarks and smoke tests: quit as soon as the Posteingang shows rows.
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -88,6 +94,10 @@ def _run(app: QApplication, db: Database, args: argparse.Namespace, log_file: st
         workspace = _first_start(db, demo=args.demo)
         if workspace is None:
             return 0
+    if args.als:
+        workspace = _as_demo_clerk(workspace, args.als)
+        if workspace is None:
+            return 2
     from .ui.main_window import MainWindow
 
     settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APP_NAME)
@@ -107,6 +117,42 @@ def _run(app: QApplication, db: Database, args: argparse.Namespace, log_file: st
         checker.interrupt()
         # Workers use the database; let them finish before it closes and Python exits.
         QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def _as_demo_clerk(workspace: Workspace, login: str) -> Workspace | None:
+    """The demo as another of its clerks (``--als``), to try the 4-eyes step from both sides.
+
+    Only on a database the demo generator made: with real data everyone works under their own
+    OS login, and this option changes nothing about that.
+    """
+    from .services.clerks import list_clerks
+    from .services.demo import is_demo_database
+
+    if not is_demo_database(workspace.db):
+        log.warning("--als refused: not a demo database")
+        show_error(
+            None,
+            "Nur in der Demo möglich",
+            "Als jemand anderes arbeiten (--als) kann man nur in der Demo. Mit echten Daten arbeiten "
+            f"Sie immer unter Ihrer eigenen Anmeldung »{workspace.os_login}«. Bitte starten Sie "
+            "KommuneDesk ohne --als.",
+        )
+        return None
+    other = load_workspace(workspace.db, login.strip())
+    if other is None or other.clerk is None:
+        choices = ", ".join(
+            f"{c.os_login} ({c.display_name}, {c.role.label})"
+            for c in list_clerks(workspace)
+            if c.os_login != workspace.os_login
+        )
+        show_error(
+            None,
+            "Anmeldung in der Demo unbekannt",
+            f"In der Demo ist die Anmeldung »{login.strip()}« niemandem zugeordnet. Möglich sind: {choices}.",
+        )
+        return None
+    log.info("demo: working as another demo clerk")
+    return other
 
 
 def _report_ready(window: MainWindow) -> None:

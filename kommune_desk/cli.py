@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .cli_args import GermanArgumentParser, folder, iso_date, non_negative, whole_number
+from .cli_authority import add_authority_parsers
+from .cli_inbox import add_inbox_parsers
 from .cli_notice import add_notice_parser
 from .cli_pool import add_pool_parsers
 from .cli_schema import add_schema_parsers
@@ -79,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("--json", action="store_true", help="Ausgabe als JSON")
     add_notice_parser(commands, _add_command, _notice)
+    add_authority_parsers(commands, _add_command, _set_up_workspace)
+    add_inbox_parsers(commands, _add_command, _set_up_workspace)
     add_sync_parsers(commands, _add_command)
     add_stats_parsers(commands, _add_command, _set_up_workspace)
     add_pool_parsers(commands, _add_command, _set_up_workspace)

@@ -81,10 +81,10 @@ def test_opening_a_case_is_audited_and_shows_labels_fee_and_kassenzeichen(worksp
     application_id = _register(workspace)
     detail = open_case(workspace, application_id)
     assert _audit_actions(workspace, application_id) == ["angelegt", "geoeffnet"]
-    assert detail.form_fields[:2] == (
+    assert [(line.label, line.value) for line in detail.form_lines[:2]] == [
         ("Name des Betriebs", "Nowak Fahrräder"),
         ("Angemeldete Tätigkeit", "Fahrradreparatur"),
-    )
+    ]
     assert detail.fee_cents == 2600
     assert detail.payment_status is PaymentStatus.OFFEN
     assert detail.kassenzeichen == kassenzeichen(detail.aktenzeichen)
@@ -100,7 +100,7 @@ def test_opening_a_case_is_audited_and_shows_labels_fee_and_kassenzeichen(worksp
 
 def test_unknown_form_keys_get_readable_labels(workspace: Workspace) -> None:
     detail = read_case(workspace, _register(workspace, **{"fahrzeug.kennzeichen": "GG-AB 12"}))
-    assert ("Fahrzeug › Kennzeichen", "GG-AB 12") in detail.form_fields
+    assert ("Fahrzeug › Kennzeichen", "GG-AB 12") in [(line.label, line.value) for line in detail.form_lines]
 
 
 def test_notes_are_searchable_and_in_the_history(workspace: Workspace) -> None:

@@ -19,9 +19,10 @@ from .test_cli import cli
 
 
 def _rejected_case(ws: Workspace) -> str:
-    """A Gewerbeanmeldung (no 4-eyes), decided "abgelehnt" and approved by the clerk."""
+    """A Bewohnerparkausweis (no 4-eyes), decided "abgelehnt" and approved by the clerk (a
+    Gewerbeanmeldung is an Anzeige: it is not decided on)."""
     conn = ws.db.reader()
-    service = next(s for s in list_services(conn, ws.municipality.id) if s.name == "Gewerbeanmeldung")
+    service = next(s for s in list_services(conn, ws.municipality.id) if s.name == "Bewohnerparkausweis")
     conn.close()
     case = register_application(
         ws,

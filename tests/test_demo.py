@@ -22,16 +22,24 @@ from kommune_desk.demo.generator import (
     iter_usage_events,
 )
 from kommune_desk.demo.pool import build_pool
+from kommune_desk.domain import formatting, ids
 from kommune_desk.domain.catalogue import STANDARD_SERVICES
+from kommune_desk.domain.notices import NoticeStatus
 from kommune_desk.domain.pool import Booking, checklist_from_json, checklist_items, overlapping
-from kommune_desk.domain.records import ApplicationStatus
+from kommune_desk.domain.records import ApplicationStatus, Role
 from kommune_desk.domain.retention import ANONYMISED_NAME, retain_until
 from kommune_desk.domain.usage import ONLINE_PAYMENT_METHODS, local_day
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.waitlist import WaitEntry, hold
-from kommune_desk.services.demo import DemoCancelledError, build_demo
+from kommune_desk.domain.workflow import Step, WorkflowError
+from kommune_desk.services import workflow as services_workflow
+from kommune_desk.services.cases import read_case
+from kommune_desk.services.demo import DemoCancelledError, build_demo, is_demo_database
+from kommune_desk.services.notices import list_notices, notice_pdf, ready_to_send
 from kommune_desk.services.statistics import Period, usage_report
+from kommune_desk.services.workflow import take_step
 from kommune_desk.services.workspace import Workspace, load_workspace
+from kommune_desk.storage import audit as storage_audit
 from kommune_desk.storage.database import DATABASE_FILE, Database
 from kommune_desk.storage.files import blob_path
 
@@ -508,6 +516,206 @@ def test_cancelled_demo_leaves_an_empty_database(db: Database) -> None:
     conn = db.reader()
     for table in ("municipalities", "applications", "usage_events", "settings"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+# --- the worked cases: real steps, real letters, 4-eyes ------------------------------------------
+S = ApplicationStatus
+WORKED_STATES = {s for s in ApplicationStatus if s is not S.KLAERUNG}  # Klärung is intake, not work
+
+
+def _worked_cases(ws: Workspace) -> dict[str, str]:
+    """id → status of every case a clerk has worked on (the bulk rows have no history)."""
+    conn = ws.db.reader()
+    try:
+        rows = conn.execute(
+            "SELECT id, status FROM applications WHERE id IN"
+            " (SELECT entity_id FROM audit_log WHERE entity = 'application')"
+        )
+        return dict(rows.fetchall())
+    finally:
+        conn.close()
+
+
+def _as(ws: Workspace, login: str) -> Workspace:
+    other = load_workspace(ws.db, login)
+    assert other is not None and other.clerk is not None
+    return other
+
+
+def test_worked_cases_are_in_every_state_with_letters_in_every_state(demo_workspace: Workspace) -> None:
+    worked = _worked_cases(demo_workspace)
+    assert {S(s) for s in worked.values()} == WORKED_STATES
+    assert 15 <= len(worked) <= 25
+    conn = demo_workspace.db.reader()
+    letters = dict(conn.execute("SELECT status, count(*) FROM notices GROUP BY status").fetchall())
+    assert set(letters) == {s.value for s in NoticeStatus}
+    assert 10 <= sum(letters.values()) <= 20  # rendered PDFs cost time: enough to show every state
+    kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM notices")}
+    assert kinds == {"anforderung_unterlagen", "bewilligung", "ablehnung", "gebuehrenbescheid"}
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0  # the demo stays local
+
+
+def test_a_case_went_the_whole_way_with_a_second_clerk_approving(demo_workspace: Workspace) -> None:
+    """übernommen → Unterlagen nachgefordert (with the letter) → Entwurf → Freigabe by another
+    clerk → Bescheid versandt, in this order, over days, as the case view shows it."""
+    wanted = [
+        "Übernommen",
+        "Schreiben versandt",  # the Nachforderung
+        "Unterlagen anfordern",
+        "Unterlagen sind eingegangen",
+        "Entscheidung entwerfen",
+        "Entscheidung freigeben",
+        "Schreiben freigegeben",
+        "Schreiben versandt",
+        "Bescheid als versandt vermerken",
+    ]
+    found = None
+    for application_id, status in _worked_cases(demo_workspace).items():
+        if status == S.BESCHEID_VERSANDT:
+            case = read_case(demo_workspace, application_id)
+            whats = [h.what for h in case.history]
+            if "Übernommen" in whats and "Unterlagen anfordern" in whats:
+                found = case
+    assert found is not None
+    history = found.history
+    remaining = iter(h.what for h in history)
+    assert all(step in remaining for step in wanted)  # in this order (each found after the one before)
+    stamps = [h.at for h in history]
+    assert stamps == sorted(stamps)
+    assert found.received_at < stamps[0] and stamps[-1] < dt.datetime.combine(TODAY, dt.time(), dt.UTC)
+    assert stamps[-1] - stamps[0] > dt.timedelta(days=10)  # weeks of work, not one "now"
+    drafted = next(h for h in history if h.what == "Entscheidung entwerfen")
+    approved = next(h for h in history if h.what == "Entscheidung freigeben")
+    assert drafted.who != approved.who and drafted.at < approved.at
+    assert found.drafted_by_name == drafted.who
+    letters = list_notices(demo_workspace, found.id)
+    assert [(n.kind.label, n.status) for n in letters] == [
+        ("Anforderung fehlender Unterlagen", NoticeStatus.VERSANDT),
+        ("Bewilligungsbescheid", NoticeStatus.VERSANDT),
+    ]
+    request, notice = letters
+    assert request.letter_date == request.posted_on < notice.letter_date <= notice.posted_on < TODAY
+    assert notice.created_by_name == drafted.who and notice.released_by_name == approved.who
+    assert notice_pdf(demo_workspace, notice.id).startswith(b"%PDF")  # archived, hash verified
+
+
+def test_the_history_of_worked_cases_spreads_over_the_past_weeks(demo_workspace: Workspace) -> None:
+    conn = demo_workspace.db.reader()
+    days = {
+        dt.date.fromisoformat(r[0][:10])
+        for r in conn.execute(
+            "SELECT at FROM audit_log WHERE entity = 'application' AND clerk_id IS NOT NULL"
+        )
+    }
+    assert len(days) >= 12
+    assert min(days) < TODAY - dt.timedelta(days=21) and max(days) < TODAY
+    assert all(day.weekday() < 5 for day in days)  # office days
+
+
+def test_released_letters_wait_in_bescheide_drucken(demo_workspace: Workspace) -> None:
+    waiting = ready_to_send(demo_workspace)  # what Datei → Bescheide drucken … lists
+    assert len(waiting) >= 3
+    assert {n.status for n in waiting} == {NoticeStatus.FREIGEGEBEN}
+    assert {n.kind.label for n in waiting} >= {"Bewilligungsbescheid", "Gebührenbescheid"}
+    assert all(n.released_by_name and n.letter_date < TODAY for n in waiting)
+    four_eyes = [n for n in waiting if n.released_by_name != n.created_by_name]
+    assert four_eyes  # released by a Teamleitung who did not write it
+
+
+def test_the_os_login_is_a_teamleitung(demo_workspace: Workspace) -> None:
+    clerk = demo_workspace.clerk
+    assert clerk is not None and clerk.os_login == LOGIN and clerk.role is Role.TEAMLEITUNG
+
+
+def test_the_second_demo_clerk_drafts_and_a_teamleitung_approves(demo_workspace: Workspace) -> None:
+    """The 4-eyes step from both sides, through the real workflow service."""
+    murat = _as(demo_workspace, content.DEMO_COLLEAGUE)
+    renate = _as(demo_workspace, content.DEMO_SECOND_LEAD)
+    assert murat.clerk is not None and murat.clerk.role is Role.SACHBEARBEITUNG
+    assert renate.clerk is not None and renate.clerk.role is Role.TEAMLEITUNG
+    drafts = {}  # drafter's name → a worked case of theirs waiting for approval
+    for application_id, status in _worked_cases(demo_workspace).items():
+        case = read_case(demo_workspace, application_id)
+        if status == S.ENTSCHEIDUNG_ENTWORFEN and case.service and case.service.four_eyes:
+            drafts[case.drafted_by_name] = case
+    murats, janas = drafts[murat.clerk.display_name], drafts[demo_workspace.clerk.display_name]
+    assert janas.drafted_by_name == "Jana Becker" == demo_workspace.clerk.display_name
+
+    with pytest.raises(WorkflowError, match="nur die Teamleitung"):
+        take_step(murat, murats.id, Step.FREIGEBEN)
+    take_step(demo_workspace, murats.id, Step.FREIGEBEN)  # the OS login approves Murat's draft
+    assert read_case(demo_workspace, murats.id).status is S.FREIGEGEBEN
+
+    with pytest.raises(WorkflowError, match="eigenen Entwurf"):
+        take_step(demo_workspace, janas.id, Step.FREIGEBEN)
+    take_step(renate, janas.id, Step.FREIGEBEN)  # the second Teamleitung approves the first's
+    approved = read_case(demo_workspace, janas.id).history[-1]
+    assert approved.what == "Entscheidung freigeben" and approved.who == "Renate Hofmann"
+
+
+def test_todays_wiedervorlage_shows_the_way_through_the_4_eyes_step(demo_workspace: Workspace) -> None:
+    due = [
+        read_case(demo_workspace, application_id)
+        for application_id in _worked_cases(demo_workspace)
+        if read_case(demo_workspace, application_id).follow_up_on == TODAY
+    ]
+    notes = {(c.status, c.assignee_name): c.follow_up_note for c in due}
+    assert "bitte freigeben" in notes[(S.ENTSCHEIDUNG_ENTWORFEN, "Murat Yılmaz")]
+    assert "Renate Hofmann" in notes[(S.ENTSCHEIDUNG_ENTWORFEN, "Jana Becker")]
+    assert "Entscheidung entwerfen" in notes[(S.IN_BEARBEITUNG, "Murat Yılmaz")]  # for --als m.yilmaz
+    assert "freigeben und drucken" in notes[(S.FREIGEGEBEN, "Sabine Weiß")]
+
+
+def test_a_letter_written_by_the_colleague_waits_for_the_teamleitung(demo_workspace: Workspace) -> None:
+    waiting = [
+        n
+        for application_id in _worked_cases(demo_workspace)
+        for n in list_notices(demo_workspace, application_id)
+        if n.status is NoticeStatus.ENTWURF
+    ]
+    assert waiting
+    # At least one draft is the OS login's to release (4-eyes: written and drafted by others).
+    assert any(n.release_refusal is None for n in waiting)
+
+
+def test_another_clerk_only_in_the_demo(
+    demo_workspace: Workspace, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kommune_desk import app
+
+    errors: list[str] = []
+    monkeypatch.setattr(app, "show_error", lambda _parent, title, _message: errors.append(title))
+    murat = app._as_demo_clerk(demo_workspace, content.DEMO_COLLEAGUE)
+    assert murat is not None and murat.clerk is not None and murat.clerk.display_name == "Murat Yılmaz"
+    assert app._as_demo_clerk(demo_workspace, "niemand") is None
+    assert app._as_demo_clerk(workspace, LOGIN) is None  # real data: always one's own login
+    assert errors == ["Anmeldung in der Demo unbekannt", "Nur in der Demo möglich"]
+    assert is_demo_database(demo_workspace.db) and not is_demo_database(workspace.db)
+
+
+def test_cancelling_while_cases_are_worked_leaves_nothing_and_the_real_clock(db: Database) -> None:
+    def stop_at_the_story() -> bool:
+        return bool(seen) and seen[-1] >= 96
+
+    seen: list[int] = []
+    with pytest.raises(DemoCancelledError):
+        build_demo(db, SMALL_DEMO, progress=lambda p, _t: seen.append(p), should_stop=stop_at_the_story)
+    conn = db.reader()
+    for table in ("applications", "notices", "audit_log", "outbox"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    assert services_workflow.utc_now_iso is formatting.utc_now_iso  # the services stamp "now" again
+    assert storage_audit.uuid7 is ids.uuid7
+
+
+def test_a_demo_dated_ahead_has_no_worked_cases(tmp_path: Path) -> None:
+    """The services refuse to post a letter on a day still to come: no story then, but a demo."""
+    ahead = DemoOptions(200, 100, seed=3, today=dt.date.today() + dt.timedelta(days=40), os_login=LOGIN)
+    database = Database.open(tmp_path / "ahead")
+    try:
+        summary = build_demo(database, ahead)
+        assert summary.worked_cases == 0 and summary.applications == 200
+    finally:
+        database.close()
 
 
 # --- the story the usage statistics tell -------------------------------------------------------

@@ -14,7 +14,8 @@ from segno import encoder
 
 from kommune_desk.documents.girocode import Shapes, epc_qr, penalty, qr_matrix, stack
 from kommune_desk.documents.model import FeeBlock, FeeItem, LetterKind
-from kommune_desk.documents.samples import sample_letter
+
+from .documents_samples import sample_letter
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ äöüßÄÖÜ 0123456789 .,-/:"
 # Runs, finder-like patterns and chains of them overlapping by one or three modules (segno skips

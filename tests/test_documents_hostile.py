@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from kommune_desk.documents.fonts import register_fonts
 from kommune_desk.documents.model import Checklist, ChecklistItem, FeeBlock, FeeItem, LetterKind, Section
 from kommune_desk.documents.render import render_letter
-from kommune_desk.documents.samples import sample_letter
 from kommune_desk.documents.text_safety import glyph_safe, para
 from kommune_desk.domain.markup import Markup, escape
+
+from .documents_samples import sample_letter
 
 BOX, REPLACEMENT = "■", "\ufffd"
 HOSTILE = [

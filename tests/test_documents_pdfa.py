@@ -18,7 +18,8 @@ from pikepdf.models.metadata import decode_pdf_date
 
 from kommune_desk.documents.model import LetterKind
 from kommune_desk.documents.render import render_letter, render_letters
-from kommune_desk.documents.samples import sample_letter
+
+from .documents_samples import sample_letter
 
 
 @pytest.fixture(

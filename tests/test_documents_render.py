@@ -27,18 +27,21 @@ from kommune_desk.documents.model import (
     SignatureMode,
 )
 from kommune_desk.documents.render import render_letter, render_letters
-from kommune_desk.documents.samples import BANK, REFERENCE, sample_letter
 from kommune_desk.domain.markup import Markup
 from kommune_desk.domain.records import Address, BankAccount
 
+from .documents_samples import BANK, REFERENCE, sample_letter
 from .documents_support import MM, in_box, lines_text, page_texts, words
 
 NAME_LINE = "Dagmar Roß"
 
 
+SAMPLED = list(LetterKind)
+
+
 @pytest.fixture(scope="module")
 def rendered() -> dict[LetterKind, bytes]:
-    return {kind: render_letter(sample_letter(kind)) for kind in LetterKind}
+    return {kind: render_letter(sample_letter(kind)) for kind in SAMPLED}
 
 
 def _fee(letter_kind: LetterKind = LetterKind.GEBUEHRENBESCHEID, **fee_changes: object):  # type: ignore[no-untyped-def]
@@ -55,6 +58,7 @@ def _fee(letter_kind: LetterKind = LetterKind.GEBUEHRENBESCHEID, **fee_changes: 
 
 EXPECTED = {
     LetterKind.EINGANGSBESTAETIGUNG: ["Eingangsbestätigung", "drei Monate"],
+    LetterKind.EMPFANGSBESCHEINIGUNG: ["§ 15 Abs. 1 GewO", "keine Erlaubnis"],
     LetterKind.ANFORDERUNG_UNTERLAGEN: ["1. einen Lageplan", "3. eine Kopie", "bis zum 08.12.2026"],
     LetterKind.BEWILLIGUNG: [
         "Entscheidung",
@@ -71,7 +75,7 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("kind", list(LetterKind))
+@pytest.mark.parametrize("kind", SAMPLED)
 def test_every_kind_has_its_texts_letterhead_and_footer(
     rendered: dict[LetterKind, bytes], kind: LetterKind
 ) -> None:

@@ -127,3 +127,30 @@ def test_german_dictionary_order() -> None:
         "Weiß",
         "Zimmermann",
     ]
+
+
+def test_a_replayed_clock_stamps_only_its_own_context() -> None:
+    import threading
+
+    from kommune_desk.domain.clock import stamped_by
+    from kommune_desk.domain.formatting import utc_now_iso
+    from kommune_desk.domain.ids import uuid7, uuid7_unix_ms
+
+    class Replay:
+        moment = dt.datetime(2026, 10, 5, 8, 30, tzinfo=dt.UTC)
+
+        def now(self) -> dt.datetime:
+            return self.moment
+
+        def new_id(self) -> str:
+            return uuid7(int(self.moment.timestamp() * 1000), random.Random(7))
+
+    seen_in_thread: list[str] = []
+    with stamped_by(Replay()):
+        assert utc_now_iso() == "2026-10-05T08:30:00+00:00"
+        assert uuid7_unix_ms(uuid7()) == int(Replay.moment.timestamp() * 1000)
+        worker = threading.Thread(target=lambda: seen_in_thread.append(utc_now_iso()))
+        worker.start()
+        worker.join()
+    assert not seen_in_thread[0].startswith("2026-10-05")  # another thread keeps the wall clock
+    assert not utc_now_iso().startswith("2026-10-05")

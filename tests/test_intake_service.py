@@ -72,7 +72,7 @@ def test_a_submission_becomes_an_application_with_files_payment_and_history(
     detail = read_case(workspace, result.application_id or "")
     assert detail.status is ApplicationStatus.EINGEGANGEN
     assert detail.applicant_name == "Zoë Ağaoğlu" and detail.applicant_street == "Ringstraße 4"
-    assert ("Name des Betriebs", "Ağaoğlu Café") in detail.form_fields
+    assert ("Name des Betriebs", "Ağaoğlu Café") in [(line.label, line.value) for line in detail.form_lines]
     assert detail.payment_status is PaymentStatus.BEZAHLT
     assert detail.payment_method is PaymentMethod.CREDITCARD
     assert (detail.paid_cents, detail.kassenzeichen) == (2600, "KZ-2026-77")

@@ -94,7 +94,7 @@ def _service_id(ws: Workspace, name: str) -> str:
 
 
 def _register(
-    ws: Workspace, service: str = "Gewerbeanmeldung", name: str = "Roß, Ingrid", **fields: str
+    ws: Workspace, service: str = "Bewohnerparkausweis", name: str = "Roß, Ingrid", **fields: str
 ) -> str:
     address = {
         "applicant_street": "Hauptstraße 1",
@@ -107,7 +107,7 @@ def _register(
 
 
 def _decided(
-    team: Team, service: str = "Gewerbeanmeldung", decision: Decision = Decision.ABGELEHNT, **kw: str
+    team: Team, service: str = "Bewohnerparkausweis", decision: Decision = Decision.ABGELEHNT, **kw: str
 ) -> str:
     case = _register(team.clerk, service, **kw)
     take_step(team.clerk, case, Step.BEARBEITEN)
@@ -301,6 +301,7 @@ def test_template_versions_are_stored_with_the_notice(team: Team) -> None:
         "einleitung": (0, None, False),
         "tenor": (1, None, True),
         "begruendung": (0, None, False),
+        "kosten": (0, None, False),  # the open fee of a refusal is stated
         "schluss": (0, None, False),
     }
     parts = [p for p in build_letter(team.clerk, case, K.ABLEHNUNG, REASONS).parts if isinstance(p, Section)]
@@ -391,7 +392,7 @@ def test_missing_values_are_named_before_printing(team: Team) -> None:
         build_letter(team.clerk, case, K.ABLEHNUNG, NoticeDetails(letter_date=LETTER_DAY))
     assert raised.value.messages == [
         "Für das Schreiben fehlt in der Anschrift der Antragstellerin / des Antragstellers: Straße und "
-        "Hausnummer, Postleitzahl. Bitte ergänzen Sie die Anschrift im Antrag.",
+        "Hausnummer, Postleitzahl. Bitte ergänzen Sie die Angaben im Vorgang über »Angaben berichtigen …«.",
         "Für {{begruendung}} (Begründung der Sachbearbeitung) fehlt ein Wert.",
     ]
     waiting = _register(team.clerk)
@@ -436,18 +437,18 @@ def test_which_letters_fit_and_when_a_decision_notice_may_be_released(team: Team
 
 
 def test_fee_notice_has_what_paragraph_14_hvwkostg_asks(team: Team) -> None:
-    case = _register(team.clerk)  # Gewerbeanmeldung: 26,00 €
+    case = _register(team.clerk)  # Bewohnerparkausweis: 30,00 €
     letter = build_letter(team.clerk, case, K.GEBUEHRENBESCHEID, NoticeDetails(letter_date=LETTER_DAY))
     fee = letter.fee
     assert fee is not None
     assert (fee.total_cents, fee.due_date, fee.payee, fee.bank.iban) == (
-        2600,
+        3000,
         fee_due_date(LETTER_DAY),
         "Gemeinde Nauheim",
         "DE02508525530000001000",
     )
     assert fee.kassenzeichen and fee.purpose == f"{fee.kassenzeichen} NAU-2025-00001"
-    assert fee.items[0].legal_basis == "§ 14 GewO; Verwaltungskostensatzung"
+    assert fee.items[0].legal_basis == "§ 45 Abs. 1b StVO; Gebührenordnung"
     assert fee.debtor == "Ingrid Roß, Hauptstraße 1, 64569 Nauheim"
     assert letter.sender.authority == "Gemeinde Nauheim – Der Gemeindevorstand"
     belehrung = next(
@@ -457,7 +458,7 @@ def test_fee_notice_has_what_paragraph_14_hvwkostg_asks(team: Team) -> None:
     issued = issue_notice(team.clerk, case, K.GEBUEHRENBESCHEID, NoticeDetails(letter_date=LETTER_DAY))
     assert issued.fee_due_on == dt.date(2025, 4, 2)
 
-    service_id = _service_id(team.clerk, "Gewerbeanmeldung")
+    service_id = _service_id(team.clerk, "Bewohnerparkausweis")
     with pytest.raises(ValidationError, match="nur die Administration"):
         set_service_remedy(team.lead, service_id, Remedy.KLAGE)
     set_service_remedy(team.admin, service_id, Remedy.KLAGE)

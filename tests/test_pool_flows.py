@@ -435,7 +435,7 @@ def test_migration_8_keeps_devices_and_turns_names_on_loans_into_borrowers(tmp_p
             (at, at),
         )
     captured = conn.execute("SELECT count(*) FROM sync_capture").fetchone()[0]
-    assert migrate(conn) == [8]
+    assert migrate(conn) == [8, 9]
     assert conn.execute(
         "SELECT inventory_number, base_municipality_id, location_municipality_id, status FROM devices"
     ).fetchall() == [("NAU-WBK-01", "m", "m", "verfuegbar")]

@@ -25,7 +25,9 @@ LOCAL_TOWN_AGS = "06433008"
 POOL_NAME = "kreis-gross-gerau"
 
 # Fictitious staff of the local office; the OS login of the person trying the demo is
-# mapped to the first one.
+# mapped to the first one (Teamleitung). To try the 4-eyes step from the other side, the demo
+# starts as a colleague with ``--als``: DEMO_COLLEAGUE drafts (and may not approve a 4-eyes
+# decision), DEMO_SECOND_LEAD approves what the first one drafted.
 LOCAL_CLERKS: tuple[tuple[str, str, str], ...] = (
     ("Jana Becker", "teamleitung", ""),
     ("Murat Yılmaz", "sachbearbeitung", "m.yilmaz"),
@@ -35,6 +37,8 @@ LOCAL_CLERKS: tuple[tuple[str, str, str], ...] = (
     ("Renate Hofmann", "teamleitung", "r.hofmann"),
     ("Dirk Wagner", "administration", "d.wagner"),
 )
+DEMO_COLLEAGUE = "m.yilmaz"
+DEMO_SECOND_LEAD = "r.hofmann"
 
 GIVEN_NAMES = (
     "Anna",

@@ -127,20 +127,7 @@ def build_reference(options: DemoOptions, rng: random.Random) -> DemoReference:
         )
         for i, (name, role, login) in enumerate(content.LOCAL_CLERKS)
     ]
-    services = [
-        Service(
-            uuid7(base_ms, rng),
-            local.id,
-            e.leika_id,
-            e.name,
-            e.processing_days,
-            e.fee,
-            e.four_eyes,
-            e.legal_basis,
-            e.form_fields,
-        )
-        for e in STANDARD_SERVICES
-    ]
+    services = [entry.service(uuid7(base_ms, rng), local.id) for entry in STANDARD_SERVICES]
     attachments = [(kind, sample_pdf(f"{kind} – Beispiel")) for kind in content.ATTACHMENT_KINDS]
     return DemoReference(municipalities, offices, clerks, services, local_office, attachments)
 
@@ -246,7 +233,8 @@ def iter_applications(
                 payment_status = "bezahlt" if status in _DECIDED and rng.random() < 0.9 else "offen"
         decision = decided_at = completed_at = None
         if status in _DECIDED:
-            decision = rng.choices(("bewilligt", "teilweise_bewilligt", "abgelehnt"), (80, 5, 15))[0]
+            drawn = rng.choices(("bewilligt", "teilweise_bewilligt", "abgelehnt"), (80, 5, 15))[0]
+            decision = None if service.is_notification else drawn  # an Anzeige's receipt decides nothing
             decided_ms = stamp + int(min(age, service.processing_days) * rng.random() * DAY_MS)
             decided_at = _iso(decided_ms)
             if status in COMPLETED:  # posted a few days after the release, never after today

@@ -23,6 +23,7 @@ from .din5008 import LEFT, MM, RIGHT, group_iban
 from .fonts import BOLD, REGULAR, register_fonts
 from .girocode import CAPTION, QrCode, epc_qr
 from .model import Checklist, FeeBlock, Letter, LetterKind, Section, SignatureMode
+from .paid_fee import PaidFeeBlock
 from .text_safety import clip, para, plain_line, wrap
 
 BODY_WIDTH = (RIGHT - LEFT) * MM
@@ -210,6 +211,8 @@ def fee_block(fee: FeeBlock, letter: Letter) -> list[Flowable]:
         )
     )
     flowables.append(Spacer(1, 3 * MM))
+    if isinstance(fee, PaidFeeBlock):
+        return [*flowables, *_paid(fee)]
     flowables.append(
         Paragraph(
             para(
@@ -258,6 +261,22 @@ def fee_block(fee: FeeBlock, letter: Letter) -> list[Flowable]:
     return flowables
 
 
+def _paid(fee: PaidFeeBlock) -> list[Flowable]:
+    """A paid fee: the payment is stated, nothing is asked for (no account, no GiroCode)."""
+    st = styles()
+    amount = format_amount(fee.total_cents)
+    when = f" am {format_date(fee.paid_on)}" if fee.paid_on else ""
+    rows = [("Kassenzeichen", fee.kassenzeichen), ("Bezahlt", f"{amount}{when}".strip())]
+    return [
+        Paragraph(
+            para(f"Die Gebühr von {amount} haben Sie bereits{when} bezahlt."),
+            st.lead_in,
+        ),
+        _key_values(rows, BODY_WIDTH),
+        Spacer(1, 3 * MM),
+    ]
+
+
 def checklist(part: Checklist) -> list[Flowable]:
     """A protocol table: box (ticked, empty, or empty with room for a pen), item, remark."""
     st = styles()
@@ -296,8 +315,8 @@ def closing_flowables(letter: Letter) -> list[Flowable]:
     st = styles()
     signature = letter.signature
     lines: list[Flowable] = [Spacer(1, 4 * MM)]
-    if letter.closing:
-        lines.append(Paragraph(para(letter.closing), st.body))
+    # The closing may name who signs on its second line ("Der Magistrat der Stadt …").
+    lines += [Paragraph(para(line), st.body) for line in letter.closing.splitlines() if line.strip()]
     if signature.mode is SignatureMode.MASCHINELL:
         lines += [Spacer(1, 4 * MM), Paragraph(para(signature.machine_text), st.body)]
     elif signature.mode is SignatureMode.GEZEICHNET:  # EIGENHAENDIG: the signature lines follow

@@ -6,6 +6,7 @@ Magistrat (§ 9 Abs. 2, § 66 HGO) and of a Kreis the Kreisausschuss (§ 41 HKO)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,6 +49,12 @@ class Authority:
         return f"{self.title} – Der {self.organ}"
 
     @property
+    def signing(self) -> str:
+        """Who issues the letter, above the clerk's "Im Auftrag": ``Der Gemeindevorstand der
+        Gemeinde Nauheim``, ``Der Magistrat der Stadt Mörfelden-Walldorf``."""
+        return f"Der {self.organ} {self.of}"
+
+    @property
     def at(self) -> str:
         """Where to lodge something: ``beim Gemeindevorstand der Gemeinde Nauheim``."""
         return f"beim {self.organ} {self.of}"
@@ -86,3 +93,60 @@ def remedy_instruction(remedy: Remedy, authority: Authority, address: str) -> Ma
         + escape(f"{authority.at}, {address}")
         + Markup(", einzulegen.")
     )
+
+
+# -- the authority's own data, as the Administration changes it -----------------------------------
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()/\-]{3,30}[0-9]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_POSTAL_CODE = re.compile(r"^\d{5}$")
+_WORDS = {"stadt": "Stadt", "gemeinde": "Gemeinde"}
+
+
+@dataclass(frozen=True)
+class AuthorityData:
+    """Kind, name and contact data of the municipality and its office's address."""
+
+    kind: str  # "stadt" or "gemeinde"
+    name: str  # without "Stadt"/"Gemeinde"
+    phone: str
+    email: str
+    street: str
+    postal_code: str
+    city: str
+
+
+def authority_problems(data: AuthorityData) -> dict[str, str]:
+    """field → German message for every faulty entry (empty: all fine)."""
+    problems: dict[str, str] = {}
+    if data.kind not in _WORDS:
+        problems["kind"] = "Bitte wählen Sie Stadt oder Gemeinde."
+    name = data.name.strip()
+    if not name:
+        problems["name"] = "Bitte geben Sie den Namen der Stadt oder Gemeinde an."
+    elif len(name) > 80:
+        problems["name"] = "Der Name ist zu lang (höchstens 80 Zeichen)."
+    elif name.split(" ", 1)[0] in ("Stadt", "Gemeinde", "Kreis", "Landkreis"):
+        problems["name"] = "Bitte den Namen ohne »Stadt« oder »Gemeinde« angeben; die Art wählen Sie oben."
+    phone = " ".join(data.phone.split())
+    if phone and not _PHONE.match(phone):
+        problems["phone"] = (
+            "Die Telefonnummer darf nur Ziffern, Leerzeichen, »+«, »/«, »-« und Klammern enthalten, "
+            "z. B. 06152 1234-0."
+        )
+    email = data.email.strip()
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        problems["email"] = "Die E-Mail-Adresse ist nicht vollständig, z. B. buergerbuero@nauheim.de."
+    if not data.street.strip():
+        problems["street"] = "Bitte geben Sie Straße und Hausnummer der Dienststelle an."
+    if not _POSTAL_CODE.match(data.postal_code.strip()):
+        problems["postal_code"] = "Die Postleitzahl hat 5 Ziffern."
+    if not data.city.strip():
+        problems["city"] = "Bitte geben Sie den Ort an."
+    return problems
+
+
+def bare_name(kind: str, name: str) -> str:
+    """The name without its kind: ("stadt", "Stadt Teststadt") → "Teststadt"."""
+    word = _WORDS.get(kind, "")
+    stripped = " ".join(name.split())
+    return stripped.removeprefix(f"{word} ") if word else stripped

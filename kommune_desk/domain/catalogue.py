@@ -7,9 +7,12 @@ before production use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .records import FeeRule
+from .form_checks import FieldSpec
+from .form_checks import FieldType as T
+from .records import FeeRule, Procedure, Service
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,46 @@ class CatalogueEntry:
     fee: FeeRule
     four_eyes: bool
     legal_basis: str
-    form_fields: tuple[tuple[str, str], ...]
+    fields: tuple[FieldSpec, ...]
+    procedure: Procedure = Procedure.GENEHMIGUNG
+
+    @property
+    def form_fields(self) -> tuple[tuple[str, str], ...]:
+        """The (key, label) pairs, for callers that need no types."""
+        return tuple((spec.key, spec.label) for spec in self.fields)
+
+    def service(self, service_id: str, municipality_id: str) -> Service:
+        """This entry as a municipality's service."""
+        return Service(
+            service_id, municipality_id, self.leika_id, self.name, self.processing_days, self.fee,
+            self.four_eyes, self.legal_basis, self.form_fields, self.fields, self.procedure,
+        )  # fmt: skip
+
+
+def F(
+    key: str, label: str, kind: T = T.TEXT, required: bool = False, hint: str = "", minimum: int | None = None
+) -> FieldSpec:
+    return FieldSpec(key, label, kind, required, hint, (), minimum)
+
+
+def typed_fields(leika_id: str, stored: Sequence[FieldSpec]) -> tuple[FieldSpec, ...]:
+    """Stored fields with the catalogue's types where a field is the catalogue's own untyped
+    field (same key and label: rows written before fields had types, or by older clients); a
+    field an administrator renamed or added stays as stored."""
+    entry = next((e for e in STANDARD_SERVICES if e.leika_id == leika_id), None)
+    if entry is None:
+        return tuple(stored)
+    known = {spec.key: spec for spec in entry.fields}
+    return tuple(
+        known[spec.key]
+        if spec.key in known
+        and spec.label == known[spec.key].label
+        and spec.type is T.TEXT
+        and not spec.required
+        and not spec.hint
+        else spec
+        for spec in stored
+    )
 
 
 STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
@@ -31,7 +73,7 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(0),
         False,
         "Hundesteuersatzung i. V. m. § 7 KAG",
-        (("hund_name", "Name des Hundes"), ("rasse", "Rasse"), ("haltung_seit", "Haltung seit")),
+        (F("hund_name", "Name des Hundes"), F("rasse", "Rasse"), F("haltung_seit", "Haltung seit", T.DATE)),
     ),
     CatalogueEntry(
         "99108008002000",
@@ -41,9 +83,9 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         False,
         "Hundesteuersatzung i. V. m. § 7 KAG",
         (
-            ("hund_name", "Name des Hundes"),
-            ("abmeldegrund", "Grund der Abmeldung"),
-            ("abmeldedatum", "Abmeldung zum"),
+            F("hund_name", "Name des Hundes"),
+            F("abmeldegrund", "Grund der Abmeldung"),
+            F("abmeldedatum", "Abmeldung zum", T.DATE),
         ),
     ),
     CatalogueEntry(
@@ -54,10 +96,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         False,
         "§ 14 GewO; Verwaltungskostensatzung",
         (
-            ("betrieb", "Name des Betriebs"),
-            ("taetigkeit", "Angemeldete Tätigkeit"),
-            ("beginn", "Beginn der Tätigkeit"),
+            F("betrieb", "Name des Betriebs"),
+            F("taetigkeit", "Angemeldete Tätigkeit"),
+            F("beginn", "Beginn der Tätigkeit", T.DATE),
         ),
+        Procedure.ANZEIGE,  # § 14 GewO: the office certifies receipt (§ 15 Abs. 1 GewO), it approves nothing
     ),
     CatalogueEntry(
         "99050012106000",
@@ -66,7 +109,8 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(1500),
         False,
         "§ 14 GewO; Verwaltungskostensatzung",
-        (("betrieb", "Name des Betriebs"), ("ende", "Aufgabe zum")),
+        (F("betrieb", "Name des Betriebs"), F("ende", "Aufgabe zum", T.DATE)),
+        Procedure.ANZEIGE,  # § 14 Abs. 1 GewO: giving up a trade is notified, too (§ 15 Abs. 1 GewO)
     ),
     CatalogueEntry(
         "99108016017000",
@@ -75,7 +119,12 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(5000),
         True,
         "§ 16 HStrG; Sondernutzungssatzung",
-        (("ort", "Ort der Sondernutzung"), ("zweck", "Zweck"), ("von", "Von"), ("bis", "Bis")),
+        (
+            F("ort", "Ort der Sondernutzung", required=True),
+            F("zweck", "Zweck", required=True),
+            F("von", "Von", T.DATE, required=True),
+            F("bis", "Bis", T.DATE),
+        ),
     ),
     CatalogueEntry(
         "99108017001000",
@@ -85,9 +134,9 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         True,
         "Förderrichtlinie Klimaschutz",
         (
-            ("leistung_wp", "Leistung (Watt peak)"),
-            ("kaufpreis", "Kaufpreis"),
-            ("inbetriebnahme", "Inbetriebnahme"),
+            F("leistung_wp", "Leistung (Watt peak)", T.NUMBER, True, "Watt peak, z. B. 800", minimum=1),
+            F("kaufpreis", "Kaufpreis", T.AMOUNT, True),
+            F("inbetriebnahme", "Inbetriebnahme", T.DATE),
         ),
     ),
     CatalogueEntry(
@@ -97,7 +146,7 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(3000),
         False,
         "§ 45 Abs. 1b StVO; Gebührenordnung",
-        (("kennzeichen", "Amtliches Kennzeichen"), ("zone", "Parkzone")),
+        (F("kennzeichen", "Amtliches Kennzeichen", hint="z. B. GG-AB 123"), F("zone", "Parkzone")),
     ),
     CatalogueEntry(
         "99108018001000",
@@ -106,7 +155,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(4000),
         True,
         "Baumschutzsatzung",
-        (("baumart", "Baumart"), ("stammumfang_cm", "Stammumfang (cm)"), ("grund", "Begründung")),
+        (
+            F("baumart", "Baumart"),
+            F("stammumfang_cm", "Stammumfang (cm)", T.NUMBER, hint="in 1 m Höhe gemessen, z. B. 120"),
+            F("grund", "Begründung"),
+        ),
     ),
     CatalogueEntry(
         "99108019001000",
@@ -115,7 +168,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(2500),
         False,
         "§ 7 HAKrWG; Gefahrenabwehrverordnung",
-        (("ort", "Ort des Feuers"), ("datum", "Datum"), ("verantwortlich", "Verantwortliche Person")),
+        (
+            F("ort", "Ort des Feuers", required=True),
+            F("datum", "Datum", T.DATE, required=True),
+            F("verantwortlich", "Verantwortliche Person", required=True),
+        ),
     ),
     CatalogueEntry(
         "99108020001000",
@@ -124,7 +181,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(3500),
         True,
         "Gefahrenabwehrverordnung; Verwaltungskostensatzung",
-        (("veranstaltung", "Veranstaltung"), ("datum", "Datum"), ("besucher", "Erwartete Besucher")),
+        (
+            F("veranstaltung", "Veranstaltung", required=True),
+            F("datum", "Datum", T.DATE, required=True),
+            F("besucher", "Erwartete Besucher", T.NUMBER, minimum=1),
+        ),
     ),
     CatalogueEntry(
         "99108009002000",
@@ -133,7 +194,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(85000),
         False,
         "Friedhofsordnung; Friedhofsgebührensatzung",
-        (("friedhof", "Friedhof"), ("grabart", "Grabart"), ("laufzeit", "Laufzeit (Jahre)")),
+        (
+            F("friedhof", "Friedhof"),
+            F("grabart", "Grabart"),
+            F("laufzeit", "Laufzeit (Jahre)", T.NUMBER, minimum=1),
+        ),
     ),
     CatalogueEntry(
         "99108010001000",
@@ -142,7 +207,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(6000),
         True,
         "§ 16 HStrG; Sondernutzungssatzung",
-        (("ort", "Ort der Aufgrabung"), ("firma", "Ausführende Firma"), ("dauer", "Dauer (Tage)")),
+        (
+            F("ort", "Ort der Aufgrabung", required=True),
+            F("firma", "Ausführende Firma", required=True),
+            F("dauer", "Dauer (Tage)", T.NUMBER, minimum=1),
+        ),
     ),
     CatalogueEntry(
         "99108011001000",
@@ -151,7 +220,11 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(0),
         False,
         "§ 27 HGO; Entschädigungssatzung",
-        (("gremium", "Gremium"), ("sitzung", "Sitzung vom"), ("stunden", "Stunden")),
+        (
+            F("gremium", "Gremium", required=True),
+            F("sitzung", "Sitzung vom", T.DATE, required=True),
+            F("stunden", "Stunden", T.NUMBER, True, "z. B. 3,5"),
+        ),
     ),
     CatalogueEntry(
         "99108012001000",
@@ -160,7 +233,7 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(2000),
         False,
         "Benutzungsordnung Grillplatz",
-        (("datum", "Datum"), ("personen", "Personen")),
+        (F("datum", "Datum", T.DATE, required=True), F("personen", "Personen", T.NUMBER, minimum=1)),
     ),
     CatalogueEntry(
         "99108013001000",
@@ -169,6 +242,9 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
         FeeRule(0),
         True,
         "Förderrichtlinie Klimaschutz",
-        (("volumen_l", "Zisternenvolumen (Liter)"), ("kosten", "Kosten")),
+        (
+            F("volumen_l", "Zisternenvolumen (Liter)", T.NUMBER, True, minimum=1),
+            F("kosten", "Kosten", T.AMOUNT),
+        ),
     ),
 )

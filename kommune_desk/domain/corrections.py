@@ -24,6 +24,20 @@ MAX_VALUE_LENGTH = 2_000
 MAX_REASON_LENGTH = 1_000
 MIN_REASON_LENGTH = 5
 FORM_PREFIX = "angabe:"  # audit key of a form answer: the prefix, then the answer's label
+MISSING_ADDRESS = "Für das Schreiben fehlt in der Anschrift der Antragstellerin / des Antragstellers"
+
+
+def missing_address_message(missing: list[str]) -> str:
+    """The refusal of a letter without a full address; it names the way to correct it."""
+    return (
+        f"{MISSING_ADDRESS}: {', '.join(missing)}. Bitte ergänzen Sie die Angaben im Vorgang "
+        "über »Angaben berichtigen …«."
+    )
+
+
+def asks_for_correction(messages: list[str]) -> bool:
+    """Whether a refusal is fixed by correcting the case's data (the UI then offers it)."""
+    return any(message.startswith(MISSING_ADDRESS) for message in messages)
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .clock import now_utc
+
 
 def utc_now_iso() -> str:
-    """The current time as stored: ISO 8601 in UTC, seconds precision."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """The current time as stored: ISO 8601 in UTC, seconds precision (a replay's, in one)."""
+    return now_utc().isoformat(timespec="seconds")
 
 
 def parse_timestamp(value: str) -> dt.datetime:

@@ -13,6 +13,8 @@ class LetterKind(StrEnum):
     BEWILLIGUNG = "bewilligung"
     ABLEHNUNG = "ablehnung"
     GEBUEHRENBESCHEID = "gebuehrenbescheid"
+    # The receipt an Anzeige is due (§ 15 Abs. 1 GewO): no decision, no Rechtsbehelfsbelehrung.
+    EMPFANGSBESCHEINIGUNG = "empfangsbescheinigung"
     LEIHVERTRAG = "leihvertrag"
     RUECKGABEPROTOKOLL = "rueckgabeprotokoll"
     MAHNUNG = "mahnung"
@@ -28,6 +30,7 @@ _KIND_LABELS = {
     LetterKind.BEWILLIGUNG: "Bewilligungsbescheid",
     LetterKind.ABLEHNUNG: "Ablehnungsbescheid",
     LetterKind.GEBUEHRENBESCHEID: "Gebührenbescheid",
+    LetterKind.EMPFANGSBESCHEINIGUNG: "Empfangsbescheinigung",
     LetterKind.LEIHVERTRAG: "Leihvertrag mit Übergabeprotokoll",
     LetterKind.RUECKGABEPROTOKOLL: "Rückgabeprotokoll",
     LetterKind.MAHNUNG: "Mahnung",

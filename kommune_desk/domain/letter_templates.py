@@ -13,8 +13,9 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 
 from .letter_kinds import LetterKind
-from .letter_texts import DEFAULT_TEXTS
+from .letter_texts import built_in_text
 from .markup import Markup, MarkupError, check_template_markup, escape
+from .records import Procedure
 from .validation import ValidationError
 
 PLACEHOLDERS: dict[str, str] = {
@@ -31,6 +32,11 @@ PLACEHOLDERS: dict[str, str] = {
     "gebuehr": "Gebühr",
     "kassenzeichen": "Kassenzeichen",
     "faellig_am": "Fälligkeit der Gebühr",
+    "bezahlt_am": "Tag, an dem die Gebühr bezahlt wurde",
+    "erreichbarkeit": (
+        "Wie die Sachbearbeitung erreichbar ist: »unter den oben genannten Kontaktdaten«, "
+        "ohne Telefon und E-Mail die Anschrift der Dienststelle"
+    ),
     "datum": "Datum des Schreibens",
     "sachbearbeitung": "Name der Sachbearbeitung",
     "behoerde": "Behörde",
@@ -43,8 +49,10 @@ BLOCK_LABELS: dict[str, str] = {
     "tenor_teilweise": "Entscheidung bei teilweiser Bewilligung",
     "nebenbestimmungen": "Nebenbestimmungen",
     "kosten": "Kostenhinweis",
+    "kosten_bezahlt": "Kostenhinweis, wenn die Gebühr bezahlt ist",
     "begruendung": "Begründung",
     "hinweise": "Hinweise",
+    "hinweise_bezahlt": "Hinweise, wenn die Gebühr bezahlt ist",
     "schluss": "Schluss",
 }
 
@@ -58,12 +66,16 @@ KIND_BLOCKS: dict[LetterKind, tuple[str, ...]] = {
         "tenor_teilweise",
         "nebenbestimmungen",
         "kosten",
+        "kosten_bezahlt",
         "begruendung",
         "schluss",
     ),
-    LetterKind.ABLEHNUNG: ("einleitung", "tenor", "begruendung", "schluss"),
-    LetterKind.GEBUEHRENBESCHEID: ("einleitung", "begruendung", "hinweise", "schluss"),
+    LetterKind.ABLEHNUNG: ("einleitung", "tenor", "begruendung", "kosten", "kosten_bezahlt", "schluss"),
+    LetterKind.GEBUEHRENBESCHEID: ("einleitung", "begruendung", "hinweise", "hinweise_bezahlt", "schluss"),
+    LetterKind.EMPFANGSBESCHEINIGUNG: ("einleitung", "hinweise", "kosten", "kosten_bezahlt", "schluss"),
 }
+# A block for a paid fee → the block it replaces then (a letter prints one of the two).
+FEE_PAID_BLOCKS = {"kosten_bezahlt": "kosten", "hinweise_bezahlt": "hinweise"}
 # Blocks that must not be empty: the tenor is the decision, a rejection must give reasons
 # (§ 39 Abs. 1 HVwVfG).
 REQUIRED_BLOCKS = frozenset(
@@ -73,6 +85,7 @@ REQUIRED_BLOCKS = frozenset(
         (LetterKind.ABLEHNUNG, "tenor"),
         (LetterKind.ABLEHNUNG, "begruendung"),
         (LetterKind.GEBUEHRENBESCHEID, "einleitung"),
+        (LetterKind.EMPFANGSBESCHEINIGUNG, "einleitung"),
     }
 )
 
@@ -166,6 +179,9 @@ def _fill(body: str, values: Mapping[str, str], label: str) -> Markup:
     return Markup(_PLACEHOLDER.sub(lambda match: escape(values[match.group(1)]), template))
 
 
-def default_body(kind: LetterKind, block: str) -> str:
-    """The built-in text of a block (version 0), used until a municipality saves its own."""
-    return DEFAULT_TEXTS.get((kind, block), "")
+def default_body(
+    kind: LetterKind, block: str, procedure: Procedure = Procedure.GENEHMIGUNG, leika_id: str = ""
+) -> str:
+    """The built-in text of a block (version 0), used until a municipality saves its own; an
+    Anzeige (and a Gewerbeanzeige in particular) has wording of its own where it differs."""
+    return built_in_text(kind, block, procedure, leika_id)

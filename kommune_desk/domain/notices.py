@@ -20,7 +20,7 @@ from . import workflow
 from .deadlines import next_working_day
 from .letter_kinds import LetterKind
 from .records import ApplicationStatus as S
-from .records import Role
+from .records import Procedure, Role
 from .validation import ValidationError
 from .workflow import Decision
 
@@ -76,14 +76,19 @@ TRANSITIONS: dict[NoticeAction, tuple[frozenset[NoticeStatus], NoticeStatus]] = 
 # Notices that state the decision on the application (a partial approval is a Bewilligung whose
 # tenor says "teilweise").
 DECISION_KINDS = frozenset({LetterKind.BEWILLIGUNG, LetterKind.ABLEHNUNG})
+# The letter that settles an Anzeige: it states no decision, but like a decision notice it is
+# written once the case is settled, and sending it moves the case on.
+RECEIPT = LetterKind.EMPFANGSBESCHEINIGUNG
+CLOSING_KINDS = DECISION_KINDS | {RECEIPT}
 # Kinds a case has at most one live notice of; a second one is a correction, not a new notice.
-SINGLE_KINDS = DECISION_KINDS | {LetterKind.GEBUEHRENBESCHEID}
+SINGLE_KINDS = CLOSING_KINDS | {LetterKind.GEBUEHRENBESCHEID}
 NOTICE_KINDS = (
     LetterKind.EINGANGSBESTAETIGUNG,
     LetterKind.ANFORDERUNG_UNTERLAGEN,
     LetterKind.BEWILLIGUNG,
     LetterKind.ABLEHNUNG,
     LetterKind.GEBUEHRENBESCHEID,
+    LetterKind.EMPFANGSBESCHEINIGUNG,
 )
 _MATCHING_KIND = {
     Decision.BEWILLIGT: LetterKind.BEWILLIGUNG,
@@ -93,6 +98,7 @@ _MATCHING_KIND = {
 _BEFORE_DECISION = frozenset({S.EINGEGANGEN, S.IN_BEARBEITUNG, S.WARTET_AUF_UNTERLAGEN})
 _DECIDED = frozenset({S.ENTSCHEIDUNG_ENTWORFEN, S.FREIGEGEBEN, S.BESCHEID_VERSANDT, S.ABGESCHLOSSEN})
 _AFTER_SENDING = frozenset({S.BESCHEID_VERSANDT, S.ABGESCHLOSSEN})
+_AFTER_RECEIPT = frozenset({S.FREIGEGEBEN}) | _AFTER_SENDING
 
 
 @dataclass(frozen=True)
@@ -108,20 +114,35 @@ class Notice:
     def is_decision(self) -> bool:
         return self.kind in DECISION_KINDS
 
+    @property
+    def closes_case(self) -> bool:
+        """A decision notice or an Anzeige's receipt: sending it completes the case's step."""
+        return self.kind in CLOSING_KINDS
+
 
 # -- which letters fit a case ---------------------------------------------------------------------
 def available_kinds(
-    status: S, decision: Decision | None, fee_cents: int, has_service: bool
+    status: S,
+    decision: Decision | None,
+    fee_cents: int,
+    has_service: bool,
+    procedure: Procedure = Procedure.GENEHMIGUNG,
 ) -> list[LetterKind]:
-    """The letters that make sense for a case now, in the order a clerk needs them."""
+    """The letters that make sense for a case now, in the order a clerk needs them.
+
+    An Anzeige gets no Eingangsbestätigung and no Bescheid: its receipt is certified
+    (Empfangsbescheinigung) once it is complete; until then missing parts can be requested."""
     if not has_service or status is S.KLAERUNG:
         return []
+    notification = procedure is Procedure.ANZEIGE
     kinds = []
-    if status in _BEFORE_DECISION:
+    if status in _BEFORE_DECISION and not notification:
         kinds.append(LetterKind.EINGANGSBESTAETIGUNG)
     if status in (S.IN_BEARBEITUNG, S.WARTET_AUF_UNTERLAGEN):
         kinds.append(LetterKind.ANFORDERUNG_UNTERLAGEN)
-    if status in _DECIDED and decision is not None:
+    if notification and status in _AFTER_RECEIPT:
+        kinds.append(RECEIPT)
+    if not notification and status in _DECIDED and decision is not None:
         kinds.append(_MATCHING_KIND[decision])
     if fee_cents > 0:
         kinds.append(LetterKind.GEBUEHRENBESCHEID)
@@ -129,13 +150,31 @@ def available_kinds(
 
 
 def kind_refusal(
-    kind: LetterKind, status: S, decision: Decision | None, fee_cents: int, has_service: bool
+    kind: LetterKind,
+    status: S,
+    decision: Decision | None,
+    fee_cents: int,
+    has_service: bool,
+    procedure: Procedure = Procedure.GENEHMIGUNG,
 ) -> str | None:
     """Why a letter of ``kind`` does not fit the case now, or None."""
-    if kind in available_kinds(status, decision, fee_cents, has_service):
+    if kind in available_kinds(status, decision, fee_cents, has_service, procedure):
         return None
     if not has_service or status is S.KLAERUNG:
         return "Dem Antrag ist noch keine Leistung zugeordnet; bitte klären Sie das zuerst."
+    notification = procedure is Procedure.ANZEIGE
+    if notification and kind in DECISION_KINDS | {LetterKind.EINGANGSBESTAETIGUNG}:
+        return (
+            f"Eine Anzeige wird nicht beschieden: Statt einer {kind.label} erhält sie eine "
+            "Empfangsbescheinigung (z. B. § 15 Abs. 1 GewO)."
+        )
+    if kind is RECEIPT:
+        if not notification:
+            return "Eine Empfangsbescheinigung gibt es nur für Anzeigen; über einen Antrag wird entschieden."
+        return (
+            "Die Empfangsbescheinigung gibt es, sobald der Schritt »Empfang der Anzeige bescheinigen« "
+            "getan ist."
+        )
     if kind in DECISION_KINDS:
         if decision is None or status not in _DECIDED:
             return f"Einen {kind.label} gibt es erst, wenn die Entscheidung entworfen ist."
@@ -207,6 +246,13 @@ def release_refusal(notice: Notice, case: workflow.Case, actor: workflow.Actor) 
     refused = transition_refusal(notice.status, NoticeAction.FREIGEBEN)
     if refused:
         return refused
+    if notice.kind is RECEIPT:
+        if case.status not in _decision_statuses(notice):
+            return (
+                "Die Empfangsbescheinigung kann erst freigegeben werden, wenn der Empfang der Anzeige "
+                f"bescheinigt ist (Status: »{case.status.label}«)."
+            )
+        return _responsibility(case, actor)  # no decision, so no 4-eyes approval
     if not notice.is_decision:
         return _responsibility(case, actor)
     if case.status not in _decision_statuses(notice):
@@ -230,7 +276,7 @@ def sending_refusal(notice: Notice, case: workflow.Case, actor: workflow.Actor) 
     refused = transition_refusal(notice.status, NoticeAction.VERSENDEN)
     if refused:
         return refused
-    if notice.is_decision and case.status not in _decision_statuses(notice):
+    if notice.closes_case and case.status not in _decision_statuses(notice):
         return (
             f"Der Antrag ist im Status »{case.status.label}«; der {notice.kind.label} kann nicht mehr "
             "versandt werden. Bitte stornieren Sie ihn."
@@ -256,8 +302,9 @@ def cancel_refusal(notice: Notice, case: workflow.Case, actor: workflow.Actor) -
 
 
 def moves_case_on_sending(notice: Notice, case_status: S) -> bool:
-    """Sending the decision notice completes the step freigegeben → bescheid_versandt."""
-    return notice.is_decision and case_status is S.FREIGEGEBEN
+    """Sending the decision notice (or an Anzeige's receipt) completes the step freigegeben →
+    bescheid_versandt."""
+    return notice.closes_case and case_status is S.FREIGEGEBEN
 
 
 # The approval and responsibility rules are domain.workflow's: a notice follows exactly the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 
@@ -78,6 +79,25 @@ def method_from_fit_connect(method: str) -> PaymentMethod:
 
 def initial_payment_status(fee_cents: int) -> PaymentStatus:
     return PaymentStatus.OFFEN if fee_cents > 0 else PaymentStatus.KEINE_GEBUEHR
+
+
+def fee_settled(fee_cents: int, status: str | None, paid_cents: int | None) -> bool:
+    """Whether a case's fee is paid in full, so a letter must not ask for it again. A payment
+    without an amount (a portal that reported none) counts as the fee paid."""
+    if fee_cents <= 0 or status != PaymentStatus.BEZAHLT.value:
+        return False
+    return paid_cents is None or paid_cents >= fee_cents
+
+
+def paid_on(paid_at: str | None) -> dt.date | None:
+    """The local day of a stored payment: a date (counter) or a timestamp (portal)."""
+    if not paid_at:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(paid_at.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone().date() if moment.tzinfo else moment.date()
 
 
 def kassenzeichen(aktenzeichen: str) -> str:

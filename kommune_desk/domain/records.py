@@ -9,6 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # form_checks imports validation, which imports this module
+    from .form_checks import FieldSpec
 
 
 class Role(StrEnum):
@@ -194,9 +198,27 @@ class FeeRule:
         )
 
 
+class Procedure(StrEnum):
+    """What the office does with a service's requests: decide on an application (a Bescheid:
+    Bewilligung or Ablehnung) or receive a notification (Anzeige, e.g. § 14 GewO), whose receipt
+    it certifies (§ 15 Abs. 1 GewO) and which it does not approve."""
+
+    GENEHMIGUNG = "genehmigung"
+    ANZEIGE = "anzeige"
+
+    @property
+    def label(self) -> str:
+        return {"genehmigung": "Antrag (Bescheid)", "anzeige": "Anzeige (Empfangsbescheinigung)"}[self.value]
+
+
 @dataclass(frozen=True)
 class Service:
-    """A Leistung a municipality offers, identified nationwide by its LeiKa key."""
+    """A Leistung a municipality offers, identified nationwide by its LeiKa key.
+
+    ``form_fields`` are the form's (key, label) pairs; ``field_specs`` the same fields typed
+    (date, number, Pflichtangabe …). Code that only needs labels keeps using ``form_fields``;
+    checks use ``specs``, which are plain text fields when no types are known.
+    """
 
     id: str
     municipality_id: str
@@ -207,6 +229,25 @@ class Service:
     four_eyes: bool
     legal_basis: str = ""
     form_fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    field_specs: tuple[FieldSpec, ...] = field(default_factory=tuple)
+    procedure: Procedure = Procedure.GENEHMIGUNG
+
+    def __post_init__(self) -> None:
+        # One source of truth: given typed fields, the pairs follow from them.
+        if self.field_specs and not self.form_fields:
+            object.__setattr__(self, "form_fields", tuple((s.key, s.label) for s in self.field_specs))
+
+    @property
+    def specs(self) -> tuple[FieldSpec, ...]:
+        """The typed fields, or the pairs as optional text fields."""
+        from .form_checks import FieldSpec
+
+        return self.field_specs or tuple(FieldSpec(key, label) for key, label in self.form_fields)
+
+    @property
+    def is_notification(self) -> bool:
+        """An Anzeige: the office certifies receipt instead of deciding."""
+        return self.procedure is Procedure.ANZEIGE
 
 
 @dataclass(frozen=True)

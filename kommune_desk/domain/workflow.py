@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .records import ApplicationStatus as S
-from .records import Role
+from .records import Procedure, Role
 from .validation import ValidationError
 
 
@@ -34,6 +34,7 @@ class Step(StrEnum):
     BEARBEITEN = "bearbeiten"
     UNTERLAGEN_ANFORDERN = "unterlagen_anfordern"
     UNTERLAGEN_EINGEGANGEN = "unterlagen_eingegangen"
+    EMPFANG_BESCHEINIGEN = "empfang_bescheinigen"  # an Anzeige's counterpart of the decision
     ENTSCHEIDUNG_ENTWERFEN = "entscheidung_entwerfen"
     ENTWURF_ZURUECKGEBEN = "entwurf_zurueckgeben"
     FREIGEBEN = "freigeben"
@@ -60,6 +61,7 @@ _STEP_LABELS = {
     Step.ZURUECKZIEHEN: "Antrag wurde zurückgezogen",
     Step.WEITERLEITEN: "An zuständige Stelle weiterleiten",
     Step.LEISTUNG_ZUORDNEN: "Leistung zuordnen",
+    Step.EMPFANG_BESCHEINIGEN: "Empfang der Anzeige bescheinigen",
 }
 _BEFORE_DECISION = frozenset({S.EINGEGANGEN, S.KLAERUNG, S.IN_BEARBEITUNG, S.WARTET_AUF_UNTERLAGEN})
 _OPEN = frozenset(s for s in S if s.is_open)
@@ -77,7 +79,12 @@ TRANSITIONS: dict[Step, tuple[frozenset[S], S]] = {
     Step.ZURUECKZIEHEN: (_OPEN, S.ZURUECKGEZOGEN),
     Step.WEITERLEITEN: (_BEFORE_DECISION, S.WEITERGELEITET),
     Step.LEISTUNG_ZUORDNEN: (frozenset({S.KLAERUNG}), S.EINGEGANGEN),
+    # An Anzeige is complete and its receipt certified: the Empfangsbescheinigung is written and
+    # sent like a notice (freigegeben → bescheid_versandt), without a decision or 4-eyes approval.
+    Step.EMPFANG_BESCHEINIGEN: (frozenset({S.IN_BEARBEITUNG}), S.FREIGEGEBEN),
 }
+# Steps of a decision; an Anzeige (§ 14 GewO) is not approved or refused, only received.
+DECISION_STEPS = frozenset({Step.ENTSCHEIDUNG_ENTWERFEN, Step.ENTWURF_ZURUECKGEBEN, Step.FREIGEBEN})
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ class Case:
     four_eyes: bool = False
     decision: Decision | None = None
     drafted_by: str | None = None
+    procedure: Procedure = Procedure.GENEHMIGUNG
 
 
 class WorkflowError(ValidationError):
@@ -113,6 +121,14 @@ def refusal(case: Case, step: Step, actor: Actor, decision: Decision | None = No
         return f"»{step.label}« ist im Status »{case.status.label}« nicht möglich."
     if actor.role is Role.ADMINISTRATION:
         return "Die Rolle Administration bearbeitet keine Anträge."
+    notification = case.procedure is Procedure.ANZEIGE
+    if notification and step in DECISION_STEPS:
+        return (
+            "Eine Anzeige wird weder bewilligt noch abgelehnt: Ist sie vollständig, bescheinigen Sie "
+            "den Empfang; fehlt etwas, fordern Sie es an."
+        )
+    if step is Step.EMPFANG_BESCHEINIGEN and not notification:
+        return "Den Empfang bescheinigt man nur bei einer Anzeige; über einen Antrag wird entschieden."
     if step is Step.ENTSCHEIDUNG_ENTWERFEN and decision is None:
         return "Bitte wählen Sie die Entscheidung: bewilligt, teilweise bewilligt oder abgelehnt."
     if step is Step.FREIGEBEN:

@@ -185,7 +185,9 @@ def _submission(
         sender_reference=reference.get("senderReference"),
         reply_email=metadata.get("replyChannel", {}).get("eMail", {}).get("address"),
         files=files,
-        schema_uri=metadata.get("contentStructure", {}).get("data", {}).get("submissionSchema", {})
+        schema_uri=metadata.get("contentStructure", {})
+        .get("data", {})
+        .get("submissionSchema", {})
         .get("schemaUri", ""),
     )
 

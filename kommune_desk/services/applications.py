@@ -15,6 +15,7 @@ from typing import Any
 from kommune_desk.domain.aktenzeichen import format_aktenzeichen, numbering_code
 from kommune_desk.domain.applications import NewApplication
 from kommune_desk.domain.deadlines import legal_deadline
+from kommune_desk.domain.form_checks import require_valid
 from kommune_desk.domain.formatting import local_date, utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.payments import initial_payment_status, kassenzeichen
@@ -47,15 +48,29 @@ class StoredFile:
 def register_application(ws: Workspace, new: NewApplication, scans: Sequence[Path] = ()) -> str:
     """Store a new application with its Aktenzeichen, deadline, fee and scanned files; return its id.
 
+    The form is checked against the service's typed fields (FormError names each faulty field);
+    dates are stored ISO, numbers and amounts with a decimal point.
+
     The files are copied into the content store first (named by hash, so a failed registration
     leaves at most an unreferenced copy, never a half case).
     """
     new.validate()
+    conn = ws.db.reader()
+    try:
+        chosen = find_service(conn, ws, new.service_id)
+    finally:
+        conn.close()
+    if chosen is None:
+        raise ValidationError(["Die gewählte Leistung gibt es in dieser Gemeinde nicht."])
+    # The same checks as the dialog's (the CLI and scripts call this too); before any file is
+    # copied, so a refused form leaves nothing behind.
+    require_valid(chosen.specs, new.form_data)
     files = [_store_scan(ws, path) for path in scans]
     with ws.db.write() as conn:
         service = find_service(conn, ws, new.service_id)
         if service is None:
             raise ValidationError(["Die gewählte Leistung gibt es in dieser Gemeinde nicht."])
+        form = require_valid(service.specs, new.form_data)  # again: the form may have changed by sync
         fields = {
             "channel": new.channel.value,
             "applicant_name": new.applicant_name.strip(),
@@ -64,9 +79,7 @@ def register_application(ws: Workspace, new: NewApplication, scans: Sequence[Pat
             "applicant_city": new.applicant_city.strip(),
             "applicant_email": new.applicant_email.strip(),
             "applicant_phone": new.applicant_phone.strip(),
-            "form_data": json.dumps(
-                {k: v.strip() for k, v in new.form_data.items() if v.strip()}, ensure_ascii=False
-            ),
+            "form_data": json.dumps(form, ensure_ascii=False),
         }
         row = create_application(
             conn, ws, service, new.received_at, fields, files, action="angelegt", fee_units=new.fee_units

@@ -12,17 +12,18 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from kommune_desk.domain import history as history_text
 from kommune_desk.domain import workflow
+from kommune_desk.domain.form_checks import display_value
 from kommune_desk.domain.form_schema import MISSING_SCHEMA_NOTE, FormLine, form_lines, is_fim_key
 from kommune_desk.domain.formatting import format_count, parse_timestamp, utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.payments import PaymentMethod, PaymentStatus
-from kommune_desk.domain.records import ApplicationStatus, Channel, Service
+from kommune_desk.domain.records import ApplicationStatus, Channel, Procedure, Service
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import Decision, Step, WorkflowError
 from kommune_desk.storage import case_file, reference
@@ -159,6 +160,7 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
         four_eyes=bool(service.four_eyes) if service else False,
         decision=Decision(row["decision"]) if row["decision"] else None,
         drafted_by=row["drafted_by"],
+        procedure=service.procedure if service else Procedure.GENEHMIGUNG,
     )
     actor = workflow.Actor(ws.clerk.id, ws.clerk.role) if ws.clerk else None
     return CaseDetail(
@@ -227,6 +229,9 @@ def case_form_lines(
     schema = schema_named(ws, schema_uri)
     labels = dict(service.form_fields) if service else {}
     lines = form_lines(form, schema, labels)
+    if schema is None and service is not None:  # the service's types: ISO dates read German
+        specs = {spec.key: spec for spec in service.specs}
+        lines = [replace(line, value=display_value(specs.get(line.key), line.value)) for line in lines]
     missing = schema is None and any(is_fim_key(key) for key in form)
     return lines, MISSING_SCHEMA_NOTE if missing else ""
 

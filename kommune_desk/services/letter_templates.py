@@ -11,9 +11,11 @@ from kommune_desk.documents.model import LetterKind
 from kommune_desk.domain import letter_templates as rules
 from kommune_desk.domain.formatting import parse_timestamp, utc_now_iso
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.letter_texts import specific_text
 from kommune_desk.domain.records import Role
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import letter_templates as repo
+from kommune_desk.storage import reference
 from kommune_desk.storage.outbox import municipality_scope
 
 from .applications import find_service
@@ -157,16 +159,23 @@ def effective_blocks(
     conn: sqlite3.Connection, municipality_id: str, service_id: str | None, kind: LetterKind
 ) -> dict[str, ResolvedBlock]:
     """block → the text a letter of ``kind`` for ``service_id`` uses now: the service's own
-    block, else the municipality's default, else the built-in wording (version 0)."""
+    block, else the municipality's default, else the built-in wording (version 0).
+
+    An Anzeige's own built-in wording (e.g. the Gewerbeanzeige's receipt after § 15 Abs. 1 GewO)
+    comes before the municipality's default: that default was written for Anträge ("über Ihren
+    Antrag entscheiden …") and would put decision words into a receipt."""
     saved = repo.effective_templates(conn, municipality_id, service_id, kind.value)
+    leika_id, procedure = reference.service_leika_and_procedure(conn, service_id)
     result = {}
     for block in rules.KIND_BLOCKS.get(kind, ()):
         row = saved.get(block)
-        result[block] = (
-            ResolvedBlock(block, row["body"], row["version"], row["service_id"], row["id"])
-            if row
-            else ResolvedBlock(block, rules.default_body(kind, block), 0, None, None)
-        )
+        specific = specific_text(kind, block, procedure, leika_id)
+        if row and (row["service_id"] is not None or specific is None):
+            result[block] = ResolvedBlock(block, row["body"], row["version"], row["service_id"], row["id"])
+        else:
+            result[block] = ResolvedBlock(
+                block, rules.default_body(kind, block, procedure, leika_id), 0, None, None
+            )
     return result
 
 

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from kommune_desk.documents.model import (
+from kommune_desk.documents.model import (  # plain data; the renderer loads only when printing
     FeeBlock,
     FeeItem,
     InfoBlock,
@@ -27,14 +27,17 @@ from kommune_desk.documents.model import (
     Signature,
     SignatureMode,
 )
+from kommune_desk.documents.paid_fee import PaidFeeBlock
 from kommune_desk.domain import notices as rules
 from kommune_desk.domain.authority import Authority, Remedy, authority_of, remedy_instruction
+from kommune_desk.domain.corrections import missing_address_message
 from kommune_desk.domain.formatting import format_amount, format_date, local_date, parse_timestamp
-from kommune_desk.domain.letter_templates import TemplateError, block_label, fill_blocks
-from kommune_desk.domain.letter_texts import applied_for
+from kommune_desk.domain.letter_templates import FEE_PAID_BLOCKS, TemplateError, block_label, fill_blocks
+from kommune_desk.domain.letter_texts import TRADE_NOTIFICATIONS, applied_for
 from kommune_desk.domain.markup import Markup, escape
 from kommune_desk.domain.notices import NoticeError
-from kommune_desk.domain.records import BankAccount, Clerk, Municipality, Office, Service
+from kommune_desk.domain.payments import fee_settled, paid_on
+from kommune_desk.domain.records import BankAccount, Clerk, Municipality, Office, Procedure, Service
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import Decision
 from kommune_desk.storage import case_file, reference
@@ -51,10 +54,15 @@ _HEADINGS = {
     "tenor_teilweise": "Entscheidung",
     "nebenbestimmungen": "Nebenbestimmungen",
     "kosten": "Kosten",
+    "kosten_bezahlt": "Kosten",
     "begruendung": "Begründung",
     "hinweise": "Hinweise",
+    "hinweise_bezahlt": "Hinweise",
     "schluss": "",
 }
+ABOVE = "unter den oben genannten Kontaktdaten"
+# A text that sends the reader to contact data (a municipality's own wording may).
+_REFERS_TO_CONTACT = re.compile(r"kontaktdaten|telefonnummer|e-mail-adresse", re.IGNORECASE)
 # Legal forms: a name with one of these is an organisation, never "Nachname, Vorname".
 _LEGAL_FORM = re.compile(r"\b(GmbH|AG|KG|OHG|GbR|UG|e\.\s?V\.|eG|mbH|Co\.|Stiftung|Verein)\b")
 
@@ -174,14 +182,18 @@ def compose(data: LetterData, kind: LetterKind, details: NoticeDetails, today: d
     decision = Decision(case["decision"]) if case["decision"] else None
     letter_date = details.letter_date or today
     fee_cents = int(case["fee_cents"] or 0)
-    fee_due = rules.fee_due_date(letter_date) if kind is LetterKind.GEBUEHRENBESCHEID else None
+    paid = fee_settled(fee_cents, case.get("payment_status"), case.get("paid_cents"))
+    # A paid fee has no due date: nothing is asked for, nothing can be overdue.
+    fee_due = rules.fee_due_date(letter_date) if kind is LetterKind.GEBUEHRENBESCHEID and not paid else None
     authority = authority_of(data.municipality.kind, data.municipality.name)
+    info = _info(data, letter_date)
     detail_problems, explained = _detail_problems(kind, details, letter_date)
     problems = _address_problems(case) + detail_problems
     if kind is LetterKind.GEBUEHRENBESCHEID:
-        problems += _fee_problems(data)
-    chosen = _chosen_blocks(kind, decision, details, fee_cents, data.blocks)
-    values = _values(data, details, letter_date, fee_due, authority)
+        problems += _fee_problems(data, paid)
+    chosen = _chosen_blocks(kind, decision, details, fee_cents, paid, data.blocks)
+    problems += _contact_problems(chosen, info)
+    values = _values(data, details, letter_date, fee_due, authority, info)
     try:
         filled = fill_blocks([(block_label(b.block), b.body) for b in chosen], values, explained)
     except TemplateError as exc:
@@ -191,8 +203,8 @@ def compose(data: LetterData, kind: LetterKind, details: NoticeDetails, today: d
     sections = {b.block: _section(b.block, body, details) for b, body in zip(chosen, filled, strict=True)}
     remedy = data.remedy if rules.has_remedy(kind, decision, bool(details.conditions)) else None
     parts: list[Part] = [sections[b.block] for b in chosen if b.block != "schluss"]
-    if kind is LetterKind.GEBUEHRENBESCHEID and fee_due is not None:
-        parts.insert(1, _fee_block(data, fee_due, authority))
+    if kind is LetterKind.GEBUEHRENBESCHEID:
+        parts.insert(1, _fee_block(data, fee_due, authority, paid))
     if remedy is not None:
         address = (
             f"{data.office.address.street}, {data.office.address.postal_code} {data.office.address.city}"
@@ -204,13 +216,14 @@ def compose(data: LetterData, kind: LetterKind, details: NoticeDetails, today: d
         kind=kind,
         sender=_sender(data, authority),
         recipient=Recipient(_recipient_lines(case)),
-        info=_info(data, letter_date),
-        subject=_subject(kind, _received(case)),
+        info=info,
+        subject=_subject(kind, _received(case), _procedure(data), _is_trade(data)),
         subject_detail=_subject_detail(kind, data),
         salutation=f"Guten Tag {letter_name(case['applicant_name'])},",
         parts=tuple(parts),
         signature=Signature(details.signature, data.clerk.display_name, "Im Auftrag"),
         title=f"{kind.label} {case['aktenzeichen']}",
+        closing=f"Mit freundlichen Grüßen\n{authority.signing}",  # who issues it, the clerk signs i. A.
     )
     return Composition(letter, tuple(b.reference() for b in chosen), remedy, fee_due)
 
@@ -239,10 +252,7 @@ def _address_problems(case: dict[str, Any]) -> list[str]:
     ]
     if not missing:
         return []
-    return [
-        "Für das Schreiben fehlt in der Anschrift der Antragstellerin / des Antragstellers: "
-        f"{', '.join(missing)}. Bitte ergänzen Sie die Anschrift im Antrag."
-    ]
+    return [missing_address_message(missing)]
 
 
 def _detail_problems(
@@ -264,11 +274,11 @@ def _detail_problems(
     return problems, explained
 
 
-def _fee_problems(data: LetterData) -> list[str]:
+def _fee_problems(data: LetterData, paid: bool) -> list[str]:
     if data.service is None or int(data.case["fee_cents"] or 0) <= 0:
         return ["Für diesen Antrag ist keine Gebühr festgesetzt."]
     problems = []
-    if data.municipality.bank is None or not data.municipality.bank.iban:
+    if not paid and (data.municipality.bank is None or not data.municipality.bank.iban):
         problems.append(
             "Für den Gebührenbescheid fehlt die Bankverbindung der Gemeinde (IBAN). Bitte lassen Sie "
             "sie von der Administration eintragen."
@@ -279,22 +289,39 @@ def _fee_problems(data: LetterData) -> list[str]:
 
 
 # -- blocks and values ------------------------------------------------------------------------
+def _contact_problems(chosen: list[ResolvedBlock], info: InfoBlock) -> list[str]:
+    """A text that refers the reader to contact data needs contact data in the letter."""
+    if info.phone.strip() or info.email.strip():
+        return []
+    if any(_REFERS_TO_CONTACT.search(b.body) for b in chosen):
+        return [
+            "Das Schreiben verweist auf Kontaktdaten, aber weder für Sie noch für die Behörde sind "
+            "Telefon oder E-Mail eingetragen. Bitte lassen Sie sie von der Administration eintragen "
+            "(Behörde und Kontaktdaten) oder ändern Sie den Textbaustein."
+        ]
+    return []
+
+
 def _chosen_blocks(
     kind: LetterKind,
     decision: Decision | None,
     details: NoticeDetails,
     fee_cents: int,
+    paid: bool,
     blocks: dict[str, ResolvedBlock],
 ) -> list[ResolvedBlock]:
     """The blocks this letter prints, in reading order; empty optional blocks are left out."""
     wanted = list(blocks)
+    for paid_block, open_block in FEE_PAID_BLOCKS.items():
+        if paid_block in wanted:  # the fee paid or still open: one of the two texts, never both
+            wanted.remove(open_block if paid else paid_block)
+    if fee_cents <= 0:
+        wanted = [name for name in wanted if name not in ("kosten", "kosten_bezahlt")]
     if kind is LetterKind.BEWILLIGUNG:
         partial = decision is Decision.TEILWEISE_BEWILLIGT
         wanted.remove("tenor" if partial else "tenor_teilweise")
         if not details.conditions:
             wanted.remove("nebenbestimmungen")
-        if fee_cents <= 0:
-            wanted.remove("kosten")
         # § 39 Abs. 2 Nr. 1 HVwVfG: a full approval without conditions needs no reasons.
         if not details.reasons.strip() and not rules.reasons_required(
             kind, decision, bool(details.conditions)
@@ -309,9 +336,12 @@ def _values(
     letter_date: dt.date,
     fee_due: dt.date | None,
     authority: Authority,
+    info: InfoBlock,
 ) -> dict[str, str]:
     case = data.case
     fee_cents = int(case["fee_cents"] or 0)
+    # A payment without a day (a portal that sent none) was made when the application was sent.
+    paid_day = paid_on(case.get("paid_at")) or _received(case)
     decision = Decision(case["decision"]) if case["decision"] else None
     items = [item.strip() for item in details.missing_documents if item.strip()]
     return {
@@ -328,6 +358,8 @@ def _values(
         "gebuehr": format_amount(fee_cents) if fee_cents > 0 else "",
         "kassenzeichen": case["kassenzeichen"] or "",
         "faellig_am": format_date(fee_due) if fee_due else "",
+        "bezahlt_am": format_date(paid_day),
+        "erreichbarkeit": _reachable(data.office, info),
         "datum": format_date(letter_date),
         "sachbearbeitung": data.clerk.display_name,
         "behoerde": f"{authority.organ} {authority.of}",
@@ -387,8 +419,40 @@ def _info(data: LetterData, letter_date: dt.date) -> InfoBlock:
     )
 
 
-def _subject(kind: LetterKind, received: dt.date) -> str:
+def _reachable(office: Office, info: InfoBlock) -> str:
+    """How the clerk is reached: the contact data of the information block when it prints any,
+    else the office's address (a letter must not point to contact data it does not show)."""
+    if info.phone.strip() or info.email.strip():
+        return ABOVE
+    address = office.address
+    place = ", ".join(
+        part
+        for part in (
+            office.name.strip(),
+            address.street.strip(),
+            f"{address.postal_code} {address.city}".strip(),
+        )
+        if part
+    )
+    return f"schriftlich oder persönlich: {place}" if place else "schriftlich oder persönlich"
+
+
+def _procedure(data: LetterData) -> Procedure:
+    return data.service.procedure if data.service else Procedure.GENEHMIGUNG
+
+
+def _is_trade(data: LetterData) -> bool:
+    return data.service is not None and data.service.leika_id in TRADE_NOTIFICATIONS
+
+
+def _subject(kind: LetterKind, received: dt.date, procedure: Procedure, trade: bool = False) -> str:
     day = format_date(received)
+    if procedure is Procedure.ANZEIGE:
+        noun = "Gewerbeanzeige" if trade else "Anzeige"
+        return {
+            LetterKind.EMPFANGSBESCHEINIGUNG: f"Empfangsbescheinigung über Ihre {noun} vom {day}",
+            LetterKind.ANFORDERUNG_UNTERLAGEN: f"Ihre {noun} vom {day}: Bitte reichen Sie Unterlagen nach",
+        }.get(kind, f"{kind.label} zu Ihrer {noun} vom {day}")
     return {
         LetterKind.EINGANGSBESTAETIGUNG: f"Eingangsbestätigung zu Ihrem Antrag vom {day}",
         LetterKind.ANFORDERUNG_UNTERLAGEN: f"Ihr Antrag vom {day}: Bitte reichen Sie Unterlagen nach",
@@ -405,27 +469,36 @@ def _subject_detail(kind: LetterKind, data: LetterData) -> str:
     return service
 
 
-def _fee_block(data: LetterData, due: dt.date, authority: Authority) -> FeeBlock:
+def _fee_block(data: LetterData, due: dt.date | None, authority: Authority, paid: bool) -> FeeBlock:
     """§ 14 HVwKostG: debtor, chargeable act, amount with legal basis and calculation, due date,
-    Kassenzeichen, payee and account, Verwendungszweck."""
+    Kassenzeichen, payee and account, Verwendungszweck. A paid fee is stated as paid: no request,
+    no account, no GiroCode."""
     case, service = data.case, data.service
     bank = data.municipality.bank
-    assert bank is not None and service is not None  # _fee_problems refused the letter otherwise
+    assert service is not None and (paid or bank is not None)  # _fee_problems refused it otherwise
     fee_cents = int(case["fee_cents"])
     kassenzeichen, aktenzeichen = case["kassenzeichen"], case["aktenzeichen"]
-    return FeeBlock(
-        debtor=", ".join(_recipient_lines(case)),
-        chargeable_act=(
-            f"Bearbeitung Ihres Antrags »{service.name}« vom {format_date(_received(case))} "
+    what = "Ihrer Anzeige" if service.is_notification else "Ihres Antrags"
+    common = {
+        "debtor": ", ".join(_recipient_lines(case)),
+        "chargeable_act": (
+            f"Bearbeitung {what} »{service.name}« vom {format_date(_received(case))} "
             f"(Aktenzeichen {aktenzeichen})"
         ),
-        items=(FeeItem(service.name, service.legal_basis, _calculation(service, fee_cents), fee_cents),),
-        due_date=due,
-        kassenzeichen=kassenzeichen,
-        payee=authority.title,
-        bank=BankAccount(bank.bank_name, bank.iban, bank.bic),
-        purpose=f"{kassenzeichen} {aktenzeichen}"[:140],
-    )
+        "items": (FeeItem(service.name, service.legal_basis, _calculation(service, fee_cents), fee_cents),),
+        "kassenzeichen": kassenzeichen,
+        "payee": authority.title,
+        "purpose": f"{kassenzeichen} {aktenzeichen}"[:140],
+    }
+    if paid:
+        day = paid_on(case.get("paid_at")) or _received(case)
+        account = BankAccount(bank.bank_name, bank.iban, bank.bic) if bank else BankAccount("", "", "")
+        return PaidFeeBlock(
+            **common, due_date=day, bank=account, with_qr_code=False, paid_on=day,
+            paid_cents=case.get("paid_cents"),
+        )  # fmt: skip
+    assert bank is not None and due is not None
+    return FeeBlock(**common, due_date=due, bank=BankAccount(bank.bank_name, bank.iban, bank.bic))
 
 
 def _calculation(service: Service, fee_cents: int) -> str:

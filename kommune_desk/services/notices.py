@@ -28,6 +28,7 @@ from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import Decision, Step, WorkflowError
 from kommune_desk.storage import applications as cases_repo
 from kommune_desk.storage import notices as repo
+from kommune_desk.storage import reference
 from kommune_desk.storage.errors import StorageError, describe_os_error
 from kommune_desk.storage.files import BlobMismatchError, read_verified, store_bytes
 from kommune_desk.storage.outbox import municipality_scope
@@ -101,6 +102,7 @@ def kinds_available(ws: Workspace, application_id: str) -> list[LetterKind]:
     conn = ws.db.reader()
     try:
         row = _case_row(conn, ws, application_id)
+        procedure = reference.service_procedure(conn, row["service_id"])
     finally:
         conn.close()
     return rules.available_kinds(
@@ -108,6 +110,7 @@ def kinds_available(ws: Workspace, application_id: str) -> list[LetterKind]:
         Decision(row["decision"]) if row["decision"] else None,
         int(row["fee_cents"] or 0),
         row["service_id"] is not None,
+        procedure,
     )
 
 
@@ -441,11 +444,16 @@ def _check_may_write(
     row = cases_repo.load_case(conn, application_id, ws.municipality.id)
     if row is None:
         raise NoticeError(NO_SUCH_CASE)
-    case = _workflow_case(row)
+    case = _workflow_case(conn, row)
     refused = None
     if correcting is None or kind in rules.SINGLE_KINDS:
         refused = rules.kind_refusal(
-            kind, case.status, case.decision, int(row["fee_cents"] or 0), row["service_id"] is not None
+            kind,
+            case.status,
+            case.decision,
+            int(row["fee_cents"] or 0),
+            row["service_id"] is not None,
+            case.procedure,
         )
     if correcting is not None:
         refused = refused or rules.cancel_refusal(correcting, case, actor)
@@ -587,16 +595,17 @@ def _case_row(conn: sqlite3.Connection, ws: Workspace, application_id: str) -> d
 
 
 def _case(conn: sqlite3.Connection, ws: Workspace, notice_row: dict[str, Any]) -> workflow.Case:
-    return _workflow_case(_case_row(conn, ws, str(notice_row["application_id"])))
+    return _workflow_case(conn, _case_row(conn, ws, str(notice_row["application_id"])))
 
 
-def _workflow_case(row: dict[str, Any]) -> workflow.Case:
+def _workflow_case(conn: sqlite3.Connection, row: dict[str, Any]) -> workflow.Case:
     return workflow.Case(
         status=ApplicationStatus(row["status"]),
         assignee_id=row["assignee_id"],
         four_eyes=bool(row["four_eyes"]),
         decision=Decision(row["decision"]) if row["decision"] else None,
         drafted_by=row["drafted_by"],
+        procedure=reference.service_procedure(conn, row["service_id"]),
     )
 
 

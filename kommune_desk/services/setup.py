@@ -15,7 +15,6 @@ from kommune_desk.domain.records import (
     MunicipalityKind,
     Office,
     Role,
-    Service,
     kind_in_name,
 )
 from kommune_desk.domain.validation import SetupInput, ValidationError, validate_setup
@@ -98,9 +97,8 @@ def insert_standard_services(conn: sqlite3.Connection, municipality_id: str, at:
     that set up the same new municipality at once write identical rows (a no-op for the server).
     """
     for entry in STANDARD_SERVICES:
-        service = Service(
+        service = entry.service(
             str(uuid.uuid5(uuid.NAMESPACE_URL, f"kommune-desk:service:{municipality_id}:{entry.leika_id}")),
-            municipality_id, entry.leika_id, entry.name, entry.processing_days, entry.fee,
-            entry.four_eyes, entry.legal_basis, entry.form_fields,
-        )  # fmt: skip
+            municipality_id,
+        )
         reference.insert_service(conn, service, at)

@@ -16,6 +16,7 @@ from kommune_desk.domain.payments import PaymentStatus, initial_payment_status, 
 from kommune_desk.domain.records import COMPLETED, ApplicationStatus
 from kommune_desk.domain.workflow import Case, Decision, Step, WorkflowError
 from kommune_desk.storage import applications as repo
+from kommune_desk.storage import reference
 from kommune_desk.storage.outbox import municipality_scope
 
 from .applications import find_service
@@ -56,8 +57,8 @@ def take_step(
         if step is Step.UNTERLAGEN_EINGEGANGEN and row["paused_remaining_days"] is not None:
             fields["due_date"] = resumed_deadline(row["paused_remaining_days"], day).isoformat()
             fields["paused_remaining_days"] = None
-        if step is Step.FREIGEBEN:
-            fields["decided_at"] = utc_now_iso()
+        if step in (Step.FREIGEBEN, Step.EMPFANG_BESCHEINIGEN):
+            fields["decided_at"] = utc_now_iso()  # an Anzeige is settled when its receipt is certified
         if after.status in COMPLETED and not row["completed_at"]:
             fields["completed_at"] = utc_now_iso()  # the end of its processing time (Statistik)
         return fields
@@ -178,6 +179,7 @@ def change_case(
             four_eyes=row["four_eyes"],
             decision=Decision(row["decision"]) if row["decision"] else None,
             drafted_by=row["drafted_by"],
+            procedure=reference.service_procedure(conn, row["service_id"]),
         )
         wanted = compute(case, row)
         changed = {k: v for k, v in wanted.items() if row.get(k) != v}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from kommune_desk.domain.catalogue import typed_fields
+from kommune_desk.domain.form_checks import specs_from_json
 from kommune_desk.domain.records import (
     Address,
     BankAccount,
@@ -13,6 +15,7 @@ from kommune_desk.domain.records import (
     Municipality,
     MunicipalityKind,
     Office,
+    Procedure,
     Role,
     Service,
 )
@@ -87,8 +90,8 @@ def insert_clerk(conn: sqlite3.Connection, c: Clerk, at: str) -> None:
 def insert_service(conn: sqlite3.Connection, s: Service, at: str) -> None:
     conn.execute(
         "INSERT INTO services (id, municipality_id, leika_id, name, processing_days, fee_rule,"
-        " four_eyes, legal_basis, form_fields, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " four_eyes, legal_basis, form_fields, procedure, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             s.id,
             s.municipality_id,
@@ -98,11 +101,20 @@ def insert_service(conn: sqlite3.Connection, s: Service, at: str) -> None:
             json.dumps(s.fee_rule.to_dict()),
             int(s.four_eyes),
             s.legal_basis,
-            json.dumps([list(f) for f in s.form_fields], ensure_ascii=False),
+            form_fields_json(s),
+            s.procedure.value,
             at,
             at,
         ),
     )
+
+
+def form_fields_json(s: Service) -> str:
+    """The form's fields as stored: typed objects when the service has types, else the old
+    ``[key, label]`` pairs (what older clients wrote and still read)."""
+    if s.field_specs:
+        return json.dumps([spec.to_json() for spec in s.field_specs], ensure_ascii=False)
+    return json.dumps([list(f) for f in s.form_fields], ensure_ascii=False)
 
 
 def get_municipality(conn: sqlite3.Connection, municipality_id: str) -> Municipality | None:
@@ -168,24 +180,78 @@ def find_clerk_by_login(conn: sqlite3.Connection, municipality_id: str, os_login
 def list_services(conn: sqlite3.Connection, municipality_id: str) -> list[Service]:
     rows = conn.execute(
         "SELECT id, municipality_id, leika_id, name, processing_days, fee_rule, four_eyes,"
-        " legal_basis, form_fields FROM services WHERE municipality_id = ? AND deleted_at IS NULL"
+        " legal_basis, form_fields, procedure FROM services WHERE municipality_id = ? AND deleted_at IS NULL"
         " ORDER BY name",
         (municipality_id,),
     ).fetchall()
-    return [
-        Service(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            FeeRule.from_dict(json.loads(r[5])),
-            bool(r[6]),
-            r[7],
-            tuple(tuple(f) for f in json.loads(r[8])),
-        )  # type: ignore[misc]
-        for r in rows
-    ]
+    return [_service(r) for r in rows]
+
+
+def _service(r: sqlite3.Row | tuple[object, ...]) -> Service:
+    try:
+        stored = json.loads(str(r[8] or "[]"))
+    except ValueError:
+        stored = []  # a damaged synced row: the form shows no fields rather than failing
+    specs = typed_fields(str(r[2]), specs_from_json(stored))
+    return Service(
+        str(r[0]),
+        str(r[1]),
+        str(r[2]),
+        str(r[3]),
+        int(str(r[4])),
+        FeeRule.from_dict(json.loads(str(r[5]))),
+        bool(r[6]),
+        str(r[7]),
+        tuple((spec.key, spec.label) for spec in specs),
+        specs,
+        _procedure(r[9]),
+    )
+
+
+def _procedure(value: object) -> Procedure:
+    try:
+        return Procedure(str(value))
+    except ValueError:
+        return Procedure.GENEHMIGUNG
+
+
+def service_procedure(conn: sqlite3.Connection, service_id: str | None) -> Procedure:
+    """Whether a service decides or receives notifications (Genehmigung without a service)."""
+    return service_leika_and_procedure(conn, service_id)[1]
+
+
+def service_leika_and_procedure(conn: sqlite3.Connection, service_id: str | None) -> tuple[str, Procedure]:
+    """A service's LeiKa key and procedure ("" and Genehmigung without a service)."""
+    if service_id is None:
+        return "", Procedure.GENEHMIGUNG
+    row = conn.execute("SELECT leika_id, procedure FROM services WHERE id = ?", (service_id,)).fetchone()
+    return (str(row[0]), _procedure(row[1])) if row else ("", Procedure.GENEHMIGUNG)
+
+
+def update_municipality_contact(conn: sqlite3.Connection, m: Municipality, at: str) -> None:
+    """Kind, name, address, phone and e-mail of the authority (bank, logo … stay)."""
+    conn.execute(
+        "UPDATE municipalities SET kind = ?, name = ?, street = ?, postal_code = ?, city = ?, phone = ?,"
+        " email = ?, updated_at = ? WHERE id = ?",
+        (
+            m.kind.value,
+            m.name,
+            m.address.street,
+            m.address.postal_code,
+            m.address.city,
+            m.phone,
+            m.email,
+            at,
+            m.id,
+        ),
+    )
+
+
+def update_office_address(conn: sqlite3.Connection, office_id: str, address: Address, at: str) -> None:
+    conn.execute(
+        "UPDATE offices SET street = ?, postal_code = ?, city = ?, updated_at = ? WHERE id = ?",
+        (address.street, address.postal_code, address.city, at, office_id),
+    )
 
 
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:

@@ -36,8 +36,9 @@ STATEMENTS: tuple[str, ...] = (
     "ALTER TABLE applications ADD COLUMN submitted_data TEXT",
     "ALTER TABLE services ADD COLUMN procedure TEXT NOT NULL DEFAULT 'genehmigung'"
     " CHECK (procedure IN ('genehmigung', 'anzeige'))",
-    # A Gewerbeanmeldung is an Anzeige (§ 14 GewO): the office confirms receipt (§ 15 Abs. 1 GewO).
-    "UPDATE services SET procedure = 'anzeige' WHERE leika_id = '99050012104000'",
+    # Gewerbean- and -abmeldung are Anzeigen (§ 14 Abs. 1 GewO): the office certifies receipt
+    # (§ 15 Abs. 1 GewO) and decides nothing.
+    "UPDATE services SET procedure = 'anzeige' WHERE leika_id IN ('99050012104000', '99050012106000')",
 )
 
 _RECAPTURED = ("form_schemas", "applications", "services")

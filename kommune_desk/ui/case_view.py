@@ -40,11 +40,15 @@ from kommune_desk.services.cases import CaseDetail
 from kommune_desk.services.clerks import list_clerks
 from kommune_desk.services.workspace import Workspace
 
+from .action_bar import ActionBar
 from .case_dialogs import FollowUpDialog, PaymentDialog, ask_text, choose
 from .run import run_service
 
 if TYPE_CHECKING:
     from .notices_panel import NoticesPanel  # built when its tab is first shown (loads QtPdf)
+
+# How long an action stays in the row when the screen is narrow (the rest go into "Weitere").
+_STEP, _COMMON, _RARE = 3, 2, 1
 
 # Steps that cannot be undone by the clerk: ask before taking them.
 _CONFIRM = {
@@ -94,10 +98,8 @@ class CaseView(QWidget):
         header.addWidget(back)
         header.addWidget(self.title, 1)
 
-        self.actions = QHBoxLayout()
-        self.actions.setSpacing(6)
-        actions_box = QWidget()
-        actions_box.setLayout(self.actions)
+        # A clerk's 1280×720 screen cannot show every step: the rarer ones go into "Weitere".
+        self.actions = ActionBar(align_right=False, name="caseActions")
 
         self.applicant = QFormLayout()
         self.form = QFormLayout()
@@ -173,7 +175,7 @@ class CaseView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addWidget(actions_box)
+        layout.addWidget(self.actions)
         layout.addWidget(self.tabs, 1)
 
     @staticmethod
@@ -354,6 +356,7 @@ class CaseView(QWidget):
 
             self.notices_panel = NoticesPanel(self.workspace)
             self.notices_panel.changed.connect(self._notices_changed)
+            self.notices_panel.correction_requested.connect(self.correct_data)
             self._notices_tab.layout().addWidget(self.notices_panel)
             if self.detail is not None:
                 self.notices_panel.set_case(self.detail.id, self.detail.aktenzeichen)
@@ -365,38 +368,45 @@ class CaseView(QWidget):
 
     # -- actions ---------------------------------------------------------------------------------
     def _clear_actions(self) -> None:
-        _clear(self.actions)
+        self.actions.clear()
 
     def _build_actions(self, detail: CaseDetail) -> None:
         self._clear_actions()
         if detail.can_claim:
-            self._action("Übernehmen", self.claim)
+            self._action("Übernehmen", self.claim, priority=_STEP)
         for step in detail.steps:
             if step is Step.BEARBEITEN and detail.assignee_id is None:
                 continue  # "Übernehmen" does this
             if step is Step.BESCHEID_VERSENDEN:
                 # Sent means: a notice was archived and posted; the letters tab records both.
-                self._action("Bescheid erstellen und versenden …", self.show_notices, name="writeNotice")
+                notification = detail.service is not None and detail.service.is_notification
+                letter = "Empfangsbescheinigung" if notification else "Bescheid"
+                text = f"{letter} erstellen und versenden …"
+                self._action(text, self.show_notices, name="writeNotice", priority=_STEP)
                 continue
-            self._action(step.label, lambda _=False, s=step: self.take_step(s), name=f"step_{step.value}")
+            # Closing steps (zurückgezogen, weiterleiten) are rarer than the way forward.
+            rare = step in (Step.ZURUECKZIEHEN, Step.WEITERLEITEN)
+            self._action(
+                step.label, lambda _=False, s=step: self.take_step(s), name=f"step_{step.value}",
+                priority=_RARE if rare else _STEP,
+            )  # fmt: skip
         if detail.status.is_open and self.workspace.clerk:
-            self._action("Zuweisen …", self.assign)
+            self._action("Zuweisen …", self.assign, priority=_COMMON)
             if detail.can_release:
-                self._action("Abgeben", self.release)
-            self._action("Wiedervorlage …", self.follow_up)
-        self._action("Notiz …", self.add_note)
+                self._action("Abgeben", self.release, priority=_RARE)
+            self._action("Wiedervorlage …", self.follow_up, priority=_COMMON)
+        self._action("Notiz …", self.add_note, priority=_COMMON)
         if detail.fee_cents and detail.payment_status.value != "bezahlt":
-            self._action("Zahlung erfassen …", self.record_payment)
+            self._action("Zahlung erfassen …", self.record_payment, priority=_COMMON)
         if detail.status.is_open:
-            self._action("Eingangsbestätigung vermerken …", self.confirm_receipt)
-        self.actions.addStretch(1)
+            self._action("Eingangsbestätigung vermerken …", self.confirm_receipt, priority=_RARE)
 
-    def _action(self, text: str, slot: Callable[..., Any], name: str = "") -> None:
+    def _action(self, text: str, slot: Callable[..., Any], name: str = "", priority: int = _COMMON) -> None:
         button = QPushButton(text)
         if name:
             button.setObjectName(name)
         button.clicked.connect(slot)
-        self.actions.addWidget(button)
+        self.actions.add_button(button, priority=priority)
 
     def _write(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run a change in a worker; afterwards re-read the case and tell the list."""
@@ -415,9 +425,8 @@ class CaseView(QWidget):
         self._busy = False
 
     def button(self, text: str) -> QPushButton | None:
-        """The action button with this text (for keyboard users' tests and screenshots)."""
-        for index in range(self.actions.count()):
-            widget = self.actions.itemAt(index).widget()
+        """The action button with this text, in the row or in "Weitere" (for tests and screenshots)."""
+        for widget in self.actions.buttons():
             if isinstance(widget, QPushButton) and widget.text() == text:
                 return widget
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from kommune_desk.domain.inbox_views import UNASSIGNED, InboxFilter
@@ -28,9 +28,14 @@ class FilterBar(QWidget):
             self.status.addItem(status.label, status.value)  # Qt would turn the StrEnum into a str
         self.service = QComboBox()
         self.service.setObjectName("filterService")
-        self.service.setMinimumContentsLength(18)
         self.assignee = QComboBox()
         self.assignee.setObjectName("filterAssignee")
+        # Sized for typical entries, not the longest (a long service or clerk name would push
+        # "Zurücksetzen" off a 1280 px screen); the open list shows every name in full.
+        for combo, length in ((self.status, 12), (self.service, 16), (self.assignee, 12)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(length)
+            combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
         self.received_from = self._date_edit("Eingang ab")
         self.received_to = self._date_edit("Eingang bis")
         reset = QPushButton("Zurücksetzen")

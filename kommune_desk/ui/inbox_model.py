@@ -10,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from kommune_desk.domain.formatting import format_date, local_date
 from kommune_desk.domain.inbox_views import InboxFilter, InboxView, deadline_state
+from kommune_desk.domain.list_export import INBOX_HEADERS, cell_text, inbox_cells
 from kommune_desk.domain.records import InboxRow
 from kommune_desk.services.errors import StorageError
 from kommune_desk.services.inbox import InboxReader, first_page_is_cheap
@@ -21,14 +21,13 @@ from .workers import report_unexpected, start_task
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    ("Aktenzeichen", "aktenzeichen"),
-    ("Eingang", "received_at"),
-    ("Leistung", "service"),
-    ("Antragsteller/in", "applicant"),
-    ("Status", "status"),
-    ("Frist", "due_date"),
-    ("Bearbeitung", "assignee"),
+# (header, sort key) per column; the headers are those of the exports.
+COLUMNS = tuple(
+    zip(
+        INBOX_HEADERS,
+        ("aktenzeichen", "received_at", "service", "applicant", "status", "due_date", "assignee"),
+        strict=True,
+    )
 )
 DEADLINE_COLUMN = 5
 PAGE_SIZE = 200
@@ -199,6 +198,10 @@ class InboxModel(QAbstractTableModel):
         if self._generation:
             self._load()  # the counts stay: the data did not change
 
+    def current_order(self) -> tuple[str, bool]:
+        """(sort key, descending) of the current order, as the services name it."""
+        return self._order
+
     def sort_order(self) -> tuple[int, bool]:
         """(column, descending) of the current order."""
         key, descending = self._order
@@ -305,21 +308,8 @@ class InboxModel(QAbstractTableModel):
 
 
 def _display(record: InboxRow, column: int) -> str:
-    if column == 0:
-        return record.aktenzeichen
-    if column == 1:
-        return format_date(local_date(record.received_at))
-    if column == 2:
-        return record.service_name
-    if column == 3:
-        return record.applicant_name
-    if column == 4:
-        return record.status.label
-    if column == 6:
-        return record.assignee_name or "–"
-    if record.paused_days is not None and record.status.is_open:
-        return "ruht"
-    return format_date(record.due_date) if record.due_date else "–"
+    # The same cells the exports write (domain.list_export), as German text.
+    return cell_text(inbox_cells(record)[column])
 
 
 def _days(count: int) -> str:

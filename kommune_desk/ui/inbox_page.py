@@ -1,15 +1,17 @@
 """The Posteingang page: views with counts, search as you type, filters, the application table,
-and the case view that opens from it."""
+its export (CSV, Excel) and Druckliste, and the case view that opens from it."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,16 +30,22 @@ from PySide6.QtWidgets import (
 
 from kommune_desk.domain.formatting import count_noun, format_count
 from kommune_desk.domain.inbox_views import InboxFilter, InboxView, SavedView
+from kommune_desk.domain.records import ApplicationStatus
 from kommune_desk.services.workspace import Workspace
 
+from .action_bar import ActionBar
 from .inbox_model import InboxModel
 from .run import run_service
+from .workers import start_task
 
 # The filter bar, the saved views and the case view load on first use, after the first rows are
 # on screen: importing them (and the services behind them) up front measurably slowed start-up.
 if TYPE_CHECKING:
+    from kommune_desk.services.inbox_export import InboxExport
+
     from .case_view import CaseView
     from .inbox_filters import FilterBar
+    from .list_print_dialog import ListPrintDialog
 
 SEARCH_DELAY_MS = 150  # wait for a pause in typing; every keystroke would start a query
 # A zero timer would still run before the first paint (Qt posts paint requests at low priority).
@@ -45,6 +54,10 @@ _LEGEND = (
     " · Fristen: <span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
     "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
 )
+_FILE_TYPES = {"csv": "CSV-Datei für Excel (*.csv)", "xlsx": "Excel-Arbeitsmappe (*.xlsx)"}
+_FORMAT_NAMES = {"csv": "CSV-Datei", "xlsx": "Excel-Datei"}
+VIEWS_MIN_WIDTH, VIEWS_MAX_WIDTH = 140, 240  # the view list: as wide as its longest line, within these
+_last_export_folder: Path | None = None  # where the clerk saved a list last in this session
 
 
 class InboxPage(QWidget):
@@ -61,7 +74,8 @@ class InboxPage(QWidget):
         self.views = QListWidget()
         self.views.setObjectName("inboxViews")
         self.views.setAccessibleName("Ansichten des Posteingangs")
-        self.views.setFixedWidth(210)
+        self.views.setFixedWidth(VIEWS_MIN_WIDTH)  # fitted to its lines once they are filled
+        self.views.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.views.setSpacing(3)
         self.views.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.views.customContextMenuRequested.connect(self._view_menu)
@@ -79,27 +93,53 @@ class InboxPage(QWidget):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
 
+        self.search.setMinimumWidth(220)  # the actions give way first (into "Weitere")
         self.filter_button = QPushButton("Filter")
+        self.filter_button.setObjectName("inboxFilterButton")
         self.filter_button.setCheckable(True)
         self.filter_bar: FilterBar | None = None  # built when first needed (start-up cost)
         self.filter_button.toggled.connect(lambda shown: self._filters().setVisible(shown))
         save = QPushButton("Ansicht speichern …")
+        save.setObjectName("saveView")
         save.clicked.connect(self._save_view)
+        self.export_button = QPushButton("Exportieren")
+        self.export_button.setObjectName("inboxExport")
+        self.export_button.setToolTip("Die angezeigte Liste mit allen Zeilen als Datei speichern")
+        export_menu = QMenu(self.export_button)
+        export_menu.addAction("CSV-Datei (Excel, Semikolon) …", lambda: self.export("csv"))
+        export_menu.addAction("Excel-Datei (XLSX) …", lambda: self.export("xlsx"))
+        self.export_button.setMenu(export_menu)
+        self.print_button = QPushButton("Drucken …")
+        self.print_button.setObjectName("inboxPrint")
+        self.print_button.setToolTip("Die angezeigte Liste als Druckliste (A4 quer) ansehen und drucken")
+        self.print_button.clicked.connect(self.print_list)
         new = QPushButton("Neuer Antrag …")
         new.setObjectName("newApplication")
         new.clicked.connect(self.new_application_requested.emit)
         importing = QPushButton("Importieren …")
+        importing.setObjectName("importApplications")
         importing.clicked.connect(self.import_requested.emit)
+        self.actions_bar = ActionBar(name="inboxActions")
+        # Leave the row first: what the Datei menu also offers (Strg+I), then the rarer actions.
+        for button, priority in (
+            (self.filter_button, 3), (save, 1), (self.export_button, 2), (self.print_button, 2),
+            (new, 4), (importing, 0),
+        ):  # fmt: skip
+            self.actions_bar.add_button(button, priority=priority)
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.search, 1)
-        for button in (self.filter_button, save, new, importing):
-            toolbar.addWidget(button)
+        toolbar.addWidget(self.actions_bar)
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
         self.summary = QLabel("Anträge werden geladen …")
         self.summary.setObjectName("inboxSummary")
+        self.export_note = QLabel()
+        self.export_note.setObjectName("inboxExportNote")
+        self.export_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.export_note.setWordWrap(True)
+        self.export_note.hide()
         self.table = self._build_table(model)
 
         list_panel = QWidget()
@@ -108,6 +148,7 @@ class InboxPage(QWidget):
         self._filter_slot = right
         right.addWidget(self.heading)
         right.addWidget(self.summary)
+        right.addWidget(self.export_note)
         right.addWidget(self.table, 1)
         panel_layout = QHBoxLayout(list_panel)
         panel_layout.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +184,7 @@ class InboxPage(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
+        table.setWordWrap(False)  # one line per row: "Antrag auf Grabnutz…", not "Antrag auf …"
         column, descending = model.sort_order()
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
         table.horizontalHeader().setSortIndicator(column, order)
@@ -153,17 +195,22 @@ class InboxPage(QWidget):
         table.verticalHeader().setDefaultSectionSize(26)
         header = table.horizontalHeader()
         header.setMinimumSectionSize(60)
-        # Short columns get room for their content; Leistung and Antragsteller share the rest.
+        # Numbers, dates and the status get room for their usual content; the applicant a typical
+        # name; the service (the longest texts) takes the rest. Clipped cells show a tooltip.
+        metrics = self.fontMetrics()
         for column, sample in (
             (0, "MW-2026-00000"),
             (1, "00.00.0000"),
-            (4, "Entscheidung entworfen"),
+            (3, "Mustermann, Maximilian"),
+            (4, max((status.label for status in ApplicationStatus), key=metrics.horizontalAdvance)),
             (5, "00.00.0000"),
-            (6, "Bearbeitung"),
+            (6, "Łukasz Nowak"),
         ):
-            header.resizeSection(column, self.fontMetrics().horizontalAdvance(sample) + 24)
-        for column in (2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            # The header also needs room for its title and the sort arrow.
+            wide = max(metrics.horizontalAdvance(sample), header.fontMetrics().horizontalAdvance(title) + 14)
+            header.resizeSection(column, wide + 16)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         table.setAccessibleName("Liste der Anträge")
         table.activated.connect(self._open_row)  # double click or Enter
         return table
@@ -193,9 +240,10 @@ class InboxPage(QWidget):
             for saved in self._saved:
                 item = QListWidgetItem(saved.name)
                 item.setData(Qt.ItemDataRole.UserRole, saved)
-                item.setToolTip("Gespeicherte Ansicht – Rechtsklick zum Löschen")
+                item.setToolTip(f"Gespeicherte Ansicht »{saved.name}« – Rechtsklick zum Löschen")
                 self.views.addItem(item)
         self.views.blockSignals(False)
+        self._fit_views_width()
         self._update_heading()
 
     def reload_saved_views(self) -> None:
@@ -230,6 +278,24 @@ class InboxPage(QWidget):
             view = _choice(item)
             if isinstance(view, InboxView):
                 item.setText(self._view_text(view))
+        self._fit_views_width()
+
+    def _fit_views_width(self) -> None:
+        """The view list is as wide as its longest line (counts included), within bounds: every
+        pixel it does not need goes to the table. A longer saved view's name ends in "…"."""
+        widest = 0
+        for row in range(self.views.count()):
+            item = self.views.item(row)
+            metrics = (
+                QFontMetrics(item.font()) if item.font() != self.views.font() else self.views.fontMetrics()
+            )
+            widest = max(widest, metrics.horizontalAdvance(item.text()))
+        frame = 2 * self.views.frameWidth() + 2 * self.views.spacing()
+        # Item text margins (the style's focus frame) and room for a scroll bar should it appear.
+        padding = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        if self.views.verticalScrollBar().isVisible():
+            padding += self.views.verticalScrollBar().sizeHint().width()
+        self.views.setFixedWidth(max(VIEWS_MIN_WIDTH, min(VIEWS_MAX_WIDTH, widest + frame + padding)))
 
     def _view_chosen(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         if item is None:
@@ -294,6 +360,74 @@ class InboxPage(QWidget):
             run_service(
                 self, delete_view, self.workspace, saved.id, on_done=lambda _r: self.reload_saved_views()
             )
+
+    # -- export and Druckliste --------------------------------------------------------------------
+    def current_export(self) -> InboxExport:
+        """What the clerk sees now: the view's name, its filters (typed text included) and order."""
+        from kommune_desk.services.inbox_export import InboxExport
+
+        if self._search_timer.isActive():  # typed just now: the text counts, as the table will show it
+            self._apply_query()
+        order, descending = self.model.current_order()
+        return InboxExport(self.heading.text(), self.model.current_filter(), order, descending)
+
+    def export(self, file_format: str, path: Path | None = None) -> None:
+        """Save the list with all rows as ``csv`` or ``xlsx`` (asks where unless ``path`` is given);
+        the file is written in a worker, the outcome is said under the heading."""
+        global _last_export_folder
+        export = self.current_export()
+        if path is None:
+            folder = _last_export_folder or Path(
+                QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+                or Path.home()
+            )
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self,
+                "Liste speichern unter",
+                str(folder / export.file_name(file_format)),
+                _FILE_TYPES[file_format],
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+            if path.suffix.lower() != f".{file_format}":
+                path = path.with_name(f"{path.name}.{file_format}")
+            _last_export_folder = path.parent
+        from kommune_desk.services.inbox_export import export_inbox
+
+        self._note(f"{_FORMAT_NAMES[file_format]} „{path.name}“ wird erstellt …")
+        self.export_button.setEnabled(False)
+        start_task(
+            export_inbox, self.workspace, export, file_format, path,
+            on_done=lambda count: self._exported(path, file_format, count),
+            on_error=self._export_failed, owner=self,
+        )  # fmt: skip
+
+    def _exported(self, path: Path, file_format: str, count: int) -> None:
+        self.export_button.setEnabled(True)
+        rows = count_noun(count, "Antrag", "Anträge")
+        self._note(f"{_FORMAT_NAMES[file_format]} gespeichert ({rows}): {path}")
+
+    def _export_failed(self, exc: BaseException) -> None:
+        from .run import explain_failure
+
+        self.export_button.setEnabled(True)
+        self._note("Die Liste wurde nicht gespeichert.")
+        explain_failure(self, exc, "Export nicht möglich")
+
+    def print_list(self) -> ListPrintDialog:
+        """The Druckliste of the list on show (A4 quer) in a preview with "Drucken …"."""
+        from .list_print_dialog import ListPrintDialog
+
+        export = self.current_export()
+        dialog = ListPrintDialog(self.workspace, export, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _note(self, text: str) -> None:
+        self.export_note.setText(text)
+        self.export_note.setVisible(bool(text))
 
     # -- the case view -------------------------------------------------------------------------------
     def _open_row(self, index: QModelIndex) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kommune_desk import APP_NAME, __version__
+from kommune_desk import APP_NAME
 from kommune_desk.resources import icon_path
 from kommune_desk.services.workspace import Workspace
 
@@ -244,6 +244,9 @@ class MainWindow(QMainWindow):
             notice_settings = QAction("Bescheid-Ein&stellungen …", self)
             notice_settings.triggered.connect(self.edit_notice_settings)
             file_menu.addAction(notice_settings)
+            authority = QAction("&Behörde und Kontaktdaten …", self)
+            authority.triggered.connect(self.edit_authority)
+            file_menu.addAction(authority)
             file_menu.addSeparator()
             settings = QAction("&Einstellungen …", self)
             settings.triggered.connect(self.edit_settings)
@@ -279,11 +282,16 @@ class MainWindow(QMainWindow):
         view_menu.addAction(refresh)
 
         help_menu = self.menuBar().addMenu("&Hilfe")
+        manual = QAction("&Handbuch", self)
+        manual.setShortcut(QKeySequence("F1"))
+        manual.triggered.connect(self.show_help)
+        help_menu.addAction(manual)
         show_log = QAction("&Protokolldatei öffnen", self)
         show_log.triggered.connect(lambda: self._open_folder(self.log_file))
         help_menu.addAction(show_log)
+        help_menu.addSeparator()
         about = QAction(f"Ü&ber {APP_NAME}", self)
-        about.triggered.connect(self._about)
+        about.triggered.connect(self.show_about)
         help_menu.addAction(about)
 
     def new_application(self) -> NewApplicationDialog:
@@ -318,6 +326,15 @@ class MainWindow(QMainWindow):
         from .notice_settings_dialog import NoticeSettingsDialog
 
         dialog = NoticeSettingsDialog(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def edit_authority(self) -> QDialog:
+        """Stadt or Gemeinde, name and contact data that every letter prints (Teamleitung, Administration)."""
+        from .authority_dialog import AuthorityDialog
+
+        dialog = AuthorityDialog(self.workspace, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -454,15 +471,23 @@ class MainWindow(QMainWindow):
                 f"Der Ordner oder die Datei konnte nicht geöffnet werden. Sie liegt hier:\n{path}",
             )
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"Über {APP_NAME}",
-            f"<h3>{APP_NAME} {__version__}</h3>"
-            "<p>Anträge, Statistik und Geräteverleih für hessische Rathäuser – "
-            "auch ohne Netzverbindung.</p>"
-            f"<p>Datenordner: {self.workspace.db.data_dir}</p>",
-        )
+    def show_help(self) -> QWidget:
+        """F1: the Handbuch in a window of its own, at the chapter of the section in use. Its
+        module is imported here, on first use, never at start-up."""
+        from .help.window import open_help
+
+        chapters = ("antraege.md", "geraeteverleih.md", "statistik.md", "abgleich.md")  # as SECTIONS
+        chapter = chapters[self.pages.currentIndex()] if self.workspace.clerk else "erste-schritte.md"
+        return open_help(self, chapter)  # an unmapped login is told there how to get access
+
+    def show_about(self) -> QDialog:
+        """Hilfe → Über: version, data folder and what the IT support needs to know."""
+        from .help.about import AboutDialog
+
+        dialog = AboutDialog(str(self.workspace.db.data_dir), self.log_file, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:

@@ -1,4 +1,9 @@
-"""Manual entry of an application that came on paper, at the counter or by e-mail."""
+"""Manual entry of an application that came on paper, at the counter or by e-mail.
+
+The service's form fields are typed (date, number, amount, choice, e-mail; Pflichtangaben): the
+dialog checks them with the same domain function the service uses, shows each message in red
+below its field, and saves only when every field is right.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from kommune_desk.domain.applications import NewApplication
+from kommune_desk.domain.form_checks import FieldSpec, FieldType, FormError, check_form
 from kommune_desk.domain.formatting import format_amount
 from kommune_desk.domain.records import Channel, Service
 from kommune_desk.services.applications import register_application, services_offered
@@ -34,6 +40,8 @@ from kommune_desk.services.workspace import Workspace
 from .run import run_service
 
 _CHANNELS = (Channel.PAPIER, Channel.SCHALTER, Channel.EMAIL)
+_FAULTY = "border: 1px solid #a00000;"
+FieldInput = QLineEdit | QComboBox
 
 
 class NewApplicationDialog(QDialog):
@@ -74,7 +82,10 @@ class NewApplicationDialog(QDialog):
 
         self.fields_box = QGroupBox("Angaben zur Leistung")
         self.fields = QFormLayout(self.fields_box)
-        self._field_edits: dict[str, QLineEdit] = {}
+        self._field_edits: dict[str, FieldInput] = {}
+        self._field_errors: dict[str, QLabel] = {}
+        self._specs: dict[str, FieldSpec] = {}
+        self._checked = False  # after the first attempt to save, fields are re-checked as they change
 
         self.scans = QListWidget()
         self.scans.setObjectName("newScans")
@@ -141,23 +152,99 @@ class NewApplicationDialog(QDialog):
         service = self._service()
         while self.fields.rowCount():
             self.fields.removeRow(0)
-        self._field_edits = {}
+        self._field_edits, self._field_errors, self._specs = {}, {}, {}
+        self._checked = False
         if service is None:
             return
         fee = (
             format_amount(service.fee_rule.fee_cents(1)) if service.fee_rule.amount_cents else "gebührenfrei"
         )
-        self.service_hint.setText(f"Bearbeitungsfrist {service.processing_days} Tage · Gebühr {fee}")
-        for key, label in service.form_fields:
-            edit = QLineEdit()
-            edit.setMaxLength(2000)
-            edit.setObjectName(f"field_{key}")
-            self.fields.addRow(f"{label}:", edit)
-            self._field_edits[key] = edit
-        self.fields_box.setVisible(bool(service.form_fields))
+        kind = " · Anzeige (Empfangsbescheinigung)" if service.is_notification else ""
+        self.service_hint.setText(f"Bearbeitungsfrist {service.processing_days} Tage · Gebühr {fee}{kind}")
+        for spec in service.specs:
+            edit = self._input(spec)
+            error = QLabel()
+            error.setObjectName(f"error_{spec.key}")
+            error.setStyleSheet("color: #a00000;")
+            error.setTextFormat(Qt.TextFormat.PlainText)
+            error.setWordWrap(True)
+            error.hide()
+            cell = QVBoxLayout()
+            cell.setSpacing(1)
+            cell.addWidget(edit)
+            cell.addWidget(error)
+            self.fields.addRow(f"{spec.label}{' *' if spec.required else ''}:", cell)
+            self._field_edits[spec.key] = edit
+            self._field_errors[spec.key] = error
+            self._specs[spec.key] = spec
+        if any(spec.required for spec in service.specs):
+            note = QLabel("* Pflichtangabe")
+            note.setStyleSheet("color: #555;")
+            self.fields.addRow("", note)
+        self.fields_box.setVisible(bool(service.specs))
+
+    def _input(self, spec: FieldSpec) -> FieldInput:
+        """A combo box for a choice, else a line edit whose placeholder shows the format."""
+        widget: FieldInput
+        if spec.type is FieldType.CHOICE:
+            widget = QComboBox()
+            widget.addItem("")  # nothing chosen yet
+            widget.addItems(list(spec.options))
+            widget.currentIndexChanged.connect(lambda _i, key=spec.key: self._recheck(key))
+        else:
+            widget = QLineEdit()
+            widget.setMaxLength(2000)
+            widget.setPlaceholderText(spec.placeholder)
+            if spec.type is FieldType.DATE:
+                widget.setMaxLength(10)
+            widget.textChanged.connect(lambda _text, key=spec.key: self._recheck(key))
+        widget.setObjectName(f"field_{spec.key}")
+        if spec.hint:
+            widget.setToolTip(spec.hint)
+        return widget
 
     def set_field(self, key: str, value: str) -> None:
-        self._field_edits[key].setText(value)
+        widget = self._field_edits[key]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentText(value)
+        else:
+            widget.setText(value)
+
+    def field_error(self, key: str) -> str:
+        """The message shown below a field ("" when it is right)."""
+        label = self._field_errors[key]
+        return label.text() if label.isVisibleTo(self) else ""
+
+    def _value(self, key: str) -> str:
+        widget = self._field_edits[key]
+        return widget.currentText() if isinstance(widget, QComboBox) else widget.text()
+
+    def _show_field_error(self, key: str, message: str) -> None:
+        label, widget = self._field_errors[key], self._field_edits[key]
+        label.setText(message)
+        label.setVisible(bool(message))
+        widget.setStyleSheet(_FAULTY if message else "")
+        widget.setAccessibleDescription(message)  # screen readers announce the problem
+
+    def _recheck(self, key: str) -> None:
+        if self._checked and key in self._specs:
+            result = check_form([self._specs[key]], {key: self._value(key)})
+            self._show_field_error(key, result.errors.get(key, ""))
+
+    def check_fields(self) -> bool:
+        """Check every field, show each message below its field and put the cursor into the first
+        faulty one; True when all are right."""
+        self._checked = True
+        result = check_form(self._specs.values(), {key: self._value(key) for key in self._field_edits})
+        self.show_field_errors(result.errors)
+        return result.ok
+
+    def show_field_errors(self, errors: dict[str, str]) -> None:
+        for key in self._field_edits:
+            self._show_field_error(key, errors.get(key, ""))
+        first = next((key for key in self._field_edits if key in errors), None)
+        if first is not None:
+            self._field_edits[first].setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- scans -----------------------------------------------------------------------------------
     def _pick_scans(self) -> None:
@@ -200,17 +287,21 @@ class NewApplicationDialog(QDialog):
             applicant_city=self.city.text(),
             applicant_email=self.email.text(),
             applicant_phone=self.phone.text(),
-            form_data={key: edit.text() for key, edit in self._field_edits.items()},
+            form_data={key: self._value(key) for key in self._field_edits},
         )
 
     def save(self) -> None:
         new = self.new_application()
         if new is None:
             return
+        fields_ok = self.check_fields()  # pure and instant, like the checks below
         try:
-            new.validate()  # pure and instant: problems are listed in the dialog, not in a box
+            new.validate()  # problems are listed in the dialog, not in a box
         except ValidationError as exc:
             self.problems.setText("\n".join(exc.messages))
+            return
+        if not fields_ok:
+            self.problems.setText("Bitte korrigieren Sie die rot markierten Angaben zur Leistung.")
             return
         scans = [Path(self.scans.item(i).text()) for i in range(self.scans.count())]
         self.buttons.setEnabled(False)
@@ -220,8 +311,10 @@ class NewApplicationDialog(QDialog):
             self.registered.emit(application_id)
             self.accept()
 
-        def failed(_exc: BaseException) -> None:
+        def failed(exc: BaseException) -> None:
             self.buttons.setEnabled(True)
             self.problems.setText("")
+            if isinstance(exc, FormError):  # the service found what the dialog did not know yet
+                self.show_field_errors(exc.errors)
 
         run_service(self, register_application, self.workspace, new, scans, on_done=stored, on_failed=failed)

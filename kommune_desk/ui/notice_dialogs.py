@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from kommune_desk.documents.model import LetterKind, SignatureMode
+from kommune_desk.domain.corrections import asks_for_correction
 from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.notices import NoticeDetails
 
@@ -87,6 +89,7 @@ class NoticeDetailsDialog(WorkingDialog):
         submit: Submit,
         confirm_text: str,
         details: NoticeDetails | None = None,
+        on_correct: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent, confirm_text)
         self.setWindowTitle(title)
@@ -128,6 +131,12 @@ class NoticeDetailsDialog(WorkingDialog):
 
         self.problems = problem_label("noticeProblems")
         self.problems.hide()
+        # A missing address is fixed in the case, not here: offer the way there.
+        self.correct_button = QPushButton("Angaben berichtigen …")
+        self.correct_button.setObjectName("correctFromNotice")
+        self.correct_button.hide()
+        self._on_correct = on_correct
+        self.correct_button.clicked.connect(self._correct)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.confirm = self.buttons.addButton(confirm_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm.setDefault(True)
@@ -137,6 +146,7 @@ class NoticeDetailsDialog(WorkingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.problems)
+        layout.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
         self.kind.currentIndexChanged.connect(lambda _index: self._show_fields())
         self._show_fields()
@@ -193,6 +203,13 @@ class NoticeDetailsDialog(WorkingDialog):
         text = "\n".join(f"• {message}" for message in messages)
         self.problems.setText("Bitte prüfen Sie:\n" + text)
         self.problems.show()
+        self.correct_button.setVisible(self._on_correct is not None and asks_for_correction(list(messages)))
+
+    def _correct(self) -> None:
+        """Close this letter and open "Angaben berichtigen" of the case."""
+        self.reject()
+        if self._on_correct is not None:
+            self._on_correct()
 
 
 class PostingDateDialog(QDialog):

@@ -77,6 +77,8 @@ class NoticesPanel(QWidget):
     case: sending a decision notice moves the case on)."""
 
     changed = Signal()
+    # A letter refused for a missing address: the case view opens "Angaben berichtigen".
+    correction_requested = Signal()
     loaded = Signal()  # the list was (re-)read and is on screen
     preview_ready = Signal(object)  # bytes of the PDF now in the preview
 
@@ -428,7 +430,10 @@ class NoticesPanel(QWidget):
             notices.build_letter(ws, application_id, kind, entered)  # raises ValidationError
             return PendingLetter(kind, entered)
 
-        dialog = NoticeDetailsDialog(self, title, kinds, check, "Weiter zur Vorschau", details)
+        correct = self.correction_requested.emit
+        dialog = NoticeDetailsDialog(
+            self, title, kinds, check, "Weiter zur Vorschau", details, on_correct=correct
+        )
         dialog.accepted.connect(lambda: self._composed(dialog.result_value))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -521,6 +526,7 @@ class NoticesPanel(QWidget):
             submit,
             "Neue Version als Entwurf speichern",
             notices.notice_details(ws, notice.id),  # one row by key: a bounded read
+            on_correct=self.correction_requested.emit,
         )
         dialog.accepted.connect(lambda: self._after_write(dialog.result_value))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

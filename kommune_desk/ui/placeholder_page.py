@@ -1,4 +1,5 @@
-"""The page shown instead of a section when the login is not mapped to a clerk."""
+"""The page shown instead of a section with citizens' data (Posteingang, Statistik) when the login
+is not mapped to a clerk. Every section is built now; this is the only stand-in left."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ class NoAccessPage(QWidget):
         from html import escape  # rarely shown; html.entities is a measurable part of start-up
 
         login = escape(os_login or "unbekannt")
+        # One text for both sections it stands in for: it names what is withheld, not the section.
         label = QLabel(
-            "<h2>Posteingang</h2>"
+            "<h2>Kein Zugriff auf die Daten der Bürgerinnen und Bürger</h2>"
             f"<p>Ihre Anmeldung <b>{login}</b> ist in KommuneDesk noch keiner Person zugeordnet. "
-            "Zum Schutz der Daten der Bürgerinnen und Bürger werden deshalb keine Anträge angezeigt.</p>"
+            "Zum Schutz der Daten der Bürgerinnen und Bürger werden deshalb keine Anträge angezeigt, "
+            "auch nicht in der Statistik.</p>"
             "<p>Bitte wenden Sie sich an die Administration. Sie kann Ihre Anmeldung zuordnen:</p>"
             f'<p><code>kommune-desk-cli clerk add {login} "Vorname Nachname"'
             " --role sachbearbeitung</code></p>"
+            "<p>Welche Rolle was darf, steht im Handbuch (F1) unter »Erste Schritte«.</p>"
         )
         label.setObjectName("noAccess")
         label.setWordWrap(True)

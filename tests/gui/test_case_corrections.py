@@ -46,6 +46,7 @@ def _case_view(qtbot, ws: Workspace, settings: QSettings, case: str):  # type: i
     assert page is not None
     page.open_case(case)
     qtbot.waitUntil(lambda: page.case_view.detail is not None and page.case_view.detail.id == case)
+    qtbot.waitUntil(lambda: len(_texts(page.case_view)) > 1)  # new labels are shown by a queued call
     return page.case_view
 
 
@@ -88,10 +89,43 @@ def test_correcting_the_address_from_the_case_view(
     dialog.save()
     qtbot.waitUntil(lambda: view.detail is not before, timeout=5000)
     assert not dialog.isVisible()
-    assert "Ringstraße 4" in _texts(view)
+    qtbot.waitUntil(lambda: "Ringstraße 4" in _texts(view), timeout=5000)
     assert view.original_button.isVisible()
 
     qtbot.mouseClick(view.original_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.findChild(OriginalDataDialog) is not None, timeout=5000)
     original = view.findChild(OriginalDataDialog)
     assert "Mainzer Straße 12a" in [label.text() for label in original.findChildren(QLabel)]
+
+
+def test_a_letter_refused_for_the_address_leads_to_the_correction(
+    qtbot, workspace: Workspace, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from kommune_desk.ui.case_view import CaseView
+    from kommune_desk.ui.notice_dialogs import NoticeDetailsDialog
+
+    source = write_submission(
+        tmp_path / "ohne-anschrift",
+        applicant={"vorname": "Erika", "nachname": "Mustermann", "plz": "64569", "ort": "Nauheim"},
+    )
+    case = import_submission(workspace, source).application_id
+    assert case
+    view = CaseView(workspace)
+    qtbot.addWidget(view)
+    view.resize(1280, 720)
+    view.show()
+    view.open(case)
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.id == case, timeout=5000)
+    panel = view.show_notices()
+    qtbot.waitUntil(lambda: bool(panel.kinds), timeout=5000)
+    dialog = panel.new_letter()
+    assert isinstance(dialog, NoticeDetailsDialog)
+    dialog.check_and_accept()
+    qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)
+    assert "Straße und Hausnummer" in dialog.problems.text()
+    assert dialog.correct_button.isVisible()
+
+    qtbot.mouseClick(dialog.correct_button, Qt.MouseButton.LeftButton)
+    correction = view.findChild(CorrectionDialog)
+    assert correction is not None and correction.isVisible()
+    assert correction.applicant_edits["applicant_street"].text() == ""

@@ -180,7 +180,7 @@ def test_manual_entry_registers_and_opens_the_case(
     )
     view = page.case_view
     assert view.detail.attachments[0].display_name == "Gewerbeerlaubnis.pdf"
-    assert ("Name des Betriebs", "Fahrräder Nowak") in view.detail.form_fields
+    assert ("Name des Betriebs", "Fahrräder Nowak") in [(x.label, x.value) for x in view.detail.form_lines]
     name_label = next(w for w in view.findChildren(QLabel) if w.text() == "<b>Nowak</b>, Łukasz")
     assert name_label.textFormat() == Qt.TextFormat.PlainText  # citizen text is never markup
 

@@ -158,3 +158,58 @@ def _delete_by_context_menu(qtbot, page: InboxPage, name: str) -> None:  # type:
     rect = page.views.visualItemRect(page.views.item(_view_row(page, name)))
     page.views.customContextMenuRequested.emit(QPoint(rect.center()))
     assert picked == [f"Ansicht »{name}« löschen"]
+
+
+def test_the_filtered_list_is_exported_from_the_page(qtbot, page: InboxPage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    import openpyxl
+
+    page.filter_button.click()
+    bar = page.filter_bar
+    assert bar is not None
+    with qtbot.waitSignal(page.model.loaded, timeout=5000):
+        bar.service.setCurrentIndex(bar.service.findText("Gewerbeanmeldung"))
+    export = page.current_export()
+    assert export.name == "Alle Anträge" and export.query.service_id is not None
+    assert export.file_name("csv", dt.date(2026, 12, 6)) == "Posteingang-Alle-Anträge-2026-12-06.csv"
+    # The export menu offers both formats.
+    assert [a.text() for a in page.export_button.menu().actions()] == [
+        "CSV-Datei (Excel, Semikolon) …",
+        "Excel-Datei (XLSX) …",
+    ]
+
+    target = tmp_path / "gewerbe.csv"
+    page.export("csv", target)
+    assert not page.export_button.isEnabled()  # one export at a time; the worker writes the file
+    qtbot.waitUntil(lambda: "gespeichert" in page.export_note.text(), timeout=10_000)
+    assert page.export_note.text() == f"CSV-Datei gespeichert (2 Anträge): {target}"
+    assert page.export_button.isEnabled()
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert {row[3] for row in rows[1:]} == {"Nowak, Łukasz", "Brandt, Olaf"}
+
+    workbook = tmp_path / "gewerbe.xlsx"
+    page.export("xlsx", workbook)
+    qtbot.waitUntil(lambda: page.export_note.text().startswith("Excel-Datei gespeichert"), timeout=10_000)
+    assert openpyxl.load_workbook(workbook)["Posteingang"].max_row == 3
+
+
+def test_a_failed_export_is_explained_in_german(qtbot, page: InboxPage, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with answered_dialogs() as seen:
+        page.export("csv", tmp_path / "fehlt" / "liste.csv")  # the folder does not exist
+        qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen[0][0] == "Export nicht möglich" and "nicht gespeichert" in seen[0][1]
+    assert page.export_note.text() == "Die Liste wurde nicht gespeichert."
+    assert page.export_button.isEnabled()
+
+
+def test_the_druckliste_opens_in_the_preview(qtbot, page: InboxPage) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(page.model.loaded, timeout=5000):
+        page.select_view(InboxView.NEU)
+    dialog = page.print_list()
+    assert dialog.windowTitle() == "Druckliste Posteingang – Neu"
+    qtbot.waitUntil(dialog.print_button.isEnabled, timeout=20_000)
+    assert dialog.preview.page_count() == 1 and dialog.save_button.isEnabled()
+    assert dialog.data is not None and dialog.data.startswith(b"%PDF")
+    dialog.close()

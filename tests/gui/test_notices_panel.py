@@ -34,9 +34,9 @@ RECEIVED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def decided_case(ws: Workspace, decision: Decision = Decision.ABGELEHNT) -> str:
-    """A Gewerbeanmeldung whose decision a Teamleitung has approved: ready for its notice."""
+    """A Bewohnerparkausweis whose decision a Teamleitung has approved: ready for its notice."""
     conn = ws.db.reader()
-    service = next(s for s in list_services(conn, ws.municipality.id) if s.name == "Gewerbeanmeldung")
+    service = next(s for s in list_services(conn, ws.municipality.id) if s.name == "Bewohnerparkausweis")
     conn.close()
     case = register_application(
         ws,

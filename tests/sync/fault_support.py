@@ -184,12 +184,12 @@ def processed(server_db: Any) -> list[tuple[str, str, int, str]]:
 
 
 def office_scopes(db: Any) -> list[str]:
-    from kommune_desk.domain.replication import POOL_SCOPE, municipality_scope
+    from kommune_desk.domain.replication import POOL_SCOPE, SHARED_SCOPE, municipality_scope
 
     municipality_id = rows(db, "SELECT municipality_id FROM offices WHERE id = ?", state(db, "office_id"))[0][
         0
     ]
-    return [municipality_scope(municipality_id), POOL_SCOPE]
+    return [municipality_scope(municipality_id), POOL_SCOPE, SHARED_SCOPE]
 
 
 def differences(db: Any, server_db: Any) -> list[str]:

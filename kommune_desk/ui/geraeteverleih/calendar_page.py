@@ -38,6 +38,7 @@ from kommune_desk.services.pool import DeviceListing, categories, list_devices, 
 from kommune_desk.services.pool_search import Availability, FreeOffer, calendar_rows, find_free
 from kommune_desk.services.workspace import Workspace
 
+from ..action_bar import ActionBar
 from ..run import explain_failure
 from ..workers import start_task
 from .calendar_view import PoolCalendar
@@ -138,10 +139,12 @@ class CalendarPage(LazyPage):
         bar.addSpacing(12)
         bar.addWidget(self.title)
         bar.addStretch(1)
-        bar.addWidget(self.all_devices_button)
         bar.addWidget(QLabel("Geräteart:"))
         bar.addWidget(self.category)
-        bar.addWidget(self.search_button)
+        self.actions_bar = ActionBar(name="calendarActions")
+        self.actions_bar.add_button(self.all_devices_button, priority=1)  # only while one device is shown
+        self.actions_bar.add_button(self.search_button)
+        bar.addWidget(self.actions_bar)
 
         self.summary = QLabel("Der Kalender wird geladen …")
         self.summary.setObjectName("calendarSummary")
@@ -248,7 +251,7 @@ class CalendarPage(LazyPage):
         self.today = today
         self.rows = rows
         self.calendar.set_rows(rows, first, last, today)
-        self.all_devices_button.setVisible(self.device_filter is not None)
+        self.actions_bar.set_shown(self.all_devices_button, self.device_filter is not None)
         if self.device_filter is not None and rows:
             text = f"Nur {rows[0].inventory_number} · {rows[0].name}"
         elif not rows:
@@ -280,10 +283,7 @@ class CalendarPage(LazyPage):
 
     def _open_booking(self, device_id: str, start: dt.date, end: dt.date) -> None:
         """The section's booking dialog for the device, with the selected days filled in."""
-        try:
-            from .dialogs import BookingDialog  # the section's dialog, if this version has it
-        except ImportError:
-            return
+        from .dialogs import BookingDialog
 
         def found(devices: list[DeviceListing]) -> None:
             device = next((d for d in devices if d.id == device_id), None)

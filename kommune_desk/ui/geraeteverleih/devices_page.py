@@ -47,6 +47,7 @@ from kommune_desk.services import pool as pool_service
 from kommune_desk.services.pool import DeviceListing, LoanListing
 from kommune_desk.services.workspace import Workspace
 
+from ..action_bar import ActionBar
 from ..run import explain_failure
 from ..workers import start_task
 from .lazy_page import LazyPage
@@ -249,13 +250,19 @@ class DevicesPage(LazyPage):
         self.open_button = self._button("Details …", "openDevice", self.open_selected)
         self.label_button = self._button("Etikett drucken …", "printLabel", self.print_label)
         self.add_button = self._button("Neues Gerät …", "addDevice", self.add_device)
+        # The counter's actions stay in the row longest; on a narrow screen the rarer ones go into
+        # "Weitere" (the scan field keeps its minimum width).
+        self.actions_bar = ActionBar(name="poolActions")
+        for button, priority in (
+            (self.book_button, 3), (self.handover_button, 3), (self.return_button, 3), (self.open_button, 2),
+        ):  # fmt: skip
+            self.actions_bar.add_button(button, priority=priority)
+        self.actions_bar.add_gap(12)
+        self.actions_bar.add_button(self.label_button, priority=0)
+        self.actions_bar.add_button(self.add_button, priority=1)
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.scan, 1)
-        for button in (self.book_button, self.handover_button, self.return_button, self.open_button):
-            toolbar.addWidget(button)
-        toolbar.addSpacing(12)
-        toolbar.addWidget(self.label_button)
-        toolbar.addWidget(self.add_button)
+        toolbar.addWidget(self.actions_bar)
 
         self.summary = QLabel("Geräte werden geladen …")
         self.summary.setObjectName("poolSummary")

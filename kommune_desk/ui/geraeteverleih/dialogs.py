@@ -840,10 +840,8 @@ class ReturnDialog(_ChecklistDialog):
 
 # -- documents --------------------------------------------------------------------------------------
 def _deposit_of(ws: Workspace, loan_id: str) -> int | None:
-    try:
-        from kommune_desk.services import pool_documents
-    except ImportError:
-        return None
+    from kommune_desk.services import pool_documents
+
     return pool_documents.deposit_cents(ws, loan_id)
 
 
@@ -907,9 +905,7 @@ class DocumentDialog(QDialog):
             self.save_button.setEnabled(True)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ImportError):
-            self.preview.clear(f"{self.title} kann in dieser Version noch nicht erstellt werden.")
-        elif isinstance(exc, ValidationError):
+        if isinstance(exc, ValidationError):
             self.preview.clear("\n".join(exc.messages))
         else:
             self.preview.clear(

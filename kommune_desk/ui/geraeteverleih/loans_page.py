@@ -132,10 +132,10 @@ class LoansPage(LazyPage):
             self.model,
             "loansTable",
             "Reservierungen und Ausleihen im Pool",
-            {
+            {  # typical values; the device (inventory number and name) takes the rest of the width
                 1: "Wärmebildkamera",
-                2: "Ginsheim-Gustavsburg",
-                3: "Annemarie Mustermann",
+                2: "Rüsselsheim am Main",
+                3: "Maximilian Fischer",
                 4: "00.00.0000",
                 5: "00.00.0000",
                 6: "ausgegeben, überfällig",

@@ -53,10 +53,6 @@ from .widgets import (
 
 COLUMNS = ("Gerät", "Gemeinde", "Entleiher/in", "fällig am", "überfällig", "Mahnungen")
 CHANNEL_LABELS = {"brief": "Brief", "email": "E-Mail"}
-DOCUMENTS_MISSING = (
-    "Mahnschreiben können in dieser Version noch nicht erstellt werden. Sie können die Mahnung "
-    "trotzdem als versandt vermerken."
-)
 
 
 def days_text(days: int) -> str:
@@ -246,23 +242,16 @@ class OverduePage(LazyPage):
         )
 
 
-def _documents() -> Any:
-    """``services.pool_documents``, or None while this version has none."""
-    try:
-        from kommune_desk.services import pool_documents
-    except ImportError:
-        return None
-    return pool_documents
+def _letter(ws: Workspace, loan_id: str, level: int) -> bytes:
+    from kommune_desk.services import pool_documents  # loads reportlab: only when a letter is made
 
-
-def _letter(ws: Workspace, loan_id: str, level: int) -> bytes | None:
-    documents = _documents()
-    return None if documents is None else documents.reminder_pdf(ws, loan_id, level, dt.date.today())
+    return pool_documents.reminder_pdf(ws, loan_id, level, dt.date.today())
 
 
 def _mail(ws: Workspace, loan_id: str, level: int) -> Any:
-    documents = _documents()
-    return None if documents is None else documents.reminder_email(ws, loan_id, level, dt.date.today())
+    from kommune_desk.services import pool_documents
+
+    return pool_documents.reminder_email(ws, loan_id, level, dt.date.today())
 
 
 class _ReminderDialog(QDialog):
@@ -351,11 +340,7 @@ class ReminderLetterDialog(_ReminderDialog):
             owner=self,
         )
 
-    def _shown(self, data: bytes | None) -> None:
-        if data is None:
-            self.preview.clear("Kein Mahnschreiben verfügbar.")
-            self.show_message(DOCUMENTS_MISSING)
-            return
+    def _shown(self, data: bytes) -> None:
         self.pdf = data
         if self.preview.show_pdf(data, f"{self.level}. Mahnung {self.loan.inventory_number}"):
             self.print_button.setEnabled(True)
@@ -410,10 +395,6 @@ class ReminderMailDialog(_ReminderDialog):
         )
 
     def _shown(self, draft: Any) -> None:
-        if draft is None:
-            self.body.setPlainText("")
-            self.show_message(DOCUMENTS_MISSING)
-            return
         self.to.setText(draft.to or "")
         if not draft.to:
             self.to.setPlaceholderText("keine E-Mail-Adresse hinterlegt – bitte im Mailprogramm eintragen")

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QTabWidget,
@@ -54,7 +53,7 @@ class GeraeteverleihSection(QTabWidget):
         self.addTab(self.devices, "Geräte")
         self.pages: dict[str, QWidget] = {"Geräte": self.devices}
         for title, module, name in _OTHER_PAGES:
-            page = _optional_page(workspace, module, name)
+            page = _page(workspace, module, name)
             self.pages[title] = page
             self.addTab(page, title)
         self.borrowers = BorrowersPage(workspace)
@@ -146,14 +145,7 @@ class GeraeteverleihSection(QTabWidget):
                 refresh()
 
 
-def _optional_page(workspace: Workspace, module: str, name: str) -> QWidget:
-    """The tab page ``name`` from ``module`` of this package, or a placeholder while it is missing."""
-    try:
-        cls = getattr(importlib.import_module(f"{__package__}.{module}"), name)
-    except (ImportError, AttributeError):
-        log.info("pool tab %s not available", name)
-        label = QLabel("Dieser Bereich ist in dieser Version noch nicht verfügbar.")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setStyleSheet("color: #555;")
-        return label
-    return cls(workspace)
+def _page(workspace: Workspace, module: str, name: str) -> QWidget:
+    """The tab page ``name`` from ``module`` of this package, imported when first shown."""
+    page: QWidget = getattr(importlib.import_module(f"{__package__}.{module}"), name)(workspace)
+    return page

@@ -42,6 +42,7 @@ from kommune_desk.services.waitlist import (
 )
 from kommune_desk.services.workspace import Workspace
 
+from ..action_bar import ActionBar
 from ..errors import problem_label
 from ..run import explain_failure
 from ..workers import start_task
@@ -101,8 +102,10 @@ class WaitlistPage(LazyPage):
         top = QHBoxLayout()
         top.addWidget(heading("Warteliste"))
         top.addStretch(1)
-        top.addWidget(self.check_button)
-        top.addWidget(self.add_button)
+        head_actions = ActionBar(name="waitlistActions")
+        head_actions.add_button(self.check_button)
+        head_actions.add_button(self.add_button, priority=1)
+        top.addWidget(head_actions)
 
         self.accept_button = QPushButton("Angebot annehmen")
         self.accept_button.setObjectName("acceptOffer")
@@ -116,10 +119,11 @@ class WaitlistPage(LazyPage):
         self.show_closed = QCheckBox("Erledigte und abgelaufene anzeigen")
         self.show_closed.setObjectName("showClosed")
         self.show_closed.toggled.connect(lambda _on: self.refresh())
+        self.entry_actions = ActionBar(align_right=False, name="waitlistEntryActions")
+        for button in (self.accept_button, self.decline_button, self.remove_button):
+            self.entry_actions.add_button(button)
         actions = QHBoxLayout()
-        actions.addWidget(self.accept_button)
-        actions.addWidget(self.decline_button)
-        actions.addWidget(self.remove_button)
+        actions.addWidget(self.entry_actions)
         actions.addStretch(1)
         actions.addWidget(self.show_closed)
 

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QDateEdit,
     QHBoxLayout,
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
     QTableView,
     QWidget,
 )
+
+from ..action_bar import ActionBar
 
 R = TypeVar("R")
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -108,7 +111,7 @@ def rows_table(model: QAbstractTableModel, name: str, accessible: str, widths: d
         wide = max(
             table.fontMetrics().horizontalAdvance(sample), header.fontMetrics().horizontalAdvance(title)
         )
-        header.resizeSection(column, wide + 24)
+        header.resizeSection(column, wide + 16)  # the cell's margins and a little air
     return table
 
 
@@ -158,12 +161,17 @@ def action_button(text: str, name: str, slot: Callable[[], object]) -> QPushButt
 
 
 def page_head(title: str, *actions: QWidget) -> QHBoxLayout:
-    """The page's title left, its actions right."""
+    """The page's title left, its actions right; buttons that do not fit go into "Weitere"."""
     top = QHBoxLayout()
     top.addWidget(heading(title))
     top.addStretch(1)
+    bar = ActionBar()
     for action in actions:
-        top.addWidget(action)
+        if isinstance(action, QAbstractButton):
+            bar.add_button(action)
+        else:
+            top.addWidget(action)
+    top.addWidget(bar)
     return top
 
 

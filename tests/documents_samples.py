@@ -1,5 +1,6 @@
-"""Realistic sample letters of every kind: for the renderer's tests, the benchmark and the
-sample PDFs. Pure Python apart from the optional logo (Pillow), no reportlab."""
+"""Realistic sample letters of every kind: for the renderer's tests and the benchmarks (which
+import it as ``tests.documents_samples``). Test data, so it lives here, not in the product package.
+Pure Python apart from the optional logo (Pillow), no reportlab."""
 
 from __future__ import annotations
 
@@ -8,10 +9,7 @@ import datetime as dt
 import io
 from functools import cache
 
-from kommune_desk.domain.markup import Markup
-from kommune_desk.domain.records import Address, BankAccount
-
-from .model import (
+from kommune_desk.documents.model import (
     Checklist,
     ChecklistItem,
     FeeBlock,
@@ -26,6 +24,8 @@ from .model import (
     Signature,
     SignatureMode,
 )
+from kommune_desk.domain.markup import Markup
+from kommune_desk.domain.records import Address, BankAccount
 
 TODAY = dt.date(2026, 11, 24)
 BANK = BankAccount("Kreissparkasse Groß-Gerau", "DE45508525530000012345", "HELADEF1GRG")
@@ -119,6 +119,16 @@ def _parts(kind: LetterKind) -> tuple[Part, ...]:
                 "Aktenzeichen; bitte geben Sie es bei Rückfragen an.<br/><br/>Die gesetzliche "
                 "Bearbeitungsfrist beträgt <b>drei Monate</b>. Sollten Unterlagen fehlen, melden wir uns "
                 "bei Ihnen.",
+            ),
+        )
+    if kind is LetterKind.EMPFANGSBESCHEINIGUNG:
+        return (
+            _section(
+                "",
+                "Ihre Anzeige über den Beginn eines stehenden Gewerbebetriebs (Gewerbeanmeldung) vom "
+                "10.11.2026 ist am selben Tag bei uns eingegangen. Den Empfang der Anzeige bescheinigen wir "
+                "Ihnen hiermit nach § 15 Abs. 1 GewO.<br/><br/>Diese Bescheinigung ist keine Erlaubnis: "
+                "Bedarf Ihre Tätigkeit einer Erlaubnis, ist sie gesondert zu beantragen.",
             ),
         )
     if kind is LetterKind.ANFORDERUNG_UNTERLAGEN:
@@ -244,6 +254,7 @@ def _parts(kind: LetterKind) -> tuple[Part, ...]:
 _SUBJECTS = {
     LetterKind.EINGANGSBESTAETIGUNG: ("Eingangsbestätigung: Antrag auf Sondernutzungserlaubnis", ""),
     LetterKind.ANFORDERUNG_UNTERLAGEN: ("Antrag auf Sondernutzungserlaubnis: fehlende Unterlagen", ""),
+    LetterKind.EMPFANGSBESCHEINIGUNG: ("Empfangsbescheinigung nach § 15 Abs. 1 GewO", "Gewerbeanmeldung"),
     LetterKind.BEWILLIGUNG: ("Sondernutzungserlaubnis", "Baugerüst vor dem Grundstück Schulstraße 12"),
     LetterKind.GEBUEHRENBESCHEID: (
         "Gebührenbescheid",
@@ -259,7 +270,7 @@ _SUBJECTS = {
 def sample_letter(kind: LetterKind, *, logo: bool = True, **overrides: object) -> Letter:
     """A realistic letter of ``kind`` from the Bürgerbüro Nauheim; ``overrides`` replace fields."""
     subject, detail = _SUBJECTS[kind]
-    machine = kind in (LetterKind.EINGANGSBESTAETIGUNG, LetterKind.MAHNUNG)
+    machine = kind in (LetterKind.EINGANGSBESTAETIGUNG, LetterKind.EMPFANGSBESCHEINIGUNG, LetterKind.MAHNUNG)
     loan = kind in (LetterKind.LEIHVERTRAG, LetterKind.RUECKGABEPROTOKOLL)
     letter = Letter(
         kind=kind,
