@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kommune_desk.domain.form_schema import FormLine
 from kommune_desk.domain.formatting import format_amount, format_date, local_date
 from kommune_desk.domain.workflow import Decision, Step
 from kommune_desk.services import cases, workflow
@@ -59,12 +60,26 @@ _CONFIRM = {
 }
 
 
-def _plain(text: str = "") -> QLabel:
+def plain_label(text: str = "") -> QLabel:
+    """Citizens' text as a selectable, wrapped label that never becomes markup."""
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def add_form_lines(form: QFormLayout, lines: Iterable[FormLine], empty: str = "") -> None:
+    """Answers under their group headings, indented by level; an empty answer shows ``empty``
+    (or is left out when that is "")."""
+    for line in lines:
+        indent = "    " * line.level
+        if line.heading:
+            heading = plain_label(indent + line.label)
+            heading.setStyleSheet("font-weight: 600; margin-top: 4px;")
+            form.addRow(heading)
+        elif line.value or empty:
+            form.addRow(plain_label(f"{indent}{line.label}:"), plain_label(line.value or empty))
 
 
 def _days(count: int, *, dative: bool = False) -> str:
@@ -91,7 +106,7 @@ class CaseView(QWidget):
         back.setToolTip("Zurück zum Posteingang (Esc)")
         back.clicked.connect(self.back_requested.emit)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.back_requested.emit)
-        self.title = _plain()
+        self.title = plain_label()
         self.title.setObjectName("caseTitle")
         self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         header = QHBoxLayout()
@@ -136,7 +151,7 @@ class CaseView(QWidget):
         self.applicant_area.addLayout(correction_row)
         applicant_box = QGroupBox("Antragsteller/in")
         applicant_box.setLayout(self.applicant_area)
-        self.form_note = _plain()
+        self.form_note = plain_label()
         self.form_note.setObjectName("formNote")
         self.form_note.setStyleSheet("font-style: italic;")
         form_area = QVBoxLayout()
@@ -283,7 +298,7 @@ class CaseView(QWidget):
             form.removeRow(0)
         for label, value in rows:
             if value:
-                form.addRow(f"{label}:" if label else "", _plain(value))
+                form.addRow(f"{label}:" if label else "", plain_label(value))
 
     def _fill_form_lines(self, detail: CaseDetail) -> None:
         """Answers with their group headings (indented by level); citizens' text stays plain."""
@@ -292,26 +307,17 @@ class CaseView(QWidget):
         self.form_note.setText(detail.form_note)
         self.form_note.setVisible(bool(detail.form_note))
         if not detail.form_lines:
-            self.form.addRow(_plain("Keine Angaben im Antrag."))
-        indent = "    "
-        for line in detail.form_lines:
-            if line.heading:
-                heading = _plain(indent * line.level + line.label)
-                heading.setStyleSheet("font-weight: 600; margin-top: 4px;")
-                self.form.addRow(heading)
-            elif line.value:
-                label = QLabel(indent * line.level + f"{line.label}:")
-                label.setTextFormat(Qt.TextFormat.PlainText)
-                self.form.addRow(label, _plain(line.value))
+            self.form.addRow(plain_label("Keine Angaben im Antrag."))
+        add_form_lines(self.form, detail.form_lines)
 
     def _fill_attachments(self, detail: CaseDetail) -> None:
         _clear(self.attachments)
         if not detail.attachments:
-            self.attachments.addWidget(_plain("Keine Anlagen."))
+            self.attachments.addWidget(plain_label("Keine Anlagen."))
         for attachment in detail.attachments:
             row = QHBoxLayout()
             size = f"{max(1, round(attachment.size_bytes / 1024))} KB"
-            row.addWidget(_plain(f"{attachment.display_name}  ({attachment.purpose_label}, {size})"), 1)
+            row.addWidget(plain_label(f"{attachment.display_name}  ({attachment.purpose_label}, {size})"), 1)
             button = QPushButton("Öffnen")
             button.setToolTip("Die Prüfsumme wird vor dem Öffnen kontrolliert.")
             button.clicked.connect(lambda _=False, a=attachment.id: self.open_attachment(a))
@@ -323,10 +329,10 @@ class CaseView(QWidget):
     def _fill_notes(self, detail: CaseDetail) -> None:
         _clear(self.notes)
         if not detail.notes:
-            self.notes.addWidget(_plain("Noch keine Notizen."))
+            self.notes.addWidget(plain_label("Noch keine Notizen."))
         for note in detail.notes:
             stamp = note.at.astimezone().strftime("%d.%m.%Y %H:%M")
-            self.notes.addWidget(_plain(f"{stamp} · {note.author}\n{note.body}"))
+            self.notes.addWidget(plain_label(f"{stamp} · {note.author}\n{note.body}"))
 
     def _fill_history(self, detail: CaseDetail) -> None:
         self.history.setRowCount(len(detail.history))

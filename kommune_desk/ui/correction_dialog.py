@@ -26,6 +26,7 @@ from kommune_desk.services.cases import CaseDetail
 from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.workspace import Workspace
 
+from .errors import problem_label
 from .run import explain_failure
 from .workers import start_task
 
@@ -99,11 +100,7 @@ class CorrectionDialog(QDialog):
             "Jede Änderung wird mit altem und neuem Wert und dem Grund im Verlauf festgehalten."
         )
         hint.setWordWrap(True)
-        self.problems = QLabel()
-        self.problems.setObjectName("problems")
-        self.problems.setTextFormat(Qt.TextFormat.PlainText)
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #b00020;")
+        self.problems = problem_label("correctionProblems")
         self.problems.hide()
 
         body = QWidget()

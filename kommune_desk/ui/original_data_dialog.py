@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
-    QLabel,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -16,13 +14,7 @@ from PySide6.QtWidgets import (
 
 from kommune_desk.services.case_corrections import OriginalData
 
-
-def _plain(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+from .case_view import add_form_lines, plain_label
 
 
 class OriginalDataDialog(QDialog):
@@ -32,18 +24,11 @@ class OriginalDataDialog(QDialog):
         self.setMinimumSize(520, 420)
         applicant = QFormLayout()
         for label, value in original.applicant:
-            applicant.addRow(f"{label}:", _plain(value or "–"))
+            applicant.addRow(f"{label}:", plain_label(value or "–"))
         applicant_box = QGroupBox("Antragsteller/in, wie eingegangen")
         applicant_box.setLayout(applicant)
         form = QFormLayout()
-        for line in original.form:
-            indent = "    " * line.level
-            if line.heading:
-                heading = _plain(indent + line.label)
-                heading.setStyleSheet("font-weight: 600;")
-                form.addRow(heading)
-            else:
-                form.addRow(_plain(f"{indent}{line.label}:"), _plain(line.value or "–"))
+        add_form_lines(form, original.form, empty="–")
         form_box = QGroupBox("Angaben im Antrag, wie eingegangen")
         form_box.setLayout(form)
         form_box.setVisible(bool(original.form))
@@ -55,7 +40,7 @@ class OriginalDataDialog(QDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
-        note = _plain("Diese Angaben sind archiviert und werden nicht verändert.")
+        note = plain_label("Diese Angaben sind archiviert und werden nicht verändert.")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
