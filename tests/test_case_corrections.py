@@ -141,3 +141,43 @@ def test_hostile_text_is_stored_as_text(workspace: Workspace, tmp_path: Path) ->
         read_case(workspace, case).applicant_name
         == "<img src=x onerror=alert(1)>\u202e'; DROP TABLE applications;--"
     )
+
+
+def test_a_corrected_date_must_be_a_date_and_is_stored_like_every_date(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    case = _case(workspace, tmp_path)  # Hundesteuer: "Haltung seit" is a date field
+    before = _state(workspace, case)
+    with pytest.raises(ValidationError) as refused:
+        correct_case(workspace, case, CaseCorrection(reason=REASON, form={"haltung_seit": "32.13.2027"}))
+    assert refused.value.messages == [
+        "Haltung seit: Bitte ein Datum im Format TT.MM.JJJJ eingeben, z. B. 24.11.2026."
+    ]
+    assert _state(workspace, case) == before
+
+    correct_case(workspace, case, CaseCorrection(reason=REASON, form={"haltung_seit": "15.10.2026"}))
+    (form,) = _rows(workspace, "SELECT form_data FROM applications WHERE id = ?", case)[0]
+    assert json.loads(form)["haltung_seit"] == "2026-10-15"
+    detail = read_case(workspace, case)
+    assert ("Haltung seit", "15.10.2026") in [(line.label, line.value) for line in detail.form_lines]
+    assert "Angabe »Haltung seit«: 01.11.2026 → 15.10.2026" in detail.history[-1].details
+
+
+def test_a_fim_date_is_checked_by_its_schema(workspace: Workspace, tmp_path: Path) -> None:
+    from kommune_desk.services.form_schemas import import_schemas
+
+    fixtures = Path(__file__).parent / "fixtures" / "fim"
+    source = write_submission(
+        tmp_path / "fim", data_bytes=(fixtures / "hundesteuer-anmeldung.data.json").read_bytes(),
+        schema_uri="https://schema.fitko.de/fim/s06000123_1.0.schema.json",
+    )  # fmt: skip
+    case = import_submission(workspace, source).application_id
+    assert case
+    import_schemas(workspace, [fixtures / "hundesteuer-anmeldung.schema.json"])
+    key = "G06000100.1.F06000103"  # Hund 1 › Wurfdatum (format: date)
+    with pytest.raises(ValidationError) as refused:
+        correct_case(workspace, case, CaseCorrection(reason=REASON, form={key: "31.02.2024"}))
+    assert refused.value.messages[0].startswith("Wurfdatum: Bitte ein Datum")
+    correct_case(workspace, case, CaseCorrection(reason=REASON, form={key: "18.03.2024"}))
+    (form,) = _rows(workspace, "SELECT form_data FROM applications WHERE id = ?", case)[0]
+    assert json.loads(form)[key] == "2024-03-18"

@@ -12,11 +12,11 @@ import pytest
 
 from kommune_desk.domain.applications import NewApplication
 from kommune_desk.domain.ids import uuid7
-from kommune_desk.domain.inbox_views import InboxFilter
+from kommune_desk.domain.inbox_views import InboxFilter, InboxView
 from kommune_desk.domain.payments import PaymentMethod, PaymentStatus, kassenzeichen
 from kommune_desk.domain.records import ApplicationStatus, Channel
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.domain.workflow import Step, WorkflowError
+from kommune_desk.domain.workflow import Decision, Step, WorkflowError
 from kommune_desk.services.applications import create_application, register_application
 from kommune_desk.services.cases import (
     AttachmentDamagedError,
@@ -156,7 +156,7 @@ def test_a_case_in_klaerung_gets_its_service_deadline_and_kassenzeichen(workspac
     detail = read_case(workspace, row["id"])
     assert detail.status is ApplicationStatus.EINGEGANGEN
     assert detail.service == service
-    assert detail.due_date == dt.date(2026, 11, 16)  # 14 days from receipt on 2 Nov
+    assert detail.due_date == dt.date(2026, 11, 5)  # 3 days from receipt on 2 Nov (§ 15 Abs. 1 GewO)
     assert detail.fee_cents == 2600 and detail.kassenzeichen == kassenzeichen(detail.aktenzeichen)
     assert "Leistung: Gewerbeanmeldung" in detail.history[-1].details
 
@@ -219,7 +219,7 @@ def test_view_counts_and_filters(workspace: Workspace) -> None:
         workspace.db, workspace.municipality.id, workspace.clerk.id if workspace.clerk else None
     )
     try:
-        counts = reader.counts(today=dt.date(2026, 11, 14))
+        counts = reader.counts(today=dt.date(2026, 11, 3))
         assert counts[next(v for v in counts if v.value == "meine")] == 2
         assert {v.value: n for v, n in counts.items() if n} == {
             "alle": 2,
@@ -227,7 +227,7 @@ def test_view_counts_and_filters(workspace: Workspace) -> None:
             "meine": 2,
             "team": 2,
             "wartet": 1,
-            "frist_bald": 1,  # due 16 Nov; the waiting case's clock rests
+            "frist_bald": 1,  # due 5 Nov (an Anzeige: three days); the waiting case's clock rests
         }
         rows = reader.rows(reader.handles(InboxFilter(statuses=frozenset({ApplicationStatus.EINGEGANGEN}))))
         assert [r.id for r in rows.values()] == [first]
@@ -241,7 +241,7 @@ def test_view_counts_and_filters(workspace: Workspace) -> None:
                 InboxFilter(text="Nowak", statuses=frozenset({ApplicationStatus.WARTET_AUF_UNTERLAGEN}))
             )
         )
-        assert [r.paused_days for r in waiting.values()] == [13]
+        assert [r.paused_days for r in waiting.values()] == [2]  # paused on 3 Nov, due on 5 Nov
     finally:
         reader.close()
 
@@ -275,3 +275,32 @@ def test_copies_opened_for_viewing_stay_in_the_data_folder_and_are_cleared(
     assert clear_opened_copies(workspace) == 0
     assert not folder.exists() and not first.exists()
     assert clear_opened_copies(workspace) == 0  # nothing left: nothing to do
+
+
+def test_an_eingangsbestaetigung_is_logged_only_before_the_decision(workspace: Workspace) -> None:
+    case = _register(workspace)
+    assert read_case(workspace, case).can_confirm_receipt
+    confirm_receipt(workspace, case, "Brief")
+    take_step(workspace, case, Step.BEARBEITEN)
+    take_step(workspace, case, Step.EMPFANG_BESCHEINIGEN)  # a Gewerbeanmeldung is an Anzeige
+    assert not read_case(workspace, case).can_confirm_receipt
+    with pytest.raises(WorkflowError, match="schon entschieden"):
+        confirm_receipt(workspace, case, "Brief")
+
+
+def test_drafted_decisions_wait_in_zur_freigabe(workspace: Workspace) -> None:
+    service = _service(workspace, "Bewohnerparkausweis")
+    case = register_application(
+        workspace, NewApplication(service.id, "Roß, Ingrid", Channel.PAPIER, RECEIVED)
+    )
+    take_step(workspace, case, Step.BEARBEITEN)
+    take_step(workspace, case, Step.ENTSCHEIDUNG_ENTWERFEN, Decision.BEWILLIGT)
+    reader = InboxReader(
+        workspace.db, workspace.municipality.id, workspace.clerk.id if workspace.clerk else None
+    )
+    try:
+        assert reader.counts()[InboxView.FREIGABE] == 1
+        handles = reader.handles(InboxFilter(view=InboxView.FREIGABE))
+        assert [row.id for row in reader.rows(handles).values()] == [case]
+    finally:
+        reader.close()

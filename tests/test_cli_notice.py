@@ -76,7 +76,10 @@ def test_errors_are_german_and_exit_non_zero(workspace: Workspace, data_dir: Pat
 
     no_reason = cli(*base, "NAU-2025-00001", "--kind", "ablehnung", "-o", str(target), login=LOGIN)
     assert no_reason.returncode == 1
-    assert "Für {{begruendung}} (Begründung der Sachbearbeitung) fehlt ein Wert." in no_reason.stderr
+    assert (
+        "Bitte ergänzen: Begründung der Sachbearbeitung (im Textbaustein {{begruendung}})."
+        in no_reason.stderr
+    )
 
     wrong_kind = cli(*base, "NAU-2025-00001", "--kind", "bewilligung", "-o", str(target), login=LOGIN)
     assert wrong_kind.returncode == 1

@@ -561,20 +561,20 @@ def test_a_case_went_the_whole_way_with_a_second_clerk_approving(demo_workspace:
     wanted = [
         "Übernommen",
         "Schreiben versandt",  # the Nachforderung
-        "Unterlagen anfordern",
-        "Unterlagen sind eingegangen",
-        "Entscheidung entwerfen",
-        "Entscheidung freigeben",
+        "Unterlagen angefordert",
+        "Unterlagen eingegangen",
+        "Entscheidung entworfen",
+        "Entscheidung freigegeben",
         "Schreiben freigegeben",
         "Schreiben versandt",
-        "Bescheid als versandt vermerken",
+        "Bescheid als versandt vermerkt",
     ]
     found = None
     for application_id, status in _worked_cases(demo_workspace).items():
         if status == S.BESCHEID_VERSANDT:
             case = read_case(demo_workspace, application_id)
             whats = [h.what for h in case.history]
-            if "Übernommen" in whats and "Unterlagen anfordern" in whats:
+            if "Übernommen" in whats and "Unterlagen angefordert" in whats:
                 found = case
     assert found is not None
     history = found.history
@@ -584,8 +584,8 @@ def test_a_case_went_the_whole_way_with_a_second_clerk_approving(demo_workspace:
     assert stamps == sorted(stamps)
     assert found.received_at < stamps[0] and stamps[-1] < dt.datetime.combine(TODAY, dt.time(), dt.UTC)
     assert stamps[-1] - stamps[0] > dt.timedelta(days=10)  # weeks of work, not one "now"
-    drafted = next(h for h in history if h.what == "Entscheidung entwerfen")
-    approved = next(h for h in history if h.what == "Entscheidung freigeben")
+    drafted = next(h for h in history if h.what == "Entscheidung entworfen")
+    approved = next(h for h in history if h.what == "Entscheidung freigegeben")
     assert drafted.who != approved.who and drafted.at < approved.at
     assert found.drafted_by_name == drafted.who
     letters = list_notices(demo_workspace, found.id)
@@ -650,7 +650,7 @@ def test_the_second_demo_clerk_drafts_and_a_teamleitung_approves(demo_workspace:
         take_step(demo_workspace, janas.id, Step.FREIGEBEN)
     take_step(renate, janas.id, Step.FREIGEBEN)  # the second Teamleitung approves the first's
     approved = read_case(demo_workspace, janas.id).history[-1]
-    assert approved.what == "Entscheidung freigeben" and approved.who == "Renate Hofmann"
+    assert approved.what == "Entscheidung freigegeben" and approved.who == "Renate Hofmann"
 
 
 def test_todays_wiedervorlage_shows_the_way_through_the_4_eyes_step(demo_workspace: Workspace) -> None:

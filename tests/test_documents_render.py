@@ -435,3 +435,20 @@ def test_the_iban_never_breaks_inside_the_footer_even_when_the_columns_are_crowd
     )
     text = "\n".join(page_texts(render_letter(dataclasses.replace(letter, sender=crowded))))
     assert "IBAN DE39 5085 2553 0000 0010 07" in text  # on one line, group by group
+
+
+def test_a_long_e_mail_and_web_address_are_never_cut_in_the_footer() -> None:
+    letter = sample_letter(LetterKind.EINGANGSBESTAETIGUNG)
+    sender = dataclasses.replace(
+        letter.sender,
+        authority="Stadt Mörfelden-Walldorf – Der Magistrat",
+        email="buergerbuero@moerfelden-walldorf.de",
+        website="www.moerfelden-walldorf.de",
+        opening_hours="Mo–Fr 8:00–12:00 Uhr, Do 14:00–18:00 Uhr",
+    )
+    text = "\n".join(page_texts(render_letter(dataclasses.replace(letter, sender=sender))))
+    assert "buergerbuero@moerfelden-walldorf.de" in text
+    assert "www.moerfelden-walldorf.de" in text
+    assert "IBAN DE45 5085 2553 0000 0123 45" in text
+    footer = text[text.index("Kontakt") :]
+    assert "…" not in footer

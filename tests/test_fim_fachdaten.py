@@ -85,6 +85,7 @@ def test_without_the_schema_the_fields_show_their_ids_and_a_note_then_labels_app
     assert ("Schulterhöhe in cm", "24,5", 1, False) in shown
     assert ("Beginn der Hundehaltung", "01.11.2026", 0, False) in shown
     assert ("Vorherige Hundesteuer in anderer Gemeinde", "ja", 0, False) in shown
+    assert ("Antragsdatum", "20.11.2026", 0, False) in shown  # from the metadata, not the schema
     assert not any(line.label.startswith(("F0", "G0", "F6")) for line in after.form_lines)
 
 

@@ -53,7 +53,9 @@ def test_an_unknown_placeholder_is_named_with_its_block_and_the_known_ones() -> 
 def test_a_missing_value_is_named_with_its_label() -> None:
     with pytest.raises(TemplateError) as raised:
         fill("Bitte bis {{frist_unterlagen}}.", {"frist_unterlagen": "  "}, "Einleitung")
-    assert raised.value.messages == ["Für {{frist_unterlagen}} (Frist für die Unterlagen) fehlt ein Wert."]
+    assert raised.value.messages == [
+        "Bitte ergänzen: Frist für die Unterlagen (im Textbaustein {{frist_unterlagen}})."
+    ]
 
 
 def test_every_problem_of_every_block_is_reported_at_once_and_each_missing_value_once() -> None:
@@ -66,7 +68,7 @@ def test_every_problem_of_every_block_is_reported_at_once_and_each_missing_value
     assert any("»<img src=x>« ist nicht erlaubt" in m and "Textbaustein »Einleitung«" in m for m in messages)
     assert any("{{gibtsnicht}} im Textbaustein »Schluss«" in m for m in messages)
     assert any("nicht vollständig" in m for m in messages)
-    assert messages.count("Für {{datum}} (Datum des Schreibens) fehlt ein Wert.") == 1
+    assert messages.count("Bitte ergänzen: Datum des Schreibens (im Textbaustein {{datum}}).") == 1
 
 
 @pytest.mark.parametrize(

@@ -134,6 +134,9 @@ def test_a_trade_notification_gets_its_receipt_not_a_decision(ws: Workspace) -> 
     for decision_word in ("Bewilligung", "bewilligt", "stattgegeben", "abgelehnt", "Rechtsbehelfsbelehrung"):
         assert decision_word not in text, decision_word
     assert "keine Genehmigung" in text
+    # It names what was notified, as the GewA 1 copy does.
+    assert "Angaben Ihrer Anzeige" in text
+    assert "Name des Betriebs: Fahrräder Nowak" in text and "Beginn der Tätigkeit: 01.03.2025" in text
 
     notice = issue_notice(ws, case, K.EMPFANGSBESCHEINIGUNG, NoticeDetails(letter_date=LETTER_DAY))
     release_notice(ws, notice.id)

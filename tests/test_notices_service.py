@@ -393,7 +393,7 @@ def test_missing_values_are_named_before_printing(team: Team) -> None:
     assert raised.value.messages == [
         "Für das Schreiben fehlt in der Anschrift der Antragstellerin / des Antragstellers: Straße und "
         "Hausnummer, Postleitzahl. Bitte ergänzen Sie die Angaben im Vorgang über »Angaben berichtigen …«.",
-        "Für {{begruendung}} (Begründung der Sachbearbeitung) fehlt ein Wert.",
+        "Bitte ergänzen: Begründung der Sachbearbeitung (im Textbaustein {{begruendung}}).",
     ]
     waiting = _register(team.clerk)
     take_step(team.clerk, waiting, Step.BEARBEITEN)
@@ -401,7 +401,7 @@ def test_missing_values_are_named_before_printing(team: Team) -> None:
         build_letter(team.clerk, waiting, K.ANFORDERUNG_UNTERLAGEN, NoticeDetails(letter_date=LETTER_DAY))
     assert raised.value.messages == [
         "Bitte geben Sie an, welche Unterlagen fehlen.",  # not repeated as {{unterlagen}}
-        "Für {{frist_unterlagen}} (Frist für die Unterlagen) fehlt ein Wert.",
+        "Bitte ergänzen: Frist für die Unterlagen (im Textbaustein {{frist_unterlagen}}).",
     ]
     late = NoticeDetails(("Grundriss",), documents_due=LETTER_DAY, letter_date=LETTER_DAY)
     with pytest.raises(ValidationError, match=r"muss nach dem Datum des Schreibens \(03.03.2025\) liegen"):

@@ -209,9 +209,12 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
     If the columns do not fit next to each other, the widest are narrowed alike and wrap."""
     sender = letter.sender
     address = sender.address
+    # "Stadt X – Der Magistrat" as two lines, each whole: the name of the authority is never cut.
+    head, dash, rest = sender.authority.partition(" – ")
+    authority = [head, f"– {rest}"] if dash else [sender.authority]
     raw: list[list[tuple[str, bool]]] = [
         [
-            (sender.authority, True),
+            *((part, True) for part in authority),
             (sender.office, False),
             (address.street, False),
             (f"{address.postal_code} {address.city}", False),
@@ -229,6 +232,8 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
         )
         if value.strip()
     ]
+    # An address is useless cut: these never wrap or end in "…" (their label goes first).
+    addresses = {plain_line(value)[:300] for value in (sender.email, sender.website) if value.strip()}
     if contact:
         raw.append([("Kontakt", True), *contact])
     if sender.bank is not None:
@@ -250,10 +255,16 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
         )
         for lines in cleaned
     ]
-    # The IBAN is read and typed group by group: its column is never narrower than the IBAN line.
+    # Never narrower than what must stay whole: the authority's lines, the IBAN (read and typed
+    # group by group), the e-mail and web addresses.
+    whole = {plain_line(part)[:300] for part in authority}
     unbreakable = [
         max(
-            (string_width(text, REGULAR, FOOTER_SIZE) / MM for text, _ in lines if text.startswith("IBAN ")),
+            (
+                string_width(_bare(text, addresses) or text, BOLD if bold else REGULAR, FOOTER_SIZE) / MM
+                for text, bold in lines
+                if text in whole or text.startswith("IBAN ") or _bare(text, addresses)
+            ),
             default=0,
         )
         for lines in cleaned
@@ -268,6 +279,9 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
         fitted: list[tuple[str, bool]] = []
         for text, bold in lines:
             font = BOLD if bold else REGULAR
+            bare = _bare(text, addresses)
+            if bare and string_width(text, font, FOOTER_SIZE) > width * MM:
+                text = bare  # "E-Mail" goes, the address stays whole (its @ says what it is)
             left = FOOTER_LINES - len(fitted)
             if left > 0:
                 fitted += [
@@ -276,6 +290,12 @@ def _footer_columns(letter: Letter) -> list[tuple[float, list[tuple[str, bool]]]
         columns.append((x, fitted))
         x += width + gap
     return columns
+
+
+def _bare(text: str, whole: set[str]) -> str:
+    """The address of a contact line ("E-Mail a@b.de" → "a@b.de") if it is one, else ""."""
+    value = text.partition(" ")[2]
+    return value if value in whole else ""
 
 
 def _share(natural: list[float], room: float, floor: list[float] | None = None) -> list[float]:

@@ -91,7 +91,7 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
         "99050012104000",
         "Gewerbeanmeldung",
-        14,
+        3,  # § 15 Abs. 1 GewO: the receipt is certified "innerhalb dreier Tage"
         FeeRule(2600),
         False,
         "§ 14 GewO; Verwaltungskostensatzung",
@@ -105,7 +105,7 @@ STANDARD_SERVICES: tuple[CatalogueEntry, ...] = (
     CatalogueEntry(
         "99050012106000",
         "Gewerbeabmeldung",
-        14,
+        3,  # § 15 Abs. 1 GewO
         FeeRule(1500),
         False,
         "§ 14 GewO; Verwaltungskostensatzung",

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .applications import contact_problems
+from .form_checks import FieldSpec, check_value
+from .form_schema import FormLine
 
 APPLICANT_LABELS: dict[str, str] = {
     "applicant_name": "Name",
@@ -104,3 +106,24 @@ def form_changes(current: Mapping[str, str], correction: CaseCorrection) -> dict
         if new != old:
             changes[key] = (old, new)
     return changes
+
+
+def typed_answers(
+    answers: Mapping[str, tuple[str, str]], specs: Mapping[str, FieldSpec], labelled: Mapping[str, FormLine]
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Changed answers checked against their field types (a date must be a real date; stored
+    ISO like the dialog's), and the German problems, each naming the answer."""
+    checked: dict[str, tuple[str, str]] = {}
+    problems = []
+    for key, (old, new) in answers.items():
+        spec = specs.get(key)
+        if spec is None:
+            checked[key] = (old, new)
+            continue
+        value, error = check_value(spec, new)
+        if error:
+            label = labelled[key].label if key in labelled else spec.label
+            problems.append(f"{label}: {error}")
+        elif value != old:
+            checked[key] = (old, value)
+    return checked, problems

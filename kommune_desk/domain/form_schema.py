@@ -18,9 +18,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .form_checks import FieldType
 from .validation import ValidationError
 
 FIM_ID = re.compile(r"[FG]\d{8}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # How deep a $ref chain may go before the schema is treated as broken (a ref to itself).
 _MAX_REF_HOPS = 32
 MISSING_SCHEMA_NOTE = (
@@ -126,7 +128,7 @@ def form_lines(
     for key in ordered:
         value = str(form[key])
         if schema is None:
-            lines.append(FormLine(labels.get(key) or readable_key(key), value, key=key))
+            lines.append(FormLine(labels.get(key) or readable_key(key), display_value(value, None), key=key))
             continue
         parts = key.split(".")
         groups = _group_prefixes(parts)
@@ -146,7 +148,9 @@ def form_lines(
 
 def display_value(value: str, node: Mapping[str, Any] | None) -> str:
     """A stored value as the clerk reads it: German dates and decimals, ja/nein, code list labels."""
-    if node is None or not value:
+    if node is None:  # no type known: only an unmistakable ISO date is shown German
+        return _german_date(value) if _ISO_DATE.fullmatch(value) else value
+    if not value:
         return value
     label = _code_label(node, value)
     if label:
@@ -162,6 +166,17 @@ def display_value(value: str, node: Mapping[str, Any] | None) -> str:
     if kind == "number" and re.fullmatch(r"-?\d+\.\d+", value):
         return value.replace(".", ",")
     return value
+
+
+def schema_field_type(node: Mapping[str, Any] | None) -> FieldType | None:
+    """The type a corrected answer must have, where the schema says one (dates, numbers)."""
+    if node is None or "oneOf" in node or "anyOf" in node:  # a code list: its labels are its check
+        return None
+    if node.get("format") == "date":
+        return FieldType.DATE
+    if node.get("type") in ("number", "integer"):
+        return FieldType.NUMBER
+    return None
 
 
 def readable_key(key: str) -> str:

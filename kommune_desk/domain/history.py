@@ -32,7 +32,19 @@ _ACTIONS = {
     "erneut_uebernommen": "Nach einem Abgleichskonflikt erneut übernommen",
     "konflikt_geloest": "Abgleichskonflikt erledigt",
     "berichtigt": "Angaben berichtigt (Art. 16 DSGVO)",
-    **{step.value: step.label for step in Step},
+    # What a step did, as the history reads (the buttons say what a step will do).
+    Step.BEARBEITEN.value: "Bearbeitung begonnen",
+    Step.UNTERLAGEN_ANFORDERN.value: "Unterlagen angefordert",
+    Step.UNTERLAGEN_EINGEGANGEN.value: "Unterlagen eingegangen",
+    Step.EMPFANG_BESCHEINIGEN.value: "Empfang der Anzeige bescheinigt",
+    Step.ENTSCHEIDUNG_ENTWERFEN.value: "Entscheidung entworfen",
+    Step.ENTWURF_ZURUECKGEBEN.value: "Entwurf zurückgegeben",
+    Step.FREIGEBEN.value: "Entscheidung freigegeben",
+    Step.BESCHEID_VERSENDEN.value: "Bescheid als versandt vermerkt",
+    Step.ABSCHLIESSEN.value: "Vorgang abgeschlossen",
+    Step.ZURUECKZIEHEN.value: "Antrag zurückgezogen",
+    Step.WEITERLEITEN.value: "An die zuständige Stelle weitergeleitet",
+    Step.LEISTUNG_ZUORDNEN.value: "Leistung zugeordnet",
 }
 _FIELDS = {
     "status": "Status",

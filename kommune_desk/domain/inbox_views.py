@@ -23,6 +23,7 @@ class InboxView(StrEnum):
     MEINE = "meine"
     TEAM = "team"
     WARTET = "wartet"
+    FREIGABE = "freigabe"
     WIEDERVORLAGE = "wiedervorlage"
     FRIST_BALD = "frist_bald"
     UEBERFAELLIG = "ueberfaellig"
@@ -43,6 +44,7 @@ _VIEW_LABELS = {
     InboxView.MEINE: "Meine",
     InboxView.TEAM: "Team",
     InboxView.WARTET: "Wartet",
+    InboxView.FREIGABE: "Zur Freigabe",
     InboxView.WIEDERVORLAGE: "Wiedervorlage heute",
     InboxView.FRIST_BALD: f"Frist ≤ {DEADLINE_WARNING_DAYS} Tage",
     InboxView.UEBERFAELLIG: "Überfällig",
@@ -54,6 +56,7 @@ _VIEW_HINTS = {
     InboxView.MEINE: "Offene Anträge, die Sie bearbeiten",
     InboxView.TEAM: "Alle offenen Anträge des Teams",
     InboxView.WARTET: "Warten auf Unterlagen; die Frist ruht",
+    InboxView.FREIGABE: "Entscheidung entworfen: wartet auf die Freigabe (Vier-Augen-Prinzip: Teamleitung)",
     InboxView.WIEDERVORLAGE: "Wiedervorlage heute oder früher",
     InboxView.FRIST_BALD: f"Frist endet in den nächsten {DEADLINE_WARNING_DAYS} Tagen",
     InboxView.UEBERFAELLIG: "Frist überschritten",

@@ -145,7 +145,8 @@ def missing_values(body: str, values: Mapping[str, str]) -> list[str]:
 
 
 def missing_value_message(name: str) -> str:
-    return f"Für {{{{{name}}}}} ({PLACEHOLDERS[name]}) fehlt ein Wert."
+    # The clerk's words first; the placeholder helps whoever edits the text blocks.
+    return f"Bitte ergänzen: {PLACEHOLDERS[name]} (im Textbaustein {{{{{name}}}}})."
 
 
 def fill_blocks(

@@ -107,6 +107,11 @@ class Case:
     procedure: Procedure = Procedure.GENEHMIGUNG
 
 
+def awaits_decision(status: S) -> bool:
+    """Whether the case is still before its decision (an Eingangsbestätigung belongs there)."""
+    return status in _BEFORE_DECISION
+
+
 class WorkflowError(ValidationError):
     """A step that is not allowed now; the message says why, in German."""
 

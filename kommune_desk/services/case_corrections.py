@@ -19,9 +19,12 @@ from kommune_desk.domain.corrections import (
     clean,
     correction_problems,
     form_changes,
+    typed_answers,
 )
-from kommune_desk.domain.form_schema import FormLine
+from kommune_desk.domain.form_checks import FieldSpec
+from kommune_desk.domain.form_schema import FormLine, FormSchema, schema_field_type
 from kommune_desk.domain.formatting import utc_now_iso
+from kommune_desk.domain.records import Service
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.domain.workflow import WorkflowError
 from kommune_desk.storage import applications as repo
@@ -30,6 +33,7 @@ from kommune_desk.storage.outbox import municipality_scope
 
 from .cases import NO_SUCH_CASE, case_form_lines
 from .changes import Actor, record_change
+from .form_schemas import schema_named
 from .workflow import current_actor
 from .workspace import Workspace
 
@@ -55,25 +59,32 @@ def correct_case(ws: Workspace, application_id: str, correction: CaseCorrection)
         problems = correction_problems(correction, set(form))
         if problems:
             raise ValidationError(problems)
+        services = {s.id: s for s in reference.list_services(conn, ws.municipality.id)}
+        service = services.get(row["service_id"] or "")
+        schema = schema_named(ws, row["form_schema_uri"])
+        before = {line.key: line for line in case_form_lines(ws, form, row["form_schema_uri"], service)[0]}
         applicant = applicant_changes(row, correction)
-        answers = form_changes(form, correction)
+        answers, problems = typed_answers(
+            form_changes(form, correction), _field_specs(form, service, schema), before
+        )
+        if problems:
+            raise ValidationError(problems)
         if not applicant and not answers:
             raise ValidationError(["Es wurde nichts geändert."])
+        corrected = {**form, **{key: new for key, (_old, new) in answers.items()}}
         values: dict[str, object] = {column: new for column, (_old, new) in applicant.items()}
         if answers:
-            values["form_data"] = json.dumps(
-                {**form, **{key: new for key, (_old, new) in answers.items()}}, ensure_ascii=False
-            )
+            values["form_data"] = json.dumps(corrected, ensure_ascii=False)
         if row["submitted_data"] is None:
             values["submitted_data"] = json.dumps(
                 {"applicant": {column: row[column] for column in APPLICANT_LABELS}, "form": form},
                 ensure_ascii=False,
             )
         repo.correct_case_data(conn, application_id, values, at)
-        services = {s.id: s for s in reference.list_services(conn, ws.municipality.id)}
-        service = services.get(row["service_id"] or "")
-        lines, _note = case_form_lines(ws, form, row["form_schema_uri"], service)
-        labels = {line.key: line.label for line in lines}
+        # The history shows answers as the clerk reads them (24.11.2026, not 2026-11-24).
+        after = {
+            line.key: line for line in case_form_lines(ws, corrected, row["form_schema_uri"], service)[0]
+        }
         record_change(
             conn, Actor(actor.clerk_id, ws.municipality.id), at=at, mutation="correct_case_data",
             scope=municipality_scope(ws.municipality.id),
@@ -81,11 +92,29 @@ def correct_case(ws: Workspace, application_id: str, correction: CaseCorrection)
             entity="application", entity_id=application_id, action="berichtigt",
             changes={
                 **{column: [old, new] for column, (old, new) in applicant.items()},
-                **{f"{FORM_PREFIX}{labels.get(key, key)}": [old, new] for key, (old, new) in answers.items()},
+                **{
+                    f"{FORM_PREFIX}{before[key].label}": [before[key].value, after[key].value]
+                    for key in answers
+                },
                 "correction_reason": clean(correction.reason, multiline=True),
             },
         )  # fmt: skip
     return len(applicant) + len(answers)
+
+
+def _field_specs(
+    form: dict[str, str], service: Service | None, schema: FormSchema | None
+) -> dict[str, FieldSpec]:
+    """The typed fields a corrected answer is checked against: the service's, and the dates and
+    numbers the submission schema declares."""
+    specs = {spec.key: spec for spec in service.specs} if service else {}
+    if schema is not None:
+        for key in form:
+            node = schema.node(key.split("."))
+            kind = schema_field_type(node)
+            if kind is not None and key not in specs:
+                specs[key] = FieldSpec(key, key, kind)
+    return specs
 
 
 def original_data(ws: Workspace, application_id: str) -> OriginalData | None:

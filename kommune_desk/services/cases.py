@@ -119,6 +119,8 @@ class CaseDetail:
     steps: tuple[Step, ...]  # what the clerk at the keyboard may do now
     can_claim: bool
     can_release: bool
+    can_confirm_receipt: bool  # still before the decision
+    approved: HistoryEntry | None = None  # the decision's release (4-eyes), if it happened
 
 
 def open_case(ws: Workspace, application_id: str) -> CaseDetail:
@@ -218,6 +220,15 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
         steps=tuple(workflow.available_steps(case, actor)) if actor else (),
         can_claim=bool(actor) and _allowed(workflow.claim, case, actor) and case.assignee_id is None,
         can_release=bool(actor) and case.assignee_id is not None and _allowed(workflow.release, case, actor),
+        can_confirm_receipt=bool(actor) and workflow.awaits_decision(case.status),
+        approved=next(
+            (
+                HistoryEntry(parse_timestamp(at), names.get(clerk or "", "System"), "", ())
+                for at, clerk, action, _changes in reversed(audit_rows)
+                if action == Step.FREIGEBEN.value
+            ),
+            None,
+        ),
     )
 
 
@@ -302,7 +313,11 @@ def confirm_receipt(ws: Workspace, application_id: str, via: str) -> None:
     actor = current_actor(ws)
     at = utc_now_iso()
     with ws.db.write() as conn:
-        _require_case(conn, ws, application_id)
+        row = _require_case(conn, ws, application_id)
+        if not workflow.awaits_decision(ApplicationStatus(row["status"])):
+            raise WorkflowError(
+                "Über diesen Antrag ist schon entschieden; eine Eingangsbestätigung kommt zu spät."
+            )
         record_change(
             conn,
             Actor(actor.clerk_id, ws.municipality.id),

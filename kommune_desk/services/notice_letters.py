@@ -31,6 +31,7 @@ from kommune_desk.documents.paid_fee import PaidFeeBlock
 from kommune_desk.domain import notices as rules
 from kommune_desk.domain.authority import Authority, Remedy, authority_of, remedy_instruction
 from kommune_desk.domain.corrections import missing_address_message
+from kommune_desk.domain.form_checks import display_value
 from kommune_desk.domain.formatting import format_amount, format_date, local_date, parse_timestamp
 from kommune_desk.domain.letter_templates import FEE_PAID_BLOCKS, TemplateError, block_label, fill_blocks
 from kommune_desk.domain.letter_texts import TRADE_NOTIFICATIONS, applied_for
@@ -205,6 +206,9 @@ def compose(data: LetterData, kind: LetterKind, details: NoticeDetails, today: d
     parts: list[Part] = [sections[b.block] for b in chosen if b.block != "schluss"]
     if kind is LetterKind.GEBUEHRENBESCHEID:
         parts.insert(1, _fee_block(data, fee_due, authority, paid))
+    reported = _reported(data) if kind is LetterKind.EMPFANGSBESCHEINIGUNG else None
+    if reported is not None:  # a receipt names what it certifies, like the copy of a GewA 1
+        parts.insert(1, reported)
     if remedy is not None:
         address = (
             f"{data.office.address.street}, {data.office.address.postal_code} {data.office.address.city}"
@@ -365,6 +369,21 @@ def _values(
         "behoerde": f"{authority.organ} {authority.of}",
         "dienststelle": data.office.name,
     }
+
+
+def _reported(data: LetterData) -> Section | None:
+    """The answers of the Anzeige as "Label: Wert" lines in the service's order, dates German."""
+    if data.service is None:
+        return None
+    form = json.loads(data.case["form_data"] or "{}")
+    lines = [
+        f"{spec.label}: {display_value(spec, str(form[spec.key]))}"
+        for spec in data.service.specs
+        if str(form.get(spec.key, "")).strip()
+    ]
+    if not lines:
+        return None
+    return Section("Angaben Ihrer Anzeige", Markup("<br/>").join(lines))
 
 
 def _section(block: str, body: Markup, details: NoticeDetails) -> Section:

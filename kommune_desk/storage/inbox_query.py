@@ -43,6 +43,8 @@ def view_clause(view: InboxView, clerk_id: str | None, today: dt.date) -> Clause
         return _in("a.status", OPEN_STATUSES)
     if view is InboxView.WARTET:
         return "a.status = ?", [ApplicationStatus.WARTET_AUF_UNTERLAGEN.value]
+    if view is InboxView.FREIGABE:
+        return "a.status = ?", [ApplicationStatus.ENTSCHEIDUNG_ENTWORFEN.value]
     if view is InboxView.WIEDERVORLAGE:
         sql, params = _in("a.status", OPEN_STATUSES)
         return f"a.follow_up_on <= ? AND {sql}", [today.isoformat(), *params]

@@ -39,6 +39,9 @@ STATEMENTS: tuple[str, ...] = (
     # Gewerbean- and -abmeldung are Anzeigen (§ 14 Abs. 1 GewO): the office certifies receipt
     # (§ 15 Abs. 1 GewO) and decides nothing.
     "UPDATE services SET procedure = 'anzeige' WHERE leika_id IN ('99050012104000', '99050012106000')",
+    # … within three days (§ 15 Abs. 1 GewO); a town's own period other than the old default stays.
+    "UPDATE services SET processing_days = 3"
+    " WHERE leika_id IN ('99050012104000', '99050012106000') AND processing_days = 14",
 )
 
 _RECAPTURED = ("form_schemas", "applications", "services")

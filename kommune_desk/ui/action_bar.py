@@ -135,6 +135,11 @@ class ActionBar(QWidget):
     # -- layout ------------------------------------------------------------------------------------------
     def _changed(self) -> None:
         self.updateGeometry()
+        if self.isVisible():  # a hidden bar is arranged when it is shown (pages build theirs hidden)
+            self._arrange()
+
+    def showEvent(self, event: object) -> None:  # type: ignore[override]
+        super().showEvent(event)  # type: ignore[arg-type]
         self._arrange()
 
     def resizeEvent(self, event: object) -> None:  # type: ignore[override]

@@ -20,9 +20,10 @@ from kommune_desk.domain.records import MunicipalityKind
 from kommune_desk.services.authority import AuthorityError, authority_settings, may_edit, set_authority
 from kommune_desk.services.workspace import Workspace
 
+from .errors import ERROR_COLOR, field_with_error, make_room
 from .run import run_service
 
-_FAULTY = "border: 1px solid #a00000;"
+_FAULTY = f"border: 1px solid {ERROR_COLOR};"
 _FIELDS = ("name", "phone", "email", "street", "postal_code", "city")
 
 
@@ -65,16 +66,7 @@ class AuthorityDialog(QDialog):
             edit.setMaxLength(5 if key == "postal_code" else 254)
             edit.setReadOnly(not editable)
             edit.textChanged.connect(self._preview)
-            error = QLabel()
-            error.setObjectName(f"authority_error_{key}")
-            error.setStyleSheet("color: #a00000;")
-            error.setTextFormat(Qt.TextFormat.PlainText)
-            error.setWordWrap(True)
-            error.hide()
-            cell = QVBoxLayout()
-            cell.setSpacing(1)
-            cell.addWidget(edit)
-            cell.addWidget(error)
+            cell, error = field_with_error(edit, f"authority_error_{key}")
             form.addRow(labels[key], cell)
             self.edits[key], self.errors[key] = edit, error
         self.kind.setEnabled(editable)
@@ -124,6 +116,7 @@ class AuthorityDialog(QDialog):
             self.errors[key].setText(message)
             self.errors[key].setVisible(bool(message))
             edit.setStyleSheet(_FAULTY if message else "")
+        make_room(self)
         first = next((key for key in _FIELDS if key in errors), None)
         if first:
             self.edits[first].setFocus(Qt.FocusReason.OtherFocusReason)

@@ -175,7 +175,7 @@ class CaseView(QWidget):
         grid.setColumnStretch(1, 2)
         body = QWidget()
         body.setLayout(grid)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
 
@@ -204,6 +204,9 @@ class CaseView(QWidget):
         """Open a case (recorded in its history) and show it when read."""
         self.title.setText("Vorgang wird geöffnet …")
         self._clear_actions()
+        # Another case starts at its top, on "Vorgang" (not where the last one was left).
+        self.tabs.setCurrentIndex(0)
+        self.scroll.verticalScrollBar().setValue(0)
         run_service(self, cases.open_case, self.workspace, application_id, on_done=self._show)
 
     def refresh(self) -> None:
@@ -258,7 +261,10 @@ class CaseView(QWidget):
         if detail.decision:
             drafted = f" (Entwurf: {detail.drafted_by_name})" if detail.drafted_by_name else ""
             rows.append(("Entscheidung", detail.decision.label + drafted))
-        if detail.service and detail.service.four_eyes:
+        if detail.approved is not None:
+            day = format_date(local_date(detail.approved.at))
+            rows.append(("Freigabe", f"freigegeben von {detail.approved.who} am {day}"))
+        elif detail.service and detail.service.four_eyes:
             rows.append(("Freigabe", "Vier-Augen-Prinzip: Teamleitung gibt frei"))
         if detail.follow_up_on:
             note = f" – {detail.follow_up_note}" if detail.follow_up_note else ""
@@ -404,7 +410,7 @@ class CaseView(QWidget):
         self._action("Notiz …", self.add_note, priority=_COMMON)
         if detail.fee_cents and detail.payment_status.value != "bezahlt":
             self._action("Zahlung erfassen …", self.record_payment, priority=_COMMON)
-        if detail.status.is_open:
+        if detail.can_confirm_receipt:
             self._action("Eingangsbestätigung vermerken …", self.confirm_receipt, priority=_RARE)
 
     def _action(self, text: str, slot: Callable[..., Any], name: str = "", priority: int = _COMMON) -> None:

@@ -26,7 +26,7 @@ from kommune_desk.services.cases import CaseDetail
 from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.workspace import Workspace
 
-from .errors import problem_label
+from .errors import make_room, problem_label
 from .run import explain_failure
 from .workers import start_task
 
@@ -147,6 +147,7 @@ class CorrectionDialog(QDialog):
         if isinstance(exc, ValidationError):
             self.problems.setText("\n".join(exc.messages))
             self.problems.show()
+            make_room(self)
         else:
             explain_failure(self, exc)
 

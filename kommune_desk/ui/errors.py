@@ -9,9 +9,10 @@ import traceback
 from types import TracebackType
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 log = logging.getLogger("kommune_desk.crash")
+ERROR_COLOR = "#a40000"  # refused entries: the red line under a field and the field's frame
 
 
 def problem_label(object_name: str) -> QLabel:
@@ -22,8 +23,32 @@ def problem_label(object_name: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet("color: #a40000;")
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
     return label
+
+
+def field_with_error(field: QWidget, object_name: str) -> tuple[QVBoxLayout, QLabel]:
+    """``field`` with its own red line under it (hidden until a check refuses the entry), as a
+    layout for a form row."""
+    error = problem_label(object_name)
+    error.hide()
+    cell = QVBoxLayout()
+    cell.setSpacing(1)
+    cell.addWidget(field)
+    cell.addWidget(error)
+    return cell, error
+
+
+def make_room(dialog: QWidget) -> None:
+    """Grow ``dialog`` to show the messages that just appeared in it (never beyond the screen,
+    never smaller): otherwise Qt squeezes the fields and cuts the text."""
+    dialog.layout().activate()
+    wanted = dialog.sizeHint().expandedTo(dialog.size())
+    screen = dialog.screen().availableGeometry() if dialog.screen() else None
+    if screen is not None:
+        wanted = wanted.boundedTo(screen.size())
+    if wanted != dialog.size():
+        dialog.resize(wanted)
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:

@@ -50,8 +50,9 @@ if TYPE_CHECKING:
 SEARCH_DELAY_MS = 150  # wait for a pause in typing; every keystroke would start a query
 # A zero timer would still run before the first paint (Qt posts paint requests at low priority).
 SAVED_VIEWS_DELAY_MS = 200
+EXPORT_NOTE_MS = 30_000  # long enough to read where the file went
 _LEGEND = (
-    " · Fristen: <span style='background:#fff1c2'>&nbsp;≤ 3 Tage&nbsp;</span> "
+    " · Fristen: <span style='background:#fff1c2'>&nbsp;bald fällig (≤ 3 Tage)&nbsp;</span> "
     "<span style='background:#f9d0cc'>&nbsp;überschritten&nbsp;</span>"
 )
 _FILE_TYPES = {"csv": "CSV-Datei für Excel (*.csv)", "xlsx": "Excel-Arbeitsmappe (*.xlsx)"}
@@ -140,6 +141,10 @@ class InboxPage(QWidget):
         self.export_note.setTextFormat(Qt.TextFormat.PlainText)
         self.export_note.setWordWrap(True)
         self.export_note.hide()
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.setInterval(EXPORT_NOTE_MS)
+        self._note_timer.timeout.connect(self.export_note.hide)
         self.table = self._build_table(model)
 
         list_panel = QWidget()
@@ -221,7 +226,8 @@ class InboxPage(QWidget):
         current = self.model.current_filter()
         self.views.clear()
         for view in (
-            InboxView.NEU, InboxView.MEINE, InboxView.TEAM, InboxView.WARTET, InboxView.WIEDERVORLAGE,
+            InboxView.NEU, InboxView.MEINE, InboxView.TEAM, InboxView.WARTET, InboxView.FREIGABE,
+            InboxView.WIEDERVORLAGE,
             InboxView.FRIST_BALD, InboxView.UEBERFAELLIG, InboxView.ABGESCHLOSSEN, InboxView.ALLE,
         ):  # fmt: skip
             item = QListWidgetItem(self._view_text(view))
@@ -426,8 +432,11 @@ class InboxPage(QWidget):
         return dialog
 
     def _note(self, text: str) -> None:
+        """Where the export went; it goes again after a while (it is no state of the list)."""
         self.export_note.setText(text)
         self.export_note.setVisible(bool(text))
+        if text:
+            self._note_timer.start()
 
     # -- the case view -------------------------------------------------------------------------------
     def _open_row(self, index: QModelIndex) -> None:
@@ -453,6 +462,11 @@ class InboxPage(QWidget):
     def show_list(self) -> None:
         self.stack.setCurrentIndex(0)
         self.table.setFocus()
+
+    def refresh_open_case(self) -> None:
+        """F5 while a case is open reads the case again too (a schema or a colleague's change)."""
+        if self.case_view is not None and self.stack.currentWidget() is self.case_view:
+            self.case_view.refresh()
 
     # -- status line ---------------------------------------------------------------------------------
     def _first_page_shown(self) -> None:

@@ -210,6 +210,8 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """F5: read the Posteingang again, and the device list and conflicts if they were opened."""
         self.inbox_model.reload()
+        if self.inbox_page is not None:
+            self.inbox_page.refresh_open_case()
         if self._pool_page is not None:
             self._pool_page.refresh()
         if self._conflicts_page is not None:

@@ -37,10 +37,11 @@ from kommune_desk.services.applications import register_application, services_of
 from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.workspace import Workspace
 
+from .errors import ERROR_COLOR, field_with_error, make_room
 from .run import run_service
 
 _CHANNELS = (Channel.PAPIER, Channel.SCHALTER, Channel.EMAIL)
-_FAULTY = "border: 1px solid #a00000;"
+_FAULTY = f"border: 1px solid {ERROR_COLOR};"
 FieldInput = QLineEdit | QComboBox
 
 
@@ -101,7 +102,7 @@ class NewApplicationDialog(QDialog):
 
         self.problems = QLabel()
         self.problems.setObjectName("newProblems")
-        self.problems.setStyleSheet("color: #a00000;")
+        self.problems.setStyleSheet(f"color: {ERROR_COLOR};")
         self.problems.setTextFormat(Qt.TextFormat.PlainText)
         self.problems.setWordWrap(True)
         self.buttons = QDialogButtonBox(
@@ -163,16 +164,7 @@ class NewApplicationDialog(QDialog):
         self.service_hint.setText(f"Bearbeitungsfrist {service.processing_days} Tage · Gebühr {fee}{kind}")
         for spec in service.specs:
             edit = self._input(spec)
-            error = QLabel()
-            error.setObjectName(f"error_{spec.key}")
-            error.setStyleSheet("color: #a00000;")
-            error.setTextFormat(Qt.TextFormat.PlainText)
-            error.setWordWrap(True)
-            error.hide()
-            cell = QVBoxLayout()
-            cell.setSpacing(1)
-            cell.addWidget(edit)
-            cell.addWidget(error)
+            cell, error = field_with_error(edit, f"error_{spec.key}")
             self.fields.addRow(f"{spec.label}{' *' if spec.required else ''}:", cell)
             self._field_edits[spec.key] = edit
             self._field_errors[spec.key] = error
@@ -225,6 +217,8 @@ class NewApplicationDialog(QDialog):
         label.setVisible(bool(message))
         widget.setStyleSheet(_FAULTY if message else "")
         widget.setAccessibleDescription(message)  # screen readers announce the problem
+        if message:
+            make_room(self)
 
     def _recheck(self, key: str) -> None:
         if self._checked and key in self._specs:

@@ -29,7 +29,7 @@ from kommune_desk.domain.corrections import asks_for_correction
 from kommune_desk.services.errors import ValidationError
 from kommune_desk.services.notices import NoticeDetails
 
-from .errors import problem_label
+from .errors import make_room, problem_label
 from .run import explain_failure
 from .workers import start_task
 from .working_dialog import WorkingDialog
@@ -204,6 +204,7 @@ class NoticeDetailsDialog(WorkingDialog):
         self.problems.setText("Bitte prüfen Sie:\n" + text)
         self.problems.show()
         self.correct_button.setVisible(self._on_correct is not None and asks_for_correction(list(messages)))
+        make_room(self)
 
     def _correct(self) -> None:
         """Close this letter and open "Angaben berichtigen" of the case."""

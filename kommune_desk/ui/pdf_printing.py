@@ -167,9 +167,10 @@ def _on_white(image: QImage) -> QImage:
 
 
 # -- printing with the dialog -----------------------------------------------------------------------
-def print_pdf(parent: QWidget | None, data: bytes, title: str) -> bool:
-    """The system print dialog, then every page of ``data``. True when it went to the printer."""
-    return _print_with_dialog(parent, [(title, data)], title)
+def print_pdf(parent: QWidget | None, data: bytes, title: str, *, landscape: bool = False) -> bool:
+    """The system print dialog, then every page of ``data``. True when it went to the printer.
+    ``landscape`` turns the paper for a document laid out across (a Druckliste)."""
+    return _print_with_dialog(parent, [(title, data)], title, landscape=landscape)
 
 
 def print_many(parent: QWidget | None, documents: list[tuple[str, bytes]]) -> bool:
@@ -180,8 +181,12 @@ def print_many(parent: QWidget | None, documents: list[tuple[str, bytes]]) -> bo
     return _print_with_dialog(parent, documents, name)
 
 
-def _print_with_dialog(parent: QWidget | None, documents: list[tuple[str, bytes]], name: str) -> bool:
+def _print_with_dialog(
+    parent: QWidget | None, documents: list[tuple[str, bytes]], name: str, *, landscape: bool = False
+) -> bool:
     printer = a4_printer(name)
+    if landscape:
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Drucken" if len(documents) == 1 else f"{len(documents)} Schreiben drucken")
     if len(documents) > 1:

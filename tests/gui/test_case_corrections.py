@@ -124,6 +124,8 @@ def test_a_letter_refused_for_the_address_leads_to_the_correction(
     qtbot.waitUntil(dialog.problems.isVisible, timeout=5000)
     assert "Straße und Hausnummer" in dialog.problems.text()
     assert dialog.correct_button.isVisible()
+    qtbot.wait(50)  # the dialog grew for the message: no line of it is cut
+    assert dialog.problems.height() >= dialog.problems.heightForWidth(dialog.problems.width())
 
     qtbot.mouseClick(dialog.correct_button, Qt.MouseButton.LeftButton)
     correction = view.findChild(CorrectionDialog)

@@ -90,11 +90,14 @@ def test_claim_draft_and_approval_by_a_second_clerk(qtbot, workspace: Workspace,
     detail = read_case(workspace, application_id)
     assert detail.status is ApplicationStatus.FREIGEGEBEN
     history = [(entry.who, entry.what) for entry in detail.history]
-    assert ("Zoë Ağaoğlu", "Entscheidung entwerfen") in history
-    assert ("Tina Leitner", "Entscheidung freigeben") in history
+    assert ("Zoë Ağaoğlu", "Entscheidung entworfen") in history
+    assert ("Tina Leitner", "Entscheidung freigegeben") in history
     assert history.count(("Tina Leitner", "Vorgang geöffnet")) == 1
     table = lead_window.inbox_page.case_view.history  # type: ignore[union-attr]
-    assert "Entscheidung freigeben" in table.item(0, 2).text()  # newest first
+    assert "Entscheidung freigegeben" in table.item(0, 2).text()  # newest first
+    assert detail.approved is not None and detail.approved.who == "Tina Leitner"
+    labels = [w.text() for w in lead_window.inbox_page.case_view.findChildren(QLabel)]  # type: ignore[union-attr]
+    assert any(text.startswith("freigegeben von Tina Leitner am ") for text in labels)
 
 
 def test_waiting_for_documents_pauses_the_deadline(qtbot, workspace: Workspace, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
@@ -217,3 +220,22 @@ def test_a_file_no_program_opens_can_be_saved_as_a_copy_and_copies_go_at_close(
     assert copy.exists() and copy.is_relative_to(opened_copies_dir(workspace))
     win.close()
     assert not opened_copies_dir(workspace).exists()  # nothing of the citizen's stays behind
+
+
+def test_another_case_opens_at_its_top_and_f5_reads_the_open_case_again(
+    qtbot, workspace: Workspace, settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    first, second = _application(workspace, "Roß, Ingrid"), _application(workspace, "Nowak, Łukasz")
+    win = _open_window(qtbot, workspace, settings)
+    _open_case(qtbot, win, first)
+    view = win.inbox_page.case_view  # type: ignore[union-attr]
+    view.show_notices()
+    _open_case(qtbot, win, second)
+    assert view.tabs.currentIndex() == 0 and view.scroll.verticalScrollBar().value() == 0
+
+    with workspace.db.write() as conn:  # a change arriving by the sync, say
+        conn.execute("UPDATE applications SET applicant_city = 'Trebur' WHERE id = ?", (second,))
+    before = view.detail
+    win.refresh()
+    qtbot.waitUntil(lambda: view.detail is not before, timeout=5000)
+    assert view.detail is not None and view.detail.applicant_city == "Trebur"

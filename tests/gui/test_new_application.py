@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from kommune_desk.services.workspace import Workspace
+from kommune_desk.ui.errors import ERROR_COLOR
 from kommune_desk.ui.new_application_dialog import NewApplicationDialog
 
 
@@ -40,7 +41,7 @@ def test_faulty_fields_are_named_below_the_field_and_nothing_is_saved(qtbot, wor
     # The message stands right below its field, in red; the field is marked.
     assert message.geometry().top() >= date.geometry().bottom()
     assert abs(message.geometry().left() - date.geometry().left()) < 5
-    assert "#a00000" in message.styleSheet() and "#a00000" in date.styleSheet()
+    assert ERROR_COLOR in message.styleSheet() and ERROR_COLOR in date.styleSheet()
     qtbot.waitUntil(date.hasFocus, timeout=2000)  # the cursor is in the first faulty field
     assert dialog.isVisible() and _count(workspace) == 0
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -45,6 +44,7 @@ from kommune_desk.services.pool import DeviceDetail, DeviceListing, LoanListing
 from kommune_desk.services.workspace import Workspace
 
 from ..errors import problem_label
+from ..pdf_document_dialog import PdfDocumentDialog
 from ..run import explain_failure
 from ..workers import start_task
 from ..working_dialog import WorkingDialog
@@ -857,8 +857,8 @@ def _make_document(ws: Workspace, kind: str, key: str) -> bytes:
     return pool_documents.return_protocol_pdf(ws, key)
 
 
-class DocumentDialog(QDialog):
-    """A generated PDF in the preview, with "Drucken …" and "Speichern unter …"."""
+class DocumentDialog(PdfDocumentDialog):
+    """A loan document or label in the preview, with "Drucken …" and "Als PDF speichern …"."""
 
     def __init__(
         self,
@@ -869,61 +869,7 @@ class DocumentDialog(QDialog):
         file_name: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        from ..pdf_preview import PdfPreview
-
-        self.setWindowTitle(title)
-        self.resize(760, 640)  # fits 1280×720 with the title bar
-        self.title = title
-        self.file_name = file_name
-        self.data: bytes | None = None
-        self.preview = PdfPreview()
-        self.preview.clear(f"{title} wird erstellt …")
-        self.print_button = QPushButton("Drucken …")
-        self.print_button.setObjectName("printDocument")
-        self.save_button = QPushButton("Speichern unter …")
-        self.print_button.setEnabled(False)
-        self.save_button.setEnabled(False)
-        self.print_button.clicked.connect(self._print)
-        self.save_button.clicked.connect(self._save)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("Schließen")
-        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(buttons)
-        start_task(
-            _make_document, workspace, kind, loan_id, on_done=self._made, on_error=self._failed, owner=self
-        )
-
-    def _made(self, data: bytes) -> None:
-        self.data = data
-        if self.preview.show_pdf(data, self.title):
-            self.print_button.setEnabled(True)
-            self.save_button.setEnabled(True)
-
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, ValidationError):
-            self.preview.clear("\n".join(exc.messages))
-        else:
-            self.preview.clear(
-                f"{self.title} konnte nicht erstellt werden. Details stehen in der Protokolldatei."
-            )
-            explain_failure(self, exc)
-
-    def _print(self) -> None:
-        from ..pdf_printing import print_pdf
-
-        if self.data:
-            print_pdf(self, self.data, self.file_name)
-
-    def _save(self) -> None:
-        from ..pdf_printing import save_pdf_as
-
-        if self.data:
-            save_pdf_as(self, self.data, self.file_name)
+        super().__init__(title, _make_document, (workspace, kind, loan_id), file_name, parent)
 
 
 def _esc(text: str) -> str:
