@@ -59,19 +59,19 @@ def test_a_correction_is_stored_audited_and_queued_and_keeps_the_original(
         case,
         CaseCorrection(
             reason=REASON,
-            applicant={"applicant_street": "Heidestraße 19", "applicant_name": "Erika Musterfrau"},
+            applicant={"applicant_street": "Heidestraße 19", "applicant_name": "Musterfrau, Erika"},
             form={"rasse": "Rauhaardackel"},
         ),
     )
     assert changed == 3
     detail = read_case(workspace, case)
-    assert (detail.applicant_name, detail.applicant_street) == ("Erika Musterfrau", "Heidestraße 19")
+    assert (detail.applicant_name, detail.applicant_street) == ("Musterfrau, Erika", "Heidestraße 19")
     assert ("Rasse", "Rauhaardackel") in [(line.label, line.value) for line in detail.form_lines]
     assert detail.corrected
 
     entry = detail.history[-1]
     assert entry.what == "Angaben berichtigt (Art. 16 DSGVO)"
-    assert "Name: Erika Mustermann → Erika Musterfrau" in entry.details
+    assert "Name: Mustermann, Erika → Musterfrau, Erika" in entry.details
     assert "Straße und Hausnummer: Heidestraße 17 → Heidestraße 19" in entry.details
     assert "Angabe »Rasse«: Dackel → Rauhaardackel" in entry.details
     assert f"Grund der Berichtigung: {REASON}" in entry.details
@@ -83,7 +83,7 @@ def test_a_correction_is_stored_audited_and_queued_and_keeps_the_original(
 
     original = original_data(workspace, case)
     assert original is not None
-    assert ("Name", "Erika Mustermann") in original.applicant
+    assert ("Name", "Mustermann, Erika") in original.applicant
     assert ("Rasse", "Dackel") in [(line.label, line.value) for line in original.form]
     # The submission as received is archived unchanged.
     data_file = next(a for a in detail.attachments if a.purpose == "data")

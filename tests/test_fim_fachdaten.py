@@ -50,7 +50,7 @@ def test_the_applicant_comes_from_the_fim_base_fields(workspace: Workspace, tmp_
     result = import_submission(workspace, _fim_submission(tmp_path))
     assert result.outcome is Outcome.IMPORTED
     case = read_case(workspace, result.application_id)
-    assert case.applicant_name == "Jürgen Weiß-Öztürk"
+    assert case.applicant_name == "Weiß-Öztürk, Jürgen"  # sorted by surname, like paper entries
     assert (case.applicant_street, case.applicant_postal_code, case.applicant_city) == (
         "Mainzer Straße 12a", "64521", "Groß-Gerau",
     )  # fmt: skip
@@ -134,7 +134,7 @@ def test_an_organisation_with_its_address_beside_the_person(workspace: Workspace
                                     "F60000246": "64569", "F60000247": "Nauheim"}},
     }  # fmt: skip
     case = read_case(workspace, import_submission(workspace, _fim_submission(tmp_path, data)).application_id)
-    assert case.applicant_name == "Hundeverein Nauheim e. V., z. Hd. Erika Mustermann"
+    assert case.applicant_name == "Hundeverein Nauheim e. V. (z. Hd. Erika Mustermann)"
     assert (case.applicant_street, case.applicant_city, case.applicant_email) == (
         "Am Sportfeld 3", "Nauheim", "verein@example.org",
     )  # fmt: skip

@@ -146,7 +146,7 @@ def test_valid_json_folder_reads_back_applicant_form_payment_and_files(tmp_path:
     assert submission.service_name == "Hundesteuer – Anmeldung"
     applicant = submission.applicant
     assert (applicant.name, applicant.street, applicant.postal_code, applicant.city) == (
-        "Erika Mustermann", "Heidestraße 17", "64569", "Nauheim",
+        "Mustermann, Erika", "Heidestraße 17", "64569", "Nauheim",
     )  # fmt: skip
     assert (applicant.email, applicant.phone) == ("erika.mustermann@example.org", "06152 123456")
     assert list(submission.form_data.items()) == [
@@ -221,7 +221,7 @@ def test_xml_fachdaten_follow_the_same_convention(tmp_path: Path) -> None:
 
     submission = read_submission(folder, tmp_path / "staging")
 
-    assert submission.applicant.name == "Jürgen Öztürk"
+    assert submission.applicant.name == "Öztürk, Jürgen"
     assert submission.applicant.street == "Am Markt 3a"
     assert submission.applicant.email == ""
     assert submission.form_data == {
@@ -239,7 +239,7 @@ def test_xml_fachdaten_follow_the_same_convention(tmp_path: Path) -> None:
 def test_builder_xml_round_trips(tmp_path: Path) -> None:
     folder = _submission(tmp_path, data_format="xml", form={"hund_name": "Bello", "rasse": "Dackel"})
     submission = read_submission(folder, tmp_path / "staging")
-    assert submission.applicant.name == "Erika Mustermann"
+    assert submission.applicant.name == "Mustermann, Erika"
     assert submission.form_data == {"hund_name": "Bello", "rasse": "Dackel"}
 
 
@@ -386,7 +386,7 @@ def test_the_schemas_backtracking_signature_pattern_cannot_hang(tmp_path: Path) 
 
     metadata["contentStructure"]["data"]["signature"]["content"] = "QUJD" * 100_000
     (folder / "metadata.json").write_text(json.dumps(metadata))
-    assert read_submission(folder, tmp_path / "staging").applicant.name == "Erika Mustermann"
+    assert read_submission(folder, tmp_path / "staging").applicant.name == "Mustermann, Erika"
 
 
 def test_duplicate_attachment_ids_are_rejected(tmp_path: Path) -> None:
@@ -702,7 +702,7 @@ def test_zip_layout_must_be_flat_or_one_folder(tmp_path: Path) -> None:
         tmp_path / "mac.zip",
         {**{f"antrag/{n}": d for n, d in entries.items()}, "__MACOSX/antrag/._metadata.json": b"\0\5"},
     )
-    assert read_submission(mac, tmp_path / "s3").applicant.name == "Erika Mustermann"
+    assert read_submission(mac, tmp_path / "s3").applicant.name == "Mustermann, Erika"
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "crc", "empty"])

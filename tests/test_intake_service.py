@@ -71,7 +71,7 @@ def test_a_submission_becomes_an_application_with_files_payment_and_history(
     assert source.exists()  # an explicit import leaves the clerk's file where it was
     detail = read_case(workspace, result.application_id or "")
     assert detail.status is ApplicationStatus.EINGEGANGEN
-    assert detail.applicant_name == "Zoë Ağaoğlu" and detail.applicant_street == "Ringstraße 4"
+    assert detail.applicant_name == "Ağaoğlu, Zoë" and detail.applicant_street == "Ringstraße 4"
     assert ("Name des Betriebs", "Ağaoğlu Café") in [(line.label, line.value) for line in detail.form_lines]
     assert detail.payment_status is PaymentStatus.BEZAHLT
     assert detail.payment_method is PaymentMethod.CREDITCARD

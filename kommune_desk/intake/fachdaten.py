@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from kommune_desk.intake.errors import SubmissionRejected
-from kommune_desk.intake.fim import fim_applicant, is_fim_tree
+from kommune_desk.intake.fim import fim_applicant, is_fim_tree, person_name
 from kommune_desk.intake.limits import IntakeLimits
 from kommune_desk.intake.model import Applicant
 from kommune_desk.intake.strict_json import loads_strict
@@ -79,7 +79,7 @@ def _applicant(person: dict[str, Any], fields: _Fields) -> Applicant:
 
     family = known.get("nachname") or known.get("name", "")
     return Applicant(
-        name=" ".join(part for part in (known.get("vorname", ""), family) if part),
+        name=person_name(known.get("vorname", ""), family),
         street=joined("strasse", "hausnummer"),
         postal_code=known.get("plz", ""),
         city=known.get("ort", ""),

@@ -42,9 +42,11 @@ def fim_applicant(tree: Mapping[str, Any]) -> Applicant:
     for field_id, value in _first_values(tree).items():
         found.setdefault(field_id, value)
 
-    person = " ".join(part for part in (found.get(GIVEN_NAMES, ""), found.get(FAMILY_NAME, "")) if part)
+    person = person_name(found.get(GIVEN_NAMES, ""), found.get(FAMILY_NAME, ""))
     organisation = found.get(ORGANISATION, "")
-    name = f"{organisation}, z. Hd. {person}" if organisation and person else organisation or person
+    # No comma after the organisation: a letter turns "Nachname, Vorname" around, not this.
+    contact = person_name(found.get(GIVEN_NAMES, ""), found.get(FAMILY_NAME, ""), sortable=False)
+    name = f"{organisation} (z. Hd. {contact})" if organisation and person else organisation or person
     street = " ".join(part for part in (found.get(STREET, ""), found.get(HOUSE_NUMBER, "")) if part)
     return Applicant(
         name=name,
@@ -54,6 +56,14 @@ def fim_applicant(tree: Mapping[str, Any]) -> Applicant:
         email=found.get(EMAIL, ""),
         phone=found.get(PHONE, ""),
     )
+
+
+def person_name(given: str, family: str, *, sortable: bool = True) -> str:
+    """The name as the Posteingang sorts and shows it, "Familienname, Vornamen" (a letter turns
+    it round), or "Vornamen Familienname"; one part alone as it is."""
+    if given and family:
+        return f"{family}, {given}" if sortable else f"{given} {family}"
+    return family or given
 
 
 def _groups(node: Any) -> Iterator[Mapping[str, Any]]:

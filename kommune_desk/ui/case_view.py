@@ -79,7 +79,9 @@ def add_form_lines(form: QFormLayout, lines: Iterable[FormLine], empty: str = ""
             heading.setStyleSheet("font-weight: 600; margin-top: 4px;")
             form.addRow(heading)
         elif line.value or empty:
-            form.addRow(plain_label(f"{indent}{line.label}:"), plain_label(line.value or empty))
+            label = plain_label(f"{indent}{line.label}:")
+            label.setWordWrap(False)  # the answer wraps, not its label (a wrapped label reads as two)
+            form.addRow(label, plain_label(line.value or empty))
 
 
 def _days(count: int, *, dative: bool = False) -> str:

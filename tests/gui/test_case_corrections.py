@@ -61,7 +61,7 @@ def test_a_fim_case_shows_headings_and_labels(
     import_schemas(workspace, [FIXTURES / "hundesteuer-anmeldung.schema.json"])
     view = _case_view(qtbot, workspace, settings, case)
     texts = _texts(view)
-    assert "Jürgen Weiß-Öztürk" in texts
+    assert "Weiß-Öztürk, Jürgen" in texts
     assert "Hund 2" in texts and "Rasse:" in " ".join(texts) and "Mischling / andere Rasse" in texts
     assert "17.03.2024" in texts
     assert not view.form_note.isVisible()
