@@ -172,3 +172,11 @@ def test_a_hostile_schema_never_crashes_the_labelling() -> None:
         assert [line.value for line in lines if not line.heading] == ["<b>x</b>", "\u202etxt", "leer"]
     assert display_value("31.02.2026", {"type": "string", "format": "date"}) == "31.02.2026"
     assert display_value("kein Datum", {"format": "date-time"}) == "kein Datum"
+
+
+def test_a_single_repetition_without_its_number_is_still_labelled() -> None:
+    schema = FormSchema(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    lines = form_lines({"G06000100.F06000102": "002"}, schema)  # data.xml: one <G06000100> element
+    assert [(line.label, line.value) for line in lines if not line.heading] == [
+        ("Rasse", "Labrador Retriever")
+    ]

@@ -61,9 +61,13 @@ class FormSchema:
         for step in path:
             if node is None:
                 return None
-            if step.isdigit() and "items" in node:
+            if "items" in node:
                 node = self._resolved(node.get("items"))
-                continue
+                if step.isdigit():
+                    continue
+                # A single repetition from data.xml carries no number: the step is the item's field.
+                if node is None:
+                    return None
             properties = node.get("properties")
             node = self._resolved(properties.get(step)) if isinstance(properties, Mapping) else None
         return node

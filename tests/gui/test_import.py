@@ -62,7 +62,8 @@ def test_drag_and_drop_imports_and_reports(qtbot, workspace: Workspace, tmp_path
     assert "kaputt.zip: abgelehnt" in box.detailedText()
     box.close()
     qtbot.waitUntil(lambda: win.inbox_model.rowCount() == 1, timeout=5000)
-    qtbot.waitUntil(lambda: win.inbox_model.data(win.inbox_model.index(0, 3)) == "Łapiński, Ewa", timeout=5000)
+    name_cell = win.inbox_model.index(0, 3)
+    qtbot.waitUntil(lambda: win.inbox_model.data(name_cell) == "Łapiński, Ewa", timeout=5000)
 
 
 def test_the_watched_drop_folder_imports_on_its_own(qtbot, workspace: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
