@@ -121,10 +121,14 @@ def _add_demo_parser(commands: Any) -> None:
 
 def _add_backup_parsers(commands: Any) -> None:
     backup = _add_command(commands, "backup", _backup, "Geprüfte Sicherung anlegen (alte werden rotiert)")
-    backup.add_argument("--to", metavar="ORDNER", help="Zielordner (Standard: DATENORDNER/sicherungen)")
     backup.add_argument(
-        "--keep", type=non_negative, default=14, metavar="ANZAHL", help="Wie viele Sicherungen bleiben"
-    )
+        "--to", metavar="ORDNER",
+        help="Zielordner (Standard: wie unter Datei → Einstellungen, sonst DATENORDNER/sicherungen)",
+    )  # fmt: skip
+    backup.add_argument(
+        "--keep", type=non_negative, default=None, metavar="ANZAHL",
+        help="Wie viele Sicherungen bleiben (Standard: wie eingestellt, sonst 14)",
+    )  # fmt: skip
     backup.add_argument("--list", action="store_true", help="Vorhandene Sicherungen auflisten")
     restore = _add_command(
         commands, "restore", _restore, "Sicherung zurückspielen (die jetzige Datenbank bleibt erhalten)"
@@ -461,27 +465,23 @@ def _notice(args: argparse.Namespace, data_dir: Path) -> int:
     return 0
 
 
-def _backup_root(args: argparse.Namespace, data_dir: Path) -> Path:
-    from .storage.backup import DEFAULT_BACKUP_DIR
-
-    return Path(args.to).expanduser() if args.to else data_dir / DEFAULT_BACKUP_DIR
-
-
 def _backup(args: argparse.Namespace, data_dir: Path) -> int:
+    from .services.backups import backup_settings
     from .storage.backup import create_backup, list_backups
     from .storage.database import Database
 
-    root = _backup_root(args, data_dir)
-    if args.list:
-        backups = list_backups(root)
-        for path in backups:
-            print(path)
-        if not backups:
-            print(f"Keine Sicherungen in {root}.")
-        return 0
     db = Database.open(data_dir, create=False)
     try:
-        path = create_backup(db, root, keep=args.keep)
+        settings = backup_settings(db)  # the folder and number set under Datei → Einstellungen
+        root = Path(args.to).expanduser() if args.to else settings.folder
+        if args.list:
+            backups = list_backups(root)
+            for path in backups:
+                print(path)
+            if not backups:
+                print(f"Keine Sicherungen in {root}.")
+            return 0
+        path = create_backup(db, root, keep=args.keep if args.keep is not None else settings.keep)
     finally:
         db.close()
     log.info("backup created")

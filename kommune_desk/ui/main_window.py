@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -31,13 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from kommune_desk import APP_NAME
+from kommune_desk.domain.formatting import format_date
 from kommune_desk.resources import icon_path
+from kommune_desk.services.errors import StorageError
 from kommune_desk.services.workspace import Workspace
 
 from .import_flow import ImportController, summary
 from .inbox_model import InboxModel
 from .inbox_page import InboxPage
 from .placeholder_page import NoAccessPage
+from .run import explain_failure, run_service
 from .sync_status import SyncState, SyncStatusWidget
 from .workers import start_task
 
@@ -63,6 +66,7 @@ STATISTIK_SECTION = 2
 CONFLICTS_SECTION = 3
 SYNC_START_DELAY_MS = 300  # the first sync work waits until the Posteingang is painted
 POOL_DAILY_DELAY_MS = 1500  # after the first sync work has started: housekeeping waits its turn
+BACKUP_DELAY_MS = 3000  # the daily backup reads the whole database: after the start has settled
 
 
 class LazySection(QWidget):
@@ -159,6 +163,7 @@ class MainWindow(QMainWindow):
             )
         )
         self.inbox_ready.connect(lambda: QTimer.singleShot(POOL_DAILY_DELAY_MS, self, self._start_pool_daily))
+        self.inbox_ready.connect(lambda: QTimer.singleShot(BACKUP_DELAY_MS, self, self.start_daily_backup))
         self._build_menus()
         self._build_status_bar()
         self._restore_state()
@@ -358,13 +363,17 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Import: {summary(results)}", 15_000)
 
     def edit_settings(self) -> None:
+        from kommune_desk.services.backups import backup_settings, save_backup_settings
+
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(str(self.settings.value(DROP_FOLDER_KEY, "") or ""), self)
+        backups = backup_settings(self.workspace.db)  # two settings rows: no worker needed
+        dialog = SettingsDialog(str(self.settings.value(DROP_FOLDER_KEY, "") or ""), backups, self)
         if dialog.exec():
             folder = dialog.chosen_folder()
             self.settings.setValue(DROP_FOLDER_KEY, folder)
             self.importer.watch(Path(folder) if folder else None)
+            run_service(self, save_backup_settings, self.workspace.db, *dialog.chosen_backup())
 
     # -- sync --------------------------------------------------------------------------------------
     @property
@@ -510,6 +519,47 @@ class MainWindow(QMainWindow):
         self.sync_status.conflicts_requested.connect(lambda: self.show_section(CONFLICTS_SECTION))
         self.sync_status.enrol_requested.connect(self.enrol)
         bar.addPermanentWidget(self.sync_status, 1)
+        self.backup_label = QLabel()  # filled once the daily backup has looked
+        self.backup_label.setObjectName("backupStatus")
+        self.backup_label.setStyleSheet("padding: 0 10px;")
+        bar.addPermanentWidget(self.backup_label)
+
+    # -- daily backup ------------------------------------------------------------------------------
+    def start_daily_backup(self) -> None:
+        """Back up in a worker when the last good backup is older than a day (never delaying work)."""
+        from kommune_desk.services.backups import daily_backup
+
+        start_task(
+            daily_backup,
+            self.workspace.db,
+            on_done=self._backup_done,
+            on_error=self._backup_failed,
+            owner=self,
+        )
+
+    def _backup_done(self, state: Any) -> None:
+        if state.last is not None:
+            when = f"{format_date(state.last.date())}, {state.last:%H:%M} Uhr"
+            self.backup_label.setText(f"Letzte Sicherung: {when}")
+            self.backup_label.setStyleSheet("padding: 0 10px;")
+        if state.made is not None:
+            self.statusBar().showMessage("Die tägliche Sicherung wurde angelegt und geprüft.", 10_000)
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        self.backup_label.setText("Sicherung fehlgeschlagen")
+        self.backup_label.setStyleSheet("padding: 0 10px; color: #a40000; font-weight: 600;")
+        if not isinstance(exc, StorageError):
+            explain_failure(self, exc)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Tägliche Sicherung fehlgeschlagen",
+            f"{exc}\n\nBitte prüfen Sie den Sicherungsordner unter Datei → Einstellungen oder wenden Sie "
+            "sich an Ihre IT-Betreuung. Ihre Arbeit ist davon nicht betroffen.",
+            parent=self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     # -- persistence -----------------------------------------------------------------------------
     def _restore_state(self) -> None:
