@@ -4,9 +4,6 @@ submission schema (imported by CLI, all or nothing), labels appearing once the s
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from kommune_desk.services.form_schemas import import_schemas, list_schemas
 from kommune_desk.services.intake import Outcome, import_submission
 from kommune_desk.services.workspace import Workspace
 
-from .conftest import LOGIN
+from .test_intake_service import _cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fim"
 SCHEMA_FILE = FIXTURES / "hundesteuer-anmeldung.schema.json"
@@ -34,16 +31,6 @@ def _fim_submission(tmp_path: Path, data: dict | None = None, name: str = "fim")
         else json.dumps(data).encode()
     )
     return write_submission(tmp_path / name, leika_id=HUNDESTEUER, data_bytes=raw, schema_uri=SCHEMA_URI)
-
-
-def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kommune_desk.cli", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "USER": LOGIN, "LOGNAME": LOGIN},
-        timeout=60,
-    )
 
 
 def test_the_applicant_comes_from_the_fim_base_fields(workspace: Workspace, tmp_path: Path) -> None:

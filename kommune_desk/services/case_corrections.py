@@ -62,7 +62,7 @@ def correct_case(ws: Workspace, application_id: str, correction: CaseCorrection)
         services = {s.id: s for s in reference.list_services(conn, ws.municipality.id)}
         service = services.get(row["service_id"] or "")
         schema = schema_named(ws, row["form_schema_uri"])
-        before = {line.key: line for line in case_form_lines(ws, form, row["form_schema_uri"], service)[0]}
+        before = {line.key: line for line in case_form_lines(form, schema, service)[0]}
         applicant = applicant_changes(row, correction)
         answers, problems = typed_answers(
             form_changes(form, correction), _field_specs(form, service, schema), before
@@ -82,9 +82,7 @@ def correct_case(ws: Workspace, application_id: str, correction: CaseCorrection)
             )
         repo.correct_case_data(conn, application_id, values, at)
         # The history shows answers as the clerk reads them (24.11.2026, not 2026-11-24).
-        after = {
-            line.key: line for line in case_form_lines(ws, corrected, row["form_schema_uri"], service)[0]
-        }
+        after = {line.key: line for line in case_form_lines(corrected, schema, service)[0]}
         record_change(
             conn, Actor(actor.clerk_id, ws.municipality.id), at=at, mutation="correct_case_data",
             scope=municipality_scope(ws.municipality.id),
@@ -128,9 +126,8 @@ def original_data(ws: Workspace, application_id: str) -> OriginalData | None:
         return None
     kept = json.loads(row["submitted_data"])
     applicant = kept.get("applicant", {})
-    lines, _note = case_form_lines(
-        ws, kept.get("form", {}), row["form_schema_uri"], services.get(row["service_id"] or "")
-    )
+    schema = schema_named(ws, row["form_schema_uri"])
+    lines, _note = case_form_lines(kept.get("form", {}), schema, services.get(row["service_id"] or ""))
     return OriginalData(
         applicant=tuple(
             (label, str(applicant.get(column) or "")) for column, label in APPLICANT_LABELS.items()

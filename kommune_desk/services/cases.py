@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from kommune_desk.domain import history as history_text
 from kommune_desk.domain import workflow
 from kommune_desk.domain.form_checks import display_value
-from kommune_desk.domain.form_schema import MISSING_SCHEMA_NOTE, FormLine, form_lines, is_fim_key
+from kommune_desk.domain.form_schema import MISSING_SCHEMA_NOTE, FormLine, FormSchema, form_lines, is_fim_key
 from kommune_desk.domain.formatting import format_count, parse_timestamp, utc_now_iso
 from kommune_desk.domain.ids import uuid7
 from kommune_desk.domain.payments import PaymentMethod, PaymentStatus
@@ -154,7 +154,7 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
         conn.close()
     service = services.get(row["service_id"] or "")
     form_lines, form_note = case_form_lines(
-        ws, json.loads(row["form_data"] or "{}"), row["form_schema_uri"], service
+        json.loads(row["form_data"] or "{}"), schema_named(ws, row["form_schema_uri"]), service
     )
     case = workflow.Case(
         status=ApplicationStatus(row["status"]),
@@ -233,11 +233,11 @@ def read_case(ws: Workspace, application_id: str) -> CaseDetail:
 
 
 def case_form_lines(
-    ws: Workspace, form: dict[str, str], schema_uri: str, service: Service | None
+    form: dict[str, str], schema: FormSchema | None, service: Service | None
 ) -> tuple[list[FormLine], str]:
-    """The form's lines, labelled by the submission schema if this office has it, else by the
-    service's labels; and a note when FIM ids show because the schema has not arrived yet."""
-    schema = schema_named(ws, schema_uri)
+    """The form's lines, labelled by the submission schema if this office has it (see
+    ``schema_named``), else by the service's labels; and a note when FIM ids show because the
+    schema has not arrived yet."""
     labels = dict(service.form_fields) if service else {}
     lines = form_lines(form, schema, labels)
     if schema is None and service is not None:  # the service's types: ISO dates read German

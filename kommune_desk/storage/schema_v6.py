@@ -126,6 +126,21 @@ def capture_trigger_statements(conn: sqlite3.Connection, table: str) -> list[str
     ]
 
 
+def run_uncaptured_then_recapture(
+    conn: sqlite3.Connection, statements: tuple[str, ...], tables: tuple[str, ...]
+) -> None:
+    """A later migration's statements with change capture off (a migration changes no shared
+    data), then fresh capture triggers for ``tables`` whose columns it changed."""
+    conn.execute("INSERT INTO sync_capture_off VALUES (1)")
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute("DELETE FROM sync_capture_off")
+    for table in tables:
+        if table in CLIENT_CAPTURED:
+            for statement in capture_trigger_statements(conn, table):
+                conn.execute(statement)
+
+
 def apply(conn: sqlite3.Connection) -> None:
     for statement in STATEMENTS:
         conn.execute(statement)

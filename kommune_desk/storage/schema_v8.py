@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .schema_v6 import capture_trigger_statements
+from .schema_v6 import run_uncaptured_then_recapture
 
 _DEVICE_COLUMNS = """
         id TEXT PRIMARY KEY,
@@ -228,14 +228,4 @@ _RECAPTURED = (
 
 
 def apply(conn: sqlite3.Connection) -> None:
-    from kommune_desk.domain.replication import CLIENT_CAPTURED
-
-    # Capture of demo-generated and migrated rows is off: the migration changes no shared data.
-    conn.execute("INSERT INTO sync_capture_off VALUES (1)")
-    for statement in STATEMENTS:
-        conn.execute(statement)
-    conn.execute("DELETE FROM sync_capture_off")
-    for table in _RECAPTURED:
-        if table in CLIENT_CAPTURED:
-            for statement in capture_trigger_statements(conn, table):
-                conn.execute(statement)
+    run_uncaptured_then_recapture(conn, STATEMENTS, _RECAPTURED)
