@@ -1,5 +1,28 @@
 """KommuneDesk: offline-first desktop administration for Hessian town halls."""
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+from pathlib import Path
+
 APP_NAME = "KommuneDesk"
 ORGANIZATION = "KommuneDesk"
+DISTRIBUTION = "kommune-desk"
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read when asked: its one home is pyproject.toml (the installed metadata).
+
+    Lazily, because importlib.metadata would cost the window's start several milliseconds.
+    """
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # a source tree that was never installed
+        import tomllib
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        with pyproject.open("rb") as stream:
+            return str(tomllib.load(stream)["project"]["version"])

@@ -34,6 +34,21 @@ GUI_DEMO_APPLICATIONS = 10_000
 GUI_DEMO_EVENTS = 100_000
 
 
+class _ShowVersion(argparse.Action):
+    """``--version``: printed, or in a message box where there is no console (pythonw on Windows)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import kommune_desk
+
+        text = f"{APP_NAME} {kommune_desk.__version__}"
+        if sys.stdout is not None:
+            print(text)
+        else:  # pragma: no cover - Windows without a console
+            _app = QApplication.instance() or QApplication(sys.argv[:1])
+            QMessageBox.information(None, APP_NAME, text)
+        parser.exit()
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="kommune-desk", description="KommuneDesk starten")
     parser.add_argument("--data-dir", help="Datenordner (Standard: lokaler App-Ordner)")
@@ -48,6 +63,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="Nur in der Demo: als diese Anmeldung arbeiten, z. B. m.yilmaz (Sachbearbeitung) oder "
         "r.hofmann (Teamleitung), um das Vier-Augen-Prinzip auszuprobieren",
     )
+    parser.add_argument(
+        "--version", action=_ShowVersion, nargs=0, help="Programmversion anzeigen und beenden"
+    )
     # For benchmarks and smoke tests: quit as soon as the Posteingang shows rows.
     parser.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -56,6 +74,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     log_file = str(configure_logging())
+    from .windows_shell import set_app_user_model_id
+
+    set_app_user_model_id()  # Windows: the taskbar groups our windows as KommuneDesk, not Python
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)

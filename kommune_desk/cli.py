@@ -129,7 +129,22 @@ def _add_backup_parsers(commands: Any) -> None:
         "--keep", type=non_negative, default=None, metavar="ANZAHL",
         help="Wie viele Sicherungen bleiben (Standard: wie eingestellt, sonst 14)",
     )  # fmt: skip
-    backup.add_argument("--list", action="store_true", help="Vorhandene Sicherungen auflisten")
+    what = backup.add_mutually_exclusive_group()
+    what.add_argument("--list", action="store_true", help="Vorhandene Sicherungen auflisten")
+    what.add_argument(
+        "--if-due", action="store_true",
+        help="Nur sichern, wenn die letzte gute Sicherung älter als 24 Stunden ist (so ruft die geplante "
+        "Aufgabe auf)",
+    )  # fmt: skip
+    what.add_argument(
+        "--register-task", action="store_true",
+        help="Nur Windows: die geplante Aufgabe für die tägliche Sicherung dieses Datenordners einrichten "
+        "(täglich 12:30 Uhr, nachgeholt, wenn der Rechner aus war)",
+    )  # fmt: skip
+    what.add_argument(
+        "--unregister-task", action="store_true",
+        help="Nur Windows: die geplante Aufgabe der täglichen Sicherung entfernen",
+    )  # fmt: skip
     restore = _add_command(
         commands, "restore", _restore, "Sicherung zurückspielen (die jetzige Datenbank bleibt erhalten)"
     )
@@ -466,6 +481,18 @@ def _notice(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _backup(args: argparse.Namespace, data_dir: Path) -> int:
+    if args.register_task or args.unregister_task or args.if_due:
+        if args.to or args.keep is not None:
+            print(
+                "Aufruf fehlerhaft: --to und --keep gelten nicht für --if-due, --register-task und "
+                "--unregister-task; die tägliche Sicherung nutzt den unter Datei → Einstellungen "
+                "gewählten Ordner. Es wurde nichts verändert.",
+                file=sys.stderr,
+            )
+            return 2
+        if args.if_due:
+            return _backup_if_due(data_dir)
+        return _backup_task(data_dir, register=args.register_task)
     from .services.backups import backup_settings
     from .storage.backup import create_backup, list_backups
     from .storage.database import Database
@@ -486,6 +513,64 @@ def _backup(args: argparse.Namespace, data_dir: Path) -> int:
         db.close()
     log.info("backup created")
     print(f"Sicherung angelegt und geprüft: {path}")
+    return 0
+
+
+def _backup_if_due(data_dir: Path) -> int:
+    """What the scheduled task runs: a backup only when the last good one is older than a day."""
+    from .domain.formatting import format_date
+    from .services.backups import backup_if_due, backup_settings, last_backup
+    from .storage.database import Database
+
+    db = Database.open(data_dir, create=False)
+    try:
+        made = backup_if_due(db)
+        last = last_backup(backup_settings(db))
+    finally:
+        db.close()
+    if made is not None:
+        log.info("backup created (due)")
+        print(f"Sicherung angelegt und geprüft: {made}")
+    else:
+        log.info("backup not due")
+        when = f"{format_date(last.date())}, {last:%H:%M} Uhr" if last else "unbekannt"
+        print(f"Keine Sicherung nötig: Die letzte Sicherung ({when}) ist jünger als 24 Stunden.")
+    return 0
+
+
+def _backup_task(data_dir: Path, *, register: bool) -> int:
+    """``--register-task`` / ``--unregister-task``: the Windows user's scheduled daily backup."""
+    from .services import backup_task
+    from .storage.database import Database
+
+    try:
+        host = backup_task.this_computer()
+    except backup_task.TaskUnavailableError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    try:
+        if register:
+            if not Database.exists(data_dir):
+                raise _CliError(_not_set_up(data_dir))
+            backup_task.register(host, data_dir)
+            print(
+                f"Die geplante Aufgabe »{host.task_name}« ist eingerichtet: Sie sichert den Datenordner "
+                f"{data_dir} täglich um {backup_task.DAILY_AT:%H:%M} Uhr, wenn die letzte Sicherung älter "
+                "als 24 Stunden ist. War der Rechner zu der Zeit aus, wird die Sicherung nachgeholt."
+            )
+        elif backup_task.unregister(host):
+            print(
+                f"Die geplante Aufgabe »{host.task_name}« wurde entfernt. Die vorhandenen Sicherungen "
+                "bleiben erhalten; KommuneDesk sichert weiterhin beim Programmstart."
+            )
+        else:
+            print(
+                f"Es ist keine geplante Aufgabe »{host.task_name}« eingerichtet; es wurde nichts verändert."
+            )
+    except backup_task.TaskError as exc:
+        log.warning("schtasks failed (exit code %s)", exc.returncode)
+        detail = f"\nMeldung von Windows: {exc.detail}" if exc.detail else ""
+        raise _CliError(exc.message + detail) from exc
     return 0
 
 

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import APP_NAME
+
+if TYPE_CHECKING:
+    from platformdirs.api import PlatformDirsABC
 
 DATA_DIR_ENV = "KOMMUNE_DESK_DATA_DIR"
 LOG_DIR_ENV = "KOMMUNE_DESK_LOG_DIR"
 
 
-def default_data_dir() -> Path:
-    """The local (non-roaming) app-data directory, e.g. %LOCALAPPDATA%\\KommuneDesk."""
-    from platformdirs import user_data_dir
+def _app_dirs(system: type[PlatformDirsABC] | None) -> PlatformDirsABC:
+    """platformdirs for KommuneDesk: local (not roaming), no author folder.
 
-    return Path(user_data_dir(APP_NAME, appauthor=False, roaming=False))
+    ``system`` is a platformdirs class (``platformdirs.windows.Windows``, …); this computer's
+    when omitted.
+    """
+    from platformdirs import PlatformDirs
+
+    return (system or PlatformDirs)(APP_NAME, appauthor=False, roaming=False)
+
+
+def default_data_dir(system: type[PlatformDirsABC] | None = None) -> Path:
+    """The local (non-roaming) app-data directory, e.g. %LOCALAPPDATA%\\KommuneDesk."""
+    return Path(_app_dirs(system).user_data_dir)
 
 
 def resolve_data_dir(cli_value: str | None) -> Path:
@@ -28,11 +41,10 @@ def resolve_data_dir(cli_value: str | None) -> Path:
     return chosen.absolute()  # messages, the about box and "open folder" need the full path
 
 
-def log_dir() -> Path:
-    """The user's log directory ($KOMMUNE_DESK_LOG_DIR overrides it)."""
+def log_dir(system: type[PlatformDirsABC] | None = None) -> Path:
+    """The user's log directory ($KOMMUNE_DESK_LOG_DIR overrides it), e.g.
+    %LOCALAPPDATA%\\KommuneDesk\\Logs."""
     env = os.environ.get(LOG_DIR_ENV)
     if env:
         return Path(env).expanduser()
-    from platformdirs import user_log_dir
-
-    return Path(user_log_dir(APP_NAME, appauthor=False))
+    return Path(_app_dirs(system).user_log_dir)

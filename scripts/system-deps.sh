@@ -7,8 +7,9 @@ set -euo pipefail
 common=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core)
 gui=(libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
      libxcb-render-util0 libxcb-xkb1 libxcb-shape0 libxcb-randr0)
-# zbar decodes the GiroCode in the tests, as a banking app would.
-test=(libzbar0)
+# zbar decodes the GiroCode in the tests, as a banking app would; osslsigncode checks the signer
+# rule of the MSI build (tests/test_installer.py).
+test=(libzbar0 osslsigncode)
 packages=("${common[@]}")
 [ "${1:-test}" = "gui" ] && packages+=("${gui[@]}")
 [ "${1:-test}" = "test" ] && packages+=("${test[@]}")

@@ -90,6 +90,7 @@ def backup_if_due(db: Database, now: dt.datetime | None = None) -> Path | None:
 class BackupState:
     made: Path | None  # the backup made just now, None if the last one is recent enough
     last: dt.datetime | None  # the newest good backup (local time)
+    task_problem: str | None = None  # why the scheduled task (Windows) could not be registered
 
 
 def daily_backup(db: Database) -> BackupState:

@@ -526,11 +526,14 @@ class MainWindow(QMainWindow):
 
     # -- daily backup ------------------------------------------------------------------------------
     def start_daily_backup(self) -> None:
-        """Back up in a worker when the last good backup is older than a day (never delaying work)."""
-        from kommune_desk.services.backups import daily_backup
+        """Back up in a worker when the last good backup is older than a day (never delaying work).
+
+        The same worker first registers the scheduled task of the daily backup (Windows, installed
+        KommuneDesk) when it is missing; a failure there never stops the backup."""
+        from kommune_desk.services.backup_task import start_of_day_backup
 
         start_task(
-            daily_backup,
+            start_of_day_backup,
             self.workspace.db,
             on_done=self._backup_done,
             on_error=self._backup_failed,
@@ -544,6 +547,8 @@ class MainWindow(QMainWindow):
             self.backup_label.setStyleSheet("padding: 0 10px;")
         if state.made is not None:
             self.statusBar().showMessage("Die tägliche Sicherung wurde angelegt und geprüft.", 10_000)
+        if state.task_problem:
+            self.backup_label.setToolTip(state.task_problem)
 
     def _backup_failed(self, exc: BaseException) -> None:
         self.backup_label.setText("Sicherung fehlgeschlagen")

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kommune_desk import APP_NAME, __version__
+import kommune_desk
+from kommune_desk import APP_NAME
 from kommune_desk.resources import APP_ICON
 
 DESCRIPTION = "Anträge, Statistik und Geräteverleih für hessische Rathäuser – auch ohne Netzverbindung."
@@ -34,9 +35,8 @@ CREDITS = (
 
 
 def installed_version() -> str:
-    """The version this installation runs: the package's own ``__version__`` (the installed
-    metadata says the same for a real install, but can lag behind in a development checkout)."""
-    return __version__
+    """The version this installation runs (pyproject.toml's, from the installed metadata)."""
+    return kommune_desk.__version__
 
 
 class AboutDialog(QDialog):

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# CI (from .ci/run): build the MSI twice, sign the second with a throw-away certificate, inspect it
+# against the build manifest, then run the payload's command line under Wine. Fails on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KOMMUNE_DESK_EXTRA_TOOLS="wine:wine /usr/lib/wine/wine64:wine64" source installer/tools.sh
+winpack=("$WINPACK_PYTHON" -m winpack --cache "$KOMMUNE_DESK_BUILD_CACHE")
+cert="$(mktemp -d)"
+trap 'rm -rf "$cert"' EXIT
+bash installer/make-test-cert.sh "$cert" 2>/dev/null
+"${winpack[@]}" --dist build/msi/first-build build
+KOMMUNE_DESK_SIGN_PFX="$cert/test.pfx" KOMMUNE_DESK_SIGN_PASSWORD_FILE="$cert/pass" \
+    KOMMUNE_DESK_SIGN_CA="$cert/ca.pem" "${winpack[@]}" build
+"${winpack[@]}" check --second build/msi/first-build --ca "$cert/ca.pem"
+"${winpack[@]}" smoke
