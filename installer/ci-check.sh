@@ -13,3 +13,8 @@ KOMMUNE_DESK_SIGN_PFX="$cert/test.pfx" KOMMUNE_DESK_SIGN_PASSWORD_FILE="$cert/pa
     KOMMUNE_DESK_SIGN_CA="$cert/ca.pem" "${winpack[@]}" build
 "${winpack[@]}" check --second build/msi/first-build --ca "$cert/ca.pem"
 "${winpack[@]}" smoke
+# The life of an installation under Wine's msiexec: install, upgrade to the next version (data
+# kept), a refused downgrade, uninstall (data and backups kept).
+bash installer/build-next-version.sh build/msi/next-build
+"${winpack[@]}" lifecycle "dist/$("$WINPACK_PYTHON" -c 'import winpack.__main__ as m; print(m.msi_name(m.project_version()))')" \
+    build/msi/next-build/*.msi

@@ -1,4 +1,4 @@
-# Sourced by build.sh and check.sh: Debian's MSI tools and a Python 3.11 venv for the build.
+# Sourced by build.sh, lock.sh and ci-check.sh: Debian's MSI tools and a Python 3.11 venv for the build.
 # (The build compiles the app's bytecode for the embedded CPython 3.11, so it needs a 3.11.)
 KOMMUNE_DESK_BUILD_CACHE="${KOMMUNE_DESK_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kommune-desk-build}"
 export KOMMUNE_DESK_BUILD_CACHE

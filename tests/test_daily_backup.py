@@ -4,6 +4,7 @@ the CLI uses the same settings; a failure is explained and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from kommune_desk.services.backups import (
     daily_backup,
     last_backup,
     save_backup_settings,
+    workstation_folder_name,
 )
 from kommune_desk.storage.backup import BackupError, list_backups
 from kommune_desk.storage.database import Database
@@ -48,14 +50,34 @@ def test_a_backup_is_made_once_a_day(db: Database) -> None:
 def test_the_folder_and_the_number_kept_are_settings(db: Database, tmp_path: Path) -> None:
     network = tmp_path / "netzlaufwerk" / "KommuneDesk"
     saved = save_backup_settings(db, str(network), 2)
-    assert (saved.folder, saved.keep, saved.custom_folder) == (network, 2, True)
+    assert (saved.chosen, saved.keep, saved.custom_folder) == (network, 2, True)
+    assert saved.folder == network / workstation_folder_name()  # this workstation's own subfolder
     for day in range(3):
         backup_if_due(db, now=MORNING + dt.timedelta(days=day))
-    assert [p.name for p in list_backups(network)] == [
+    assert [p.name for p in list_backups(saved.folder)] == [
         "kommune-desk-20261208-080000",
         "kommune-desk-20261209-080000",
     ]
     assert save_backup_settings(db, "", 14).folder == db.data_dir / "sicherungen"  # back to the default
+
+
+def test_workstations_sharing_a_backup_folder_keep_each_others_backups(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "S" / "Sicherungen"
+    save_backup_settings(db, str(shared), 1)
+    for day, computer in enumerate(["RATHAUS-PC07", "RATHAUS-PC12", "RATHAUS-PC07"]):
+        monkeypatch.setattr(socket, "gethostname", lambda computer=computer: computer)  # the OS's answer
+        backup_if_due(db, now=MORNING + dt.timedelta(days=day))
+    folders = sorted(p.name for p in shared.iterdir())
+    assert [name.split("-", 2)[:2] for name in folders] == [["RATHAUS", "PC07"], ["RATHAUS", "PC12"]]
+    kept = {name: [p.name for p in list_backups(shared / name)] for name in folders}
+    assert list(kept.values()) == [["kommune-desk-20261209-080000"], ["kommune-desk-20261208-080000"]]
+
+
+def test_a_workstation_folder_name_is_a_valid_windows_file_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket, "gethostname", lambda: "PC:07")
+    assert ":" not in workstation_folder_name() and workstation_folder_name().startswith("PC_07-")
 
 
 @pytest.mark.parametrize(
@@ -91,4 +113,5 @@ def test_the_cli_backs_up_into_the_configured_folder(db: Database, tmp_path: Pat
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert len(list_backups(target)) == 1 and str(target) in made.stdout
+    mine = target / workstation_folder_name()
+    assert len(list_backups(mine)) == 1 and str(mine) in made.stdout

@@ -134,3 +134,9 @@ def test_both_entry_points_show_pyprojects_version(entry: str) -> None:
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
     ).stdout.strip()
     assert shown == f"KommuneDesk {version}"
+
+
+def test_the_shortcut_and_the_running_app_share_one_app_user_model_id() -> None:
+    from kommune_desk.windows_shell import APP_USER_MODEL_ID
+
+    assert pins.APP_USER_MODEL_ID == APP_USER_MODEL_ID

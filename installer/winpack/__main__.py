@@ -1,4 +1,4 @@
-"""``python -m winpack build|check`` (run from installer/ by build.sh and check.sh)."""
+"""``python -m winpack build|check|smoke|lifecycle`` (build.sh and ci-check.sh call it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from . import checks, layout, sign, smoke, wxs
+from . import checks, layout, lifecycle, pins, postprocess, sign, smoke, wxs
 
 INSTALLER = Path(__file__).resolve().parent.parent
 REPO = INSTALLER.parent
@@ -39,7 +39,7 @@ def build(cache: Path, work: Path, dist: Path) -> Path:
     msi = dist / msi_name(version)
     msi.unlink(missing_ok=True)
     subprocess.run(["wixl", "--arch", "x64", "--output", str(msi), source.name], check=True, cwd=work)
-    checks.fix_summary_languages(msi)
+    postprocess.finish(msi, pins.APP_USER_MODEL_ID)
     if sign.signing_requested():
         sign.sign(msi)
         sign.verify(msi, sign.trusted_ca())
@@ -60,11 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="inspect a built MSI as CI does")
     check.add_argument("--second", type=Path, help="dist folder of a second build (UpgradeCode stable)")
     check.add_argument("--ca", type=Path, help="CA certificate the signature must chain to")
-    commands.add_parser("smoke", help="run the extracted payload's command line under Wine (after check)")
+    commands.add_parser("smoke", help="run the extracted payload's command line under Wine")
+    cycle = commands.add_parser("lifecycle", help="install, upgrade, downgrade, uninstall under Wine")
+    cycle.add_argument("old_msi", type=Path)
+    cycle.add_argument("new_msi", type=Path, help="a newer version of the same product")
     args = parser.parse_args(argv)
     if args.command == "build":
         build(args.cache.resolve(), args.work.resolve(), args.dist.resolve())
         return 0
+    if args.command == "lifecycle":
+        return lifecycle.run(args.old_msi.resolve(), args.new_msi.resolve())
     if args.command == "smoke":
         root = Path((args.work / "extracted-root.txt").read_text(encoding="utf-8"))
         return smoke.run(root, project_version())

@@ -12,7 +12,9 @@ from . import pins, sign
 from .embed import first_subject_after
 from .fetch import BuildError, sha256_of
 from .layout import CLI_LAUNCHER, GUI_ARGUMENTS, GUI_EXECUTABLE
+from .postprocess import APP_USER_MODEL_ID_KEY, DOWNGRADE_ACTION, ERROR_ACTION_TYPE, summary
 from .trim import FORBIDDEN_PATTERNS
+from .wxs import DOWNGRADE_MESSAGE
 
 SIZE_LIMIT = 150_000_000  # installed bytes (issue 15: at most 150 MB)
 VALID_REGISTRY_ROOTS = {"-1", "0", "1", "2", "3"}
@@ -26,28 +28,6 @@ def table(msi: Path, name: str) -> list[dict[str, str]]:
     lines = text.rstrip("\r\n").split("\r\n") if "\r\n" in text else text.rstrip("\n").split("\n")
     columns = lines[0].split("\t")
     return [dict(zip(columns, line.split("\t"), strict=False)) for line in lines[3:] if line]
-
-
-def summary(msi: Path) -> dict[str, str]:
-    text = subprocess.run(["msiinfo", "suminfo", str(msi)], capture_output=True, text=True, check=True).stdout
-    return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
-
-
-def fix_summary_languages(msi: Path) -> None:
-    """wixl writes the template as 1033; say German (1031), keeping title, author and package code."""
-    info = summary(msi)
-    subprocess.run(
-        [
-            "msibuild",
-            str(msi),
-            "-s",
-            info["Subject"],
-            info["Author"],
-            "x64;1031",
-            info["Revision number (UUID)"],
-        ],
-        check=True,
-    )
 
 
 class Report:
@@ -85,6 +65,19 @@ def check_tables(msi: Path, version: str, report: Report) -> None:
         {row["ActionProperty"] for row in upgrades} == {"WIX_UPGRADE_DETECTED", "WIX_DOWNGRADE_DETECTED"},
         "MajorUpgrade: older versions are replaced, newer ones refuse the downgrade",
     )
+    actions = {row["Action"]: row for row in table(msi, "CustomAction")}
+    stop = actions.get(DOWNGRADE_ACTION, {})
+    report.check(
+        stop.get("Type") == str(ERROR_ACTION_TYPE) and stop.get("Target") == DOWNGRADE_MESSAGE,
+        f"a downgrade ends with: {stop.get('Target')}",
+    )
+    for sequence in ("InstallExecuteSequence", "InstallUISequence"):
+        rows = {row["Action"]: row for row in table(msi, sequence)}
+        report.check(
+            rows.get(DOWNGRADE_ACTION, {}).get("Condition") == "WIX_DOWNGRADE_DETECTED"
+            and int(rows[DOWNGRADE_ACTION]["Sequence"]) > int(rows["FindRelatedProducts"]["Sequence"]),
+            f"{sequence}: the downgrade action right after FindRelatedProducts",
+        )
     files = {row["File"]: row for row in table(msi, "File")}
     components = {row["Component"]: row for row in table(msi, "Component")}
     shortcuts = table(msi, "Shortcut")
@@ -99,6 +92,13 @@ def check_tables(msi: Path, version: str, report: Report) -> None:
             and shortcut["Icon_"] == "AppIcon",
             "Start menu shortcut KommuneDesk → pythonw.exe -m kommune_desk, with the app icon",
         )
+    app_ids = {
+        (r["Shortcut_"], r["PropertyKey"], r["PropVariantValue"]) for r in table(msi, "MsiShortcutProperty")
+    }
+    report.check(
+        app_ids == {(shortcuts[0]["Shortcut"], APP_USER_MODEL_ID_KEY, pins.APP_USER_MODEL_ID)},
+        f"shortcut carries the app's AppUserModelID {pins.APP_USER_MODEL_ID}",
+    )
     report.check(
         all(int(row["Attributes"] or 0) & 256 for row in components.values()),
         f"all {len(components)} components are 64-bit",

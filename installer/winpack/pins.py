@@ -34,6 +34,7 @@ UPGRADE_CODE = "EC2CBB9D-8A11-43BD-A319-FCDD0B1ACC97"
 COMPONENT_NAMESPACE = "5d45d938-0005-4d9e-87fb-7006fdfee145"
 
 PRODUCT_NAME = "KommuneDesk"
+APP_USER_MODEL_ID = "KommuneDesk.KommuneDesk"  # the same as kommune_desk/windows_shell.py (tested)
 MANUFACTURER = "KommuneDesk – Kreis Groß-Gerau"
 DESCRIPTION = "KommuneDesk – Anträge, Statistik und Geräteverleih für hessische Rathäuser"
 HELP_LINK = "https://www.kreisgg.de/kommunedesk/hilfe"

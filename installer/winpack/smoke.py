@@ -31,6 +31,7 @@ token = Credentials(client_id="019a0000-0000-7000-8000-000000000001",
                     refresh_request="0123456789abcdef0123456789abcdef")
 credentials.save("wine-smoke-0001", token)
 assert credentials.load("wine-smoke-0001") == token
+assert keyring.get_keyring().persist == 2  # CRED_PERSIST_LOCAL_MACHINE: never roams
 credentials.forget("wine-smoke-0001")
 assert credentials.load("wine-smoke-0001") is None
 print("Anmeldedaten: gespeichert, gelesen, gelöscht (Windows-Anmeldeinformationsverwaltung)")

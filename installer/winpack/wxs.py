@@ -16,6 +16,8 @@ from . import pins
 from .layout import GUI_ARGUMENTS, GUI_EXECUTABLE, ICON
 
 WIX_NAMESPACE = "http://schemas.microsoft.com/wix/2006/wi"
+SHORTCUT_ID = "StartMenuShortcut"
+DOWNGRADE_MESSAGE = "Eine neuere Version von KommuneDesk ist bereits installiert. Es wurde nichts verändert."
 GERMAN = "1031"
 WESTERN_CODEPAGE = "1252"
 
@@ -64,7 +66,7 @@ def render(files: list[str], source_root: str, version: str) -> str:
              Description={quoteattr(pins.DESCRIPTION)} Comments={quoteattr(pins.DESCRIPTION)}
              Manufacturer={quoteattr(pins.MANUFACTURER)}/>
     <Media Id="1" Cabinet="kommunedesk.cab" EmbedCab="yes"/>
-    <MajorUpgrade DowngradeErrorMessage="Eine neuere Version von KommuneDesk ist bereits installiert."/>
+    <MajorUpgrade DowngradeErrorMessage="{DOWNGRADE_MESSAGE}"/>
     <Condition Message="KommuneDesk benötigt Windows 10 oder 11 (64 Bit).">{condition}</Condition>
     <Property Id="ALLUSERS" Value="2"/>
     <Property Id="MSIFASTINSTALL" Value="1"/>
@@ -104,7 +106,7 @@ def _directory(node: dict, prefix: str, source_root: str, components: list[str],
         )
         if relative == GUI_EXECUTABLE:
             lines.append(
-                f'{pad}  <Shortcut Id="StartMenuShortcut" Directory="ProgramMenuFolder" Name="KommuneDesk" '
+                f'{pad}  <Shortcut Id="{SHORTCUT_ID}" Directory="ProgramMenuFolder" Name="KommuneDesk" '
                 f'Target="[#{identifier("f", relative)}]" Arguments="{GUI_ARGUMENTS}" Icon="AppIcon" '
                 'Description="Anträge, Statistik und Geräteverleih"/>'
             )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .backups import BackupState, daily_backup
+from .backups import BackupState, daily_backup, file_name_safe
 
 if TYPE_CHECKING:
     from kommune_desk.storage.database import Database
@@ -41,7 +41,6 @@ DAILY_AT = dt.time(12, 30)
 TASK_NAMESPACE = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 # A date in the past: the trigger starts from there, every day at DAILY_AT local time.
 _START_DAY = dt.date(2025, 1, 1)
-_NOT_IN_TASK_NAMES = '\\/:*?"<>|'  # a task name is a file name under C:\Windows\System32\Tasks
 ONLY_ON_WINDOWS = "Die geplante Aufgabe gibt es nur unter Windows."
 _TASK_DESCRIPTION = (
     "Legt einmal täglich eine geprüfte Sicherung des KommuneDesk-Datenordners an, wenn die letzte "
@@ -130,29 +129,14 @@ def this_computer() -> TaskHost:
 
 def task_name(user: str) -> str:
     """The task's name, one per Windows user, e.g. ``KommuneDesk Datensicherung (m.yilmaz)``."""
-    clean = "".join("_" if ch in _NOT_IN_TASK_NAMES or ord(ch) < 32 else ch for ch in user).strip()
+    clean = file_name_safe(user)  # a task name is a file name under C:\Windows\System32\Tasks
     return f"{TASK_PREFIX} ({clean})" if clean else TASK_PREFIX
 
 
 def quote_argument(text: str) -> str:
-    """``text`` as one argument of a Windows command line, always in quotes.
-
-    Windows' rules (CommandLineToArgvW, the C runtime): backslashes are literal unless they stand
-    before a quote; then each is doubled, and the quote itself is escaped.
-    """
-    out: list[str] = []
-    backslashes = 0
-    for ch in text:
-        if ch == "\\":
-            backslashes += 1
-            continue
-        if ch == '"':
-            out.append("\\" * (2 * backslashes + 1) + '"')
-        else:
-            out.append("\\" * backslashes + ch)
-        backslashes = 0
-    out.append("\\" * (2 * backslashes))  # before the closing quote
-    return '"' + "".join(out) + '"'
+    """``text`` as one argument of a Windows command line (the C runtime's rules, as CreateProcess
+    hands it on; quoted where it holds spaces, backslashes before a quote doubled)."""
+    return subprocess.list2cmdline([text])
 
 
 def task_arguments(data_dir: str) -> str:

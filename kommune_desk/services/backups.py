@@ -8,11 +8,13 @@ backup is older than a day, the CLI ``backup`` uses the same settings.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from kommune_desk.domain.validation import ValidationError
+from kommune_desk.services.workspace import current_os_login
 from kommune_desk.storage import reference
 from kommune_desk.storage.backup import BACKUP_PREFIX, DEFAULT_BACKUP_DIR, create_backup, list_backups
 from kommune_desk.storage.database import Database
@@ -21,25 +23,46 @@ BACKUP_INTERVAL = dt.timedelta(hours=24)
 DEFAULT_KEEP = 14
 MAX_KEEP = 365
 FOLDER_SETTING = "backup.folder"
+_NOT_IN_FILE_NAMES = '\\/:*?"<>|'
 KEEP_SETTING = "backup.keep"
 
 
 @dataclass(frozen=True)
 class BackupSettings:
-    folder: Path
+    folder: Path  # where this workstation's backups go
     keep: int
-    custom_folder: bool  # False: the default folder beside the database
+    chosen: Path | None = None  # the folder set under Datei → Einstellungen; None: the default
+
+    @property
+    def custom_folder(self) -> bool:
+        return self.chosen is not None
+
+
+def workstation_folder_name() -> str:
+    """This workstation's subfolder in a chosen (often shared) backup folder: computer and login.
+
+    Several PCs may back up to one network folder; each keeps and rotates only its own backups.
+    """
+    return file_name_safe(f"{socket.gethostname() or 'Rechner'}-{current_os_login() or 'Benutzer'}")
+
+
+def file_name_safe(text: str) -> str:
+    """``text`` with what Windows forbids in a file name replaced by ``_``."""
+    return "".join("_" if ch in _NOT_IN_FILE_NAMES or ord(ch) < 32 else ch for ch in text).strip(". ")
 
 
 def backup_settings(db: Database) -> BackupSettings:
-    """Where backups go and how many are kept (defaults: ``sicherungen`` beside the database, 14)."""
+    """Where backups go and how many are kept (defaults: ``sicherungen`` beside the database, 14).
+
+    In a chosen folder the backups go into this workstation's own subfolder."""
     with closing(db.reader()) as conn:
         folder = reference.get_setting(conn, FOLDER_SETTING) or ""
         keep = reference.get_setting(conn, KEEP_SETTING) or ""
+    chosen = Path(folder) if folder else None
     return BackupSettings(
-        Path(folder) if folder else db.data_dir / DEFAULT_BACKUP_DIR,
+        chosen / workstation_folder_name() if chosen else db.data_dir / DEFAULT_BACKUP_DIR,
         int(keep) if keep.isdigit() and 1 <= int(keep) <= MAX_KEEP else DEFAULT_KEEP,
-        bool(folder),
+        chosen,
     )
 
 

@@ -41,6 +41,10 @@ def _keyring():  # type: ignore[no-untyped-def]
             "Bitte wenden "
             "Sie sich an Ihre IT-Betreuung."
         )
+    if hasattr(type(backend), "persist"):  # the Credential Manager: keep them on this PC only
+        # (keyring's default "enterprise" would copy a workstation's tokens to every PC the
+        # user logs on to with a roaming profile)
+        backend.persist = "local machine"
     return keyring
 
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kommune_desk.services.backups import MAX_KEEP, BackupSettings
+from kommune_desk.services.backups import MAX_KEEP, BackupSettings, workstation_folder_name
 
 
 def _folder_row(edit: QLineEdit, title: str, parent: QWidget) -> QHBoxLayout:
@@ -61,7 +61,7 @@ class SettingsDialog(QDialog):
         intake_box = QGroupBox("Online-Anträge")
         intake_box.setLayout(intake)
 
-        self.backup_folder = QLineEdit(str(backups.folder) if backups.custom_folder else "")
+        self.backup_folder = QLineEdit(str(backups.chosen) if backups.chosen else "")
         self.backup_folder.setObjectName("backupFolder")
         self.backup_folder.setPlaceholderText(f"Standard: {backups.folder}")
         self.backup_keep = QSpinBox()
@@ -76,7 +76,9 @@ class SettingsDialog(QDialog):
             _hint(
                 "KommuneDesk sichert die Datenbank und die Anlagen einmal täglich beim Start, wenn die "
                 "letzte Sicherung älter als 24 Stunden ist. Ein Netzlaufwerk ist für Sicherungen "
-                "erlaubt und empfohlen (anders als für die Datenbank selbst)."
+                "erlaubt und empfohlen (anders als für die Datenbank selbst). Im gewählten Ordner "
+                f"bekommt dieser Arbeitsplatz einen eigenen Unterordner ({workstation_folder_name()}), "
+                "so können sich mehrere Rechner einen Ordner teilen."
             )
         )
         backup_box = QGroupBox("Tägliche Sicherung")

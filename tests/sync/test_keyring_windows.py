@@ -108,3 +108,22 @@ def test_a_failing_store_is_said_in_german(store: PlaintextKeyring, monkeypatch:
     monkeypatch.setattr(store, "set_password", locked)
     with pytest.raises(SyncError, match="nicht im Schlüsselspeicher des Rechners abgelegt"):
         credentials.save(uuid7(), Credentials("c", "a", "r", 0.0))
+
+
+class _CredentialManagerLike(PlaintextKeyring):
+    """A real file keyring with the knob keyring's WinVaultKeyring has: ``persist``."""
+
+    persist = "enterprise"  # WinVaultKeyring's default: the credential roams with the profile
+
+
+def test_tokens_in_the_credential_manager_stay_on_this_pc(tmp_path: Path) -> None:
+    backend = _CredentialManagerLike()
+    backend.file_path = str(tmp_path / "keyring_pass.cfg")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        credentials.save("0001", real_credentials(tmp_path))
+        assert backend.persist == "local machine"
+        assert credentials.load("0001") is not None
+    finally:
+        keyring.set_keyring(previous)
