@@ -10,7 +10,7 @@ import ntpath
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -46,15 +46,19 @@ ACCESS_DENIED = "ERROR: Access is denied.\n"
 
 
 class FakeSchtasks:
-    """``schtasks.exe`` as far as KommuneDesk uses it (/Create /XML, /Query, /Delete).
+    """``schtasks.exe`` as far as KommuneDesk uses it (/Create /XML, /Query [/XML], /Delete).
 
     Task names are case-insensitive as on Windows; answers and exit codes as on an English
     Windows: 0 and ``SUCCESS: …`` on stdout, 1 and ``ERROR: …`` on stderr for every failure.
-    ``deny`` holds the commands refused with "Access is denied" (e.g. a locked-down PC).
+    ``/Query /XML`` prints the stored definition as text, as Windows does: still declared UTF-16,
+    with the ``URI`` Windows adds. ``deny`` holds the commands refused with "Access is denied"
+    (e.g. a locked-down PC); ``printed`` what ``/Query /XML`` prints for a task instead (until the
+    task is created anew).
     """
 
     def __init__(self, deny: Sequence[str] = ()) -> None:
         self.tasks: dict[str, tuple[str, bytes]] = {}  # casefolded name -> (name, XML as given)
+        self.printed: dict[str, str] = {}  # casefolded name -> what /Query /XML prints instead
         self.calls: list[list[str]] = []
         self.deny = {command.casefold() for command in deny}
 
@@ -62,7 +66,8 @@ class FakeSchtasks:
         argv = list(argv)
         self.calls.append(argv)
         assert ntpath.basename(argv[0]).casefold() == "schtasks.exe", argv[0]
-        command, options = argv[1].casefold(), self._options(argv[2:])
+        command = argv[1].casefold()
+        options = self._options(argv[2:], xml_is_a_file=command == "/create")
         if options is None or "/tn" not in options:
             return self._answer(
                 argv, 1, err='ERROR: Invalid argument/option.\nType "SCHTASKS /?" for usage.\n'
@@ -74,6 +79,9 @@ class FakeSchtasks:
         if command == "/query":
             if key not in self.tasks:
                 return self._answer(argv, 1, err=NOT_FOUND)
+            if "/xml" in options:
+                printed = self.printed[key] if key in self.printed else self.as_printed(*self.tasks[key])
+                return self._answer(argv, 0, out=printed)
             table = (
                 "\nFolder: \\\nTaskName                                 Next Run Time          Status\n"
                 "======================================== ====================== ===============\n"
@@ -96,22 +104,27 @@ class FakeSchtasks:
             if not self._valid_task(data):
                 return self._answer(argv, 1, err="ERROR: The task XML is malformed.\n")
             self.tasks[key] = (name, data)
+            self.printed.pop(key, None)
             return self._answer(
                 argv, 0, out=f'SUCCESS: The scheduled task "{name}" has successfully been created.\n'
             )
         return self._answer(argv, 1, err="ERROR: Invalid argument/option.\n")
 
     @staticmethod
-    def _options(args: list[str]) -> dict[str, str | bool] | None:
+    def _options(args: list[str], xml_is_a_file: bool) -> dict[str, str | bool] | None:
         options: dict[str, str | bool] = {}
         rest = iter(args)
         for arg in rest:
             switch = arg.casefold()
-            if switch in ("/tn", "/xml"):
+            if switch == "/tn" or (switch == "/xml" and xml_is_a_file):
                 value = next(rest, None)
                 if value is None:
                     return None
                 options[switch] = value
+            elif switch == "/xml":  # /Query /XML [ONE]
+                options[switch] = True
+            elif switch == "one" and options.get("/xml") is True:
+                pass
             elif switch == "/f":
                 options[switch] = True
             else:
@@ -128,6 +141,15 @@ class FakeSchtasks:
         except SafeET.ParseError:
             return False
         return root.tag == f"{{{NS['t']}}}Task" and root.get("version") == "1.2"
+
+    @staticmethod
+    def as_printed(name: str, data: bytes) -> str:
+        """The definition as ``schtasks /Query /XML`` prints it: text (our runner decodes the console
+        code page), the declaration still saying UTF-16, with the URI Windows adds to what it keeps."""
+        text = data.decode("utf-16")  # drops the byte order mark
+        info = "<RegistrationInfo>"
+        assert info in text
+        return text.replace(info, f"{info}\n    <URI>\\{name}</URI>", 1)
 
     @staticmethod
     def _answer(argv: list[str], code: int, out: str = "", err: str = "") -> subprocess.CompletedProcess[str]:
@@ -289,6 +311,124 @@ def test_the_task_is_registered_when_missing_and_left_alone_when_present(tmp_pat
     assert is_registered(host)
 
 
+OTHER_INSTALLS = [
+    r"D:\Programme\KommuneDesk\python\pythonw.exe",  # an earlier INSTALLDIR, not given at the update
+    r"C:\Users\m.yilmaz\AppData\Local\Programs\KommuneDesk\python\pythonw.exe",  # was per user
+]
+
+
+def _exec(fake: FakeSchtasks) -> tuple[list[str], list[str], str | None]:
+    """The stored task's action: the program and its arguments as Windows splits them, the folder."""
+    stored = fake.xml(task_name(USER))
+    return (
+        split_windows_command_line(_text(stored, "t:Actions/t:Exec/t:Command") or ""),
+        split_windows_command_line(_text(stored, "t:Actions/t:Exec/t:Arguments") or ""),
+        _text(stored, "t:Actions/t:Exec/t:WorkingDirectory"),
+    )
+
+
+def _creates(fake: FakeSchtasks) -> list[list[str]]:
+    return [call for call in fake.calls if call[1] == "/Create"]
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        lambda text: text,
+        lambda text: "\ufeff" + text,  # with its byte order mark
+        lambda text: "\xa0\u25a0" + text,  # the byte order mark read through code page 850
+        lambda text: text.replace("\n", "\r\n") + "\r\n",
+        lambda text: "".join(ch + "\x00" for ch in text),  # the NULs of UTF-16 read byte by byte
+        lambda text: text.replace("Stadt &amp; Land", "STADT &amp; LAND"),  # Windows paths ignore case
+    ],
+    ids=["plain", "bom", "bom-cp850", "crlf", "utf16-bytes", "case"],
+)
+def test_an_up_to_date_task_is_left_alone(printed: Callable[[str], str]) -> None:
+    fake = FakeSchtasks()
+    host = host_with(fake, pythonw=r"C:\Program Files (x86)\Stadt & Land\KommuneDesk\python\pythonw.exe")
+    data = Path(r"D:\Daten & Sicherung\Jörg Müller-Weiß\KommuneDesk")
+    register(host, data)
+    before = dict(fake.tasks)
+    name = task_name(USER)
+    fake.printed[name.casefold()] = printed(fake.as_printed(name, fake.tasks[name.casefold()][1]))
+    fake.calls.clear()
+    assert ensure_registered(data, host) is None
+    assert fake.calls == [[host.schtasks, "/Query", "/TN", name, "/XML"]]  # read, not registered again
+    assert fake.tasks == before
+
+
+@pytest.mark.parametrize("old_pythonw", OTHER_INSTALLS)
+def test_a_task_of_an_install_in_another_folder_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old_pythonw: str
+) -> None:
+    fake = FakeSchtasks()
+    pythonw = _installed_windows(monkeypatch, tmp_path, fake)
+    data = tmp_path / "Daten & Co"
+    register(host_with(fake, pythonw=old_pythonw), data)  # what the earlier install registered
+    fake.calls.clear()
+
+    assert ensure_registered(data) is None
+    assert [call[1] for call in fake.calls] == ["/Query", "/Create"]
+    assert _creates(fake)[0][-1] == "/F"  # replaces the task, keeps its name
+    assert list(fake.tasks) == [task_name(USER).casefold()]
+    command, arguments, folder = _exec(fake)
+    assert command == [str(pythonw)] and folder == ntpath.dirname(str(pythonw))
+    assert arguments[2:4] == ["--data-dir", str(data)]
+
+    fake.calls.clear()
+    assert ensure_registered(data) is None  # from now on up to date
+    assert [call[1] for call in fake.calls] == ["/Query"]
+
+
+def test_a_task_for_another_data_folder_is_replaced(tmp_path: Path) -> None:
+    fake = FakeSchtasks()
+    host = host_with(fake)
+    register(host, tmp_path / "alter Datenordner")
+    fake.calls.clear()
+    assert ensure_registered(tmp_path / "Daten & Co", host) is None
+    assert [call[1] for call in fake.calls] == ["/Query", "/Create"] and _creates(fake)[0][-1] == "/F"
+    command, arguments, folder = _exec(fake)
+    assert command == [PYTHONW] and folder == r"C:\Program Files\KommuneDesk\python"
+    assert arguments == [
+        "-m",
+        "kommune_desk.cli",
+        "--data-dir",
+        str(tmp_path / "Daten & Co"),
+        "backup",
+        "--if-due",
+    ]
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        lambda text: "",
+        lambda text: text[: len(text) // 2],  # cut off
+        lambda text: "INFO: There are no scheduled tasks presently available at your access level.\n",
+        lambda text: text.replace("mit/task", "mit/taskx"),  # not a task definition we know
+        lambda text: text[: text.index("<Actions")] + "</Task>\n",  # no action at all
+        lambda text: text.replace("<Exec>", "<ComHandler><ClassId>{0}</ClassId></ComHandler><Exec>"),
+        lambda text: text.replace("</Actions>", "<Exec><Command>cmd.exe</Command></Exec></Actions>"),
+    ],
+    ids=["empty", "cut-off", "info", "other-namespace", "no-action", "com-handler", "second-exec"],
+)
+def test_a_task_whose_definition_cannot_be_read_or_is_not_ours_is_replaced(
+    tmp_path: Path, printed: Callable[[str], str]
+) -> None:
+    fake = FakeSchtasks()
+    host = host_with(fake)
+    register(host, tmp_path)
+    name = task_name(USER)
+    fake.printed[name.casefold()] = printed(fake.as_printed(name, fake.tasks[name.casefold()][1]))
+    fake.calls.clear()
+    assert ensure_registered(tmp_path, host) is None
+    assert [call[1] for call in fake.calls] == ["/Query", "/Create"] and _creates(fake)[0][-1] == "/F"
+    assert _exec(fake)[0] == [PYTHONW]
+    fake.calls.clear()
+    assert ensure_registered(tmp_path, host) is None  # Windows prints the new definition: readable
+    assert [call[1] for call in fake.calls] == ["/Query"]
+
+
 def test_each_user_has_their_own_task(tmp_path: Path) -> None:
     fake = FakeSchtasks()
     ensure_registered(tmp_path / "a", host_with(fake, user="m.yilmaz"))
@@ -418,6 +558,25 @@ def test_a_failing_task_never_costs_the_backup(db: Database) -> None:
     assert state.made is not None and len(list_backups(backup_settings(db).folder)) == 1
     assert state.task_problem is not None and "nicht eingerichtet" in state.task_problem
     assert fake.tasks == {}
+
+
+def test_a_failing_replacement_is_said_in_german_and_the_backup_still_runs(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeSchtasks()
+    register(host_with(fake, pythonw=OTHER_INSTALLS[0]), db.data_dir)  # the earlier install's task
+    before = dict(fake.tasks)
+    fake.deny = {"/create"}
+    with caplog.at_level(logging.INFO, logger="kommune_desk"):
+        state = start_of_day_backup(db, host_with(fake))
+    assert state.made is not None and len(list_backups(backup_settings(db).folder)) == 1
+    assert state.task_problem is not None
+    assert "konnte nicht eingerichtet werden" in state.task_problem
+    assert "sichert weiterhin beim Programmstart" in state.task_problem
+    assert fake.tasks == before  # the old task stays as it was
+    assert [call[1] for call in fake.calls[-2:]] == ["/Query", "/Create"]
+    assert "exit code 1" in caplog.text
+    assert USER not in caplog.text and str(db.data_dir) not in caplog.text and "Programme" not in caplog.text
 
 
 # --- the CLI --------------------------------------------------------------------------------------

@@ -111,7 +111,12 @@ def _trim_pyside(pyside: Path, shiboken: Path) -> list[str]:
 
 
 def dll_closure(roots: Iterable[Path], search: list[Path]) -> set[Path]:
-    """Every DLL in ``search`` that ``roots`` load, directly or indirectly (by PE import tables)."""
+    """Every DLL in ``search`` that ``roots`` load, directly or indirectly (by PE import tables).
+
+    A name found in several folders resolves to the last: the MSVC runtime in both PySide6 and
+    shiboken6 (the same version, 14.44) is kept once, in shiboken6, whose folder PySide6 adds to
+    the DLL search path and whose DLLs load first.
+    """
     by_name = {path.name.lower(): path for folder in search for path in folder.glob("*.dll")}
     found: set[Path] = set()
     pending = list(roots)

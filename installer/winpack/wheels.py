@@ -58,6 +58,8 @@ def install_into(site_packages: Path, requirements: Path, wheels: Path, app_whee
         *WINDOWS_TARGET,
     ]
     _pip(*common, "--quiet", "--find-links", str(wheels), "--require-hashes", "-r", str(requirements))
+    # pip --target writes Linux launcher scripts into bin/ (the Windows launchers are ours), and
+    # would warn about it on the second install.
+    shutil.rmtree(site_packages / "bin", ignore_errors=True)
     _pip(*common, "--quiet", str(app_wheel))
-    # pip --target writes Linux launcher scripts into bin/: the Windows launchers are ours.
     shutil.rmtree(site_packages / "bin", ignore_errors=True)

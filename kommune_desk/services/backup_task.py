@@ -7,10 +7,12 @@ with ``schtasks``. It runs ``pythonw.exe -m kommune_desk.cli --data-dir … back
 at 12:30, and as soon as possible after a missed start; ``--if-due`` backs up only when the last
 good backup is older than a day, so the app's own backup at start and the task never double up.
 
-The app registers the task at start when it is missing, in the daily backup's worker; a failure
-is logged (exit code only) and never stops the app or the backup. The OS boundary is one callable,
-``run_schtasks``, and the values read in :func:`this_computer`: the tests put a fake ``schtasks``
-there and run everything else for real.
+The app makes sure of the task at start, in the daily backup's worker: it registers it when it is
+missing, and replaces it when its action points elsewhere (KommuneDesk reinstalled into another
+folder, so the registered ``pythonw.exe`` is gone; or the app now runs with another data folder).
+A failure is logged (exit code only) and never stops the app or the backup. The OS boundary is one
+callable, ``run_schtasks``, and the values read in :func:`this_computer`: the tests put a fake
+``schtasks`` there and run everything else for real.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import datetime as dt
 import logging
 import ntpath
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,6 +31,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import defusedxml.ElementTree as DefusedET
+from defusedxml import DefusedXmlException
 
 from .backups import BackupState, daily_backup, file_name_safe
 
@@ -198,6 +204,46 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
+_Action = tuple[str, str, str]  # an Exec action's Command, Arguments, WorkingDirectory
+_DECLARATION = re.compile(r"<\?xml[^>]*\?>")
+
+
+def task_actions(text: str) -> list[_Action] | None:
+    """The Exec actions of a task definition as ``schtasks /Query /XML`` prints it, made comparable;
+    None if it cannot be read.
+
+    schtasks prints the definition as text in the console's code page, while its declaration still
+    says UTF-16, perhaps behind a byte order mark: both go before parsing (ElementTree refuses a
+    string that declares UTF-16). Compared as Windows reads the values: surrounding blanks, a path's
+    quotes and case do not count.
+    """
+    text = text.replace("\x00", "")  # no XML holds NUL; what is left of UTF-16 read byte by byte
+    start = text.find("<")  # past a byte order mark, however it was decoded
+    if start < 0:
+        return None
+    text = text[start:]
+    declaration = _DECLARATION.match(text)
+    if declaration:
+        text = text[declaration.end() :]
+    try:
+        root = DefusedET.fromstring(text)  # what Windows printed: no entities, no external references
+    except (ET.ParseError, ValueError, DefusedXmlException):
+        return None
+    if root.tag != f"{{{TASK_NAMESPACE}}}Task":
+        return None
+    ns = {"t": TASK_NAMESPACE}
+    actions: list[_Action] = []
+    for action in root.findall("t:Actions/*", ns):
+        if action.tag != f"{{{TASK_NAMESPACE}}}Exec":
+            return None  # not one of ours (a COM handler, an e-mail): replace it
+        command, arguments, folder = (
+            (action.findtext(f"t:{name}", "", ns) or "").strip()
+            for name in ("Command", "Arguments", "WorkingDirectory")
+        )
+        actions.append((command.strip('"').casefold(), arguments.casefold(), folder.strip('"').casefold()))
+    return actions or None
+
+
 def is_registered(host: TaskHost) -> bool:
     """Whether the user's task exists (``schtasks /Query``; any failure counts as missing)."""
     return _call(host, "/Query", "/TN", host.task_name).returncode == 0
@@ -260,8 +306,22 @@ def _first_line(done: subprocess.CompletedProcess[str]) -> str:
     return ""
 
 
+def is_current(host: TaskHost, data_dir: Path | str) -> bool:
+    """Whether the user's task exists and runs what :func:`register` would register now: the same
+    ``pythonw.exe``, data folder and working folder (``schtasks /Query /XML``). Missing, unreadable
+    or any failure of schtasks counts as not current."""
+    done = _call(host, "/Query", "/TN", host.task_name, "/XML")
+    if done.returncode != 0:
+        return False
+    registered = task_actions(done.stdout or "")
+    wanted = task_actions(task_xml(host, str(data_dir)).decode("utf-16"))
+    return registered is not None and registered == wanted
+
+
 def ensure_registered(data_dir: Path, host: TaskHost | None = None) -> str | None:
-    """At app start: register the task when it is missing. A German note if that failed, else None.
+    """At app start: register the task when it is missing, or replace it when its action differs
+    from the one it would get now (another install folder or data folder). A German note if that
+    failed, else None.
 
     Never raises: without Windows or an installed KommuneDesk there is nothing to do, and a failure
     is logged (exit code only) and left to the note, so the backup and the app go on.
@@ -271,9 +331,9 @@ def ensure_registered(data_dir: Path, host: TaskHost | None = None) -> str | Non
     except TaskUnavailableError:
         return None
     try:
-        if is_registered(chosen):
+        if is_current(chosen, data_dir):
             return None
-        register(chosen, data_dir)
+        register(chosen, data_dir)  # /F: replaces a task that points elsewhere
     except TaskError as exc:
         log.warning("scheduled backup task not registered (schtasks exit code %s)", exc.returncode)
         return exc.message
