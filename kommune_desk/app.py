@@ -220,6 +220,11 @@ def _first_start(db: Database, *, demo: bool) -> Workspace | None:
             if workspace is not None:
                 return workspace
             continue
+        if dialog.choice == "enrol":
+            workspace = _enrol_workstation(db, login)
+            if workspace is not None:
+                return workspace
+            continue  # cancelled: back to the three choices
         try:
             set_up_office(db, dialog.setup_input())
         except ValidationError as exc:
@@ -227,6 +232,31 @@ def _first_start(db: Database, *, demo: bool) -> Workspace | None:
             continue
         return load_workspace(db, login)
     return None
+
+
+def _enrol_workstation(db: Database, login: str) -> Workspace | None:
+    """ "Mit Einrichtungscode einrichten": a workstation of a town that works with the Kreis' sync
+    server, its office and municipality from the server. The enrolment runs in the dialog's worker;
+    a refusal is explained there and may be corrected. None when the clerk cancels."""
+    from .ui.enrol_dialog import EnrolDialog
+
+    dialog = EnrolDialog(db, login, first_start=True)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    if dialog.exec() != EnrolDialog.DialogCode.Accepted:
+        return None
+    log.info("first start: workstation enrolled with a one-time code")
+    workspace = load_workspace(db, login)
+    if workspace is not None and workspace.clerk is None:
+        # The municipality had its people on the server already, and this login is not one of them.
+        QMessageBox.information(
+            None,
+            "Arbeitsplatz eingerichtet",
+            f"Dieser Arbeitsplatz ist für {workspace.office.name} ({workspace.municipality.name}) "
+            f"eingerichtet.\n\nIhre Anmeldung »{login or 'unbekannt'}« ist dort aber noch keiner Person "
+            "zugeordnet. Bis die Administration sie zuordnet, zeigt KommuneDesk keine Anträge an. "
+            "Bitte wenden Sie sich an Ihre Administration.",
+        )
+    return workspace
 
 
 def _build_demo(db: Database, login: str) -> Workspace | None:

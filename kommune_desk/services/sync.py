@@ -92,10 +92,13 @@ def enrol(
 
     A folder enrolled before is enrolled again only if the server no longer takes its sign-in
     (locked out, expired, tokens lost): it keeps its data and its unsent outbox, which goes to the
-    server under the new enrolment. Raises SyncError (German) when the server refuses or cannot
-    be reached; the code is not spent then unless the server took it.
+    server under the new enrolment. A folder whose enrolment was cut off before its office's data
+    arrived is finished without spending ``code``. Raises SyncError (German) when the server
+    refuses or cannot be reached; the code is not spent then unless the server took it.
     """
     login = current_os_login() if os_login is None else os_login
+    if (office_id := _unfinished_setup(db)) is not None:
+        return _finish_setup(db, office_id, clerk_name, login)  # the code is not needed, nor spent
     with exclusive_round(db.data_dir):
         previous_client = _enrolment_to_replace(db)
         credentials.ensure_available()  # before the one-time code is spent
@@ -140,6 +143,47 @@ def enrol(
         answer["office_id"], office.name if office else answer["office_id"], previous_client is not None,
         sent, report.pending,
     )  # fmt: skip
+
+
+def _unfinished_setup(db: Database) -> str | None:
+    """The office of an enrolment whose set-up was cut off (None: nothing to finish).
+
+    The server took the code, but the connection broke before the office's data arrived: the
+    folder is enrolled, its sign-in works, yet it has no local office. Another code would be
+    refused as "bereits eingerichtet"; the set-up is finished instead."""
+    conn = db.reader()
+    try:
+        client_id = replica.get_state(conn, "client_id")
+        office_id = replica.get_state(conn, "office_id")
+        set_up = reference.get_setting(conn, LOCAL_OFFICE_KEY) is not None
+        locked_out = replica.get_state(conn, "locked_out")
+    finally:
+        conn.close()
+    if client_id is None or office_id is None or set_up or locked_out:
+        return None
+    engine = engine_for(db)
+    try:
+        engine.check_access()
+    except NotAuthorisedError:
+        return None  # enrolled anew with the code, as any folder the server no longer takes
+    finally:
+        engine.transport.close()
+    return office_id
+
+
+def _finish_setup(db: Database, office_id: str, clerk_name: str, login: str) -> Enrolment:
+    """Download what the cut-off enrolment missed and make the folder a workstation."""
+    report = _sync_round(db)
+    conn = db.reader()
+    try:
+        office = reference.get_office(conn, office_id)
+    finally:
+        conn.close()
+    if office is None:
+        raise SyncError("Der Server hat die Dienststelle nicht geliefert. Bitte erneut synchronisieren.")
+    if _complete_setup(db, office_id, office.municipality_id, clerk_name, login):
+        report = _sync_round(db)
+    return Enrolment(office_id, office.name, False, 0, report.pending)
 
 
 def _enrolment_to_replace(db: Database) -> str | None:

@@ -2,6 +2,10 @@
 
 The enrolment (network, keyring, the first download) runs in a worker; the dialog stays open
 with the input kept until it worked or the clerk cancels, and explains every refusal in German.
+
+At the first start (``first_start=True``) the same dialog sets up a new workstation in the empty
+data folder: office and municipality come from the server, and the clerk gives their own name,
+which becomes the first person (Administration) if the municipality has nobody on the server yet.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kommune_desk.services.errors import StorageError, ValidationError
-from kommune_desk.sync.errors import SyncError
+from kommune_desk.sync.errors import OfflineError, SyncError
 
 from .errors import problem_label
 from .workers import report_unexpected, start_task
@@ -44,6 +48,29 @@ _INTRO_AGAIN = (
     "Änderungen, die noch nicht übertragen wurden, werden danach gesendet."
 )
 
+_INTRO_FIRST_START = (
+    "Arbeitet Ihre Verwaltung schon mit dem Abgleich des Kreises (oder soll sie damit beginnen), "
+    "richten Sie diesen Arbeitsplatz mit dem Einrichtungscode ein, den Sie von der Administration "
+    "bekommen haben. Ihre Kommune, Ihre Dienststelle und die Personen Ihrer Verwaltung kommen dann "
+    "vom Abgleichsserver. Der Code gilt nur einmal."
+)
+_NAME_HINT = (
+    "Ist auf dem Server noch niemand Ihrer Kommune eingetragen, werden Sie mit diesem Namen und der Rolle "
+    "Administration angelegt. Sonst kommen die Personen vom Server, und die Administration ordnet Ihre "
+    "Anmeldung zu, falls das noch nicht geschehen ist."
+)
+FIRST_START_OFFLINE = (
+    "Der Abgleichsserver ist nicht erreichbar. Bitte prüfen Sie die Serveradresse und die Netzverbindung "
+    "und versuchen Sie es dann erneut."
+)
+# The server took the code, but the office's data did not arrive completely: "Einrichten" again
+# finishes the set-up without the code (services.sync.enrol).
+INTERRUPTED = (
+    "Der Abgleichsserver hat den Einrichtungscode angenommen, aber die Daten Ihrer Dienststelle sind "
+    "nicht vollständig angekommen, weil die Verbindung abbrach. Bitte prüfen Sie die Netzverbindung und "
+    "wählen Sie dann erneut »Einrichten«: KommuneDesk lädt den Rest nach; ein neuer Code ist nicht nötig."
+)
+
 
 def _enrol(db: Database, server_url: str, code: str, clerk_name: str, os_login: str) -> Enrolment:
     from kommune_desk.services.sync import enrol
@@ -51,10 +78,26 @@ def _enrol(db: Database, server_url: str, code: str, clerk_name: str, os_login: 
     return enrol(db, server_url, code, clerk_name=clerk_name, os_login=os_login)
 
 
+def _enrol_first_workstation(
+    db: Database, server_url: str, code: str, clerk_name: str, os_login: str
+) -> Enrolment:
+    """The enrolment of an empty data folder. When the server took the code but the office's data
+    did not arrive, the clerk is told that trying again finishes the set-up."""
+    from kommune_desk.services.sync import sync_status
+
+    try:
+        return _enrol(db, server_url, code, clerk_name, os_login)
+    except Exception as exc:
+        if sync_status(db).enrolled:
+            raise SyncError(INTERRUPTED) from exc
+        raise
+
+
 class EnrolDialog(QDialog):
     """Asks for the server address, the code and (first workstation only) the first person.
 
     ``again``: the folder was enrolled before and is locked out; the first person is not asked.
+    ``first_start``: the data folder is empty (first start); the clerk's own name is required.
     """
 
     enrolled = Signal(object)  # the services.sync.Enrolment, once the download is in
@@ -67,15 +110,20 @@ class EnrolDialog(QDialog):
         server_url: str = "",
         *,
         again: bool = False,
+        first_start: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Abgleich neu einrichten" if again else "Abgleich einrichten")
+        if first_start:
+            self.setWindowTitle("Mit Einrichtungscode einrichten")
+        else:
+            self.setWindowTitle("Abgleich neu einrichten" if again else "Abgleich einrichten")
         self.setMinimumWidth(560)
         self._db = db
         self._os_login = os_login
+        self.first_start = first_start
         self.busy = False
 
-        intro = QLabel(_INTRO_AGAIN if again else _INTRO)
+        intro = QLabel(_INTRO_FIRST_START if first_start else _INTRO_AGAIN if again else _INTRO)
         intro.setWordWrap(True)
         self.server = QLineEdit(server_url)
         self.server.setPlaceholderText("z.\u00a0B. https://abgleich.kreis-gross-gerau.de")
@@ -92,7 +140,13 @@ class EnrolDialog(QDialog):
         form = QFormLayout()
         form.addRow("Serveradresse:", self.server)
         form.addRow("Einrichtungscode:", self.code)
-        if not again:
+        if first_start:
+            self.first_person.setPlaceholderText("Vorname Nachname")
+            person_hint.setText(_NAME_HINT)
+            form.addRow("Ihr Name:", self.first_person)
+            form.addRow("", person_hint)
+            form.addRow("Ihr Anmeldename:", QLabel(os_login or "(unbekannt)"))
+        elif not again:
             form.addRow("Erste Person:", self.first_person)
             form.addRow("", person_hint)
 
@@ -137,13 +191,16 @@ class EnrolDialog(QDialog):
             )
         if not code:
             problems.append("Bitte geben Sie den Einrichtungscode an.")
+        if self.first_start and not self.first_person.text().strip():
+            problems.append("Bitte geben Sie Ihren Namen an (Vorname Nachname).")
         if problems:
             self._show_error("\n".join(problems))
             return
         self._show_error("")
         self._set_busy(True)
         start_task(
-            _enrol, self._db, server, code, self.first_person.text().strip(), self._os_login,
+            _enrol_first_workstation if self.first_start else _enrol,
+            self._db, server, code, self.first_person.text().strip(), self._os_login,
             on_done=self._done, on_error=self._failed,
         )  # fmt: skip
 
@@ -154,7 +211,9 @@ class EnrolDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        if isinstance(exc, SyncError):
+        if self.first_start and isinstance(exc, OfflineError):
+            self._show_error(FIRST_START_OFFLINE)  # "Ihre Änderungen bleiben gespeichert": none yet
+        elif isinstance(exc, SyncError):
             self._show_error(str(exc))
         elif isinstance(exc, ValidationError):
             self._show_error("\n".join(exc.messages))

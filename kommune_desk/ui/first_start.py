@@ -1,4 +1,5 @@
-"""First start without a database: a short set-up, or "Demo ausprobieren"."""
+"""First start without a database: a workstation of a town that works with the Kreis' sync server
+(set up with a one-time code), a short local set-up for a town without it, or "Demo ausprobieren"."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -21,7 +24,8 @@ from .errors import problem_label
 
 
 class FirstStartDialog(QDialog):
-    """Returns Accepted with :attr:`choice` ``"setup"`` (and :meth:`setup_input`) or ``"demo"``."""
+    """Returns Accepted with :attr:`choice` ``"enrol"`` (set up with the Kreis' one-time code),
+    ``"setup"`` (and :meth:`setup_input`) or ``"demo"``."""
 
     def __init__(self, os_login: str, data_dir: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,10 +35,31 @@ class FirstStartDialog(QDialog):
 
         intro = QLabel(
             "<h2>Willkommen bei KommuneDesk</h2>"
-            "<p>Auf diesem Computer gibt es noch keine Daten. Richten Sie Ihre Dienststelle ein "
-            "oder probieren Sie KommuneDesk mit Beispieldaten des Kreises Groß-Gerau aus.</p>"
+            "<p>Auf diesem Computer gibt es noch keine Daten. Sie haben drei Möglichkeiten:</p>"
+            "<p><b>Mit dem Abgleich des Kreises:</b> Arbeitet Ihre Verwaltung schon mit dem Abgleich "
+            "des Kreises, richten Sie diesen Arbeitsplatz mit dem Einrichtungscode ein, den Sie von der "
+            "Administration bekommen haben. Ihre Kommune, Ihre Dienststelle und Ihre Kolleginnen und "
+            "Kollegen kommen dann vom Server; das Formular unten bleibt leer.</p>"
         )
+        intro.setObjectName("firstStartIntro")
         intro.setWordWrap(True)
+        self.enrol_button = QPushButton("Mit Einrichtungscode einrichten …")
+        self.enrol_button.setAutoDefault(False)
+        enrol_row = QHBoxLayout()
+        enrol_row.addWidget(self.enrol_button)
+        enrol_row.addStretch(1)
+        without_server = QLabel(
+            "Arbeitet Ihre Verwaltung ohne den Abgleich des Kreises, tragen Sie hier Ihre Kommune, "
+            "Ihre Dienststelle und sich selbst ein und wählen Sie <i>Einrichten</i>."
+        )
+        without_server.setObjectName("firstStartWithoutServer")
+        without_server.setWordWrap(True)
+        demo_hint = QLabel(
+            "<p><b>Zum Kennenlernen:</b> <i>Demo ausprobieren</i> legt erfundene Beispieldaten des Kreises "
+            "Groß-Gerau an. Für die echte Arbeit braucht es danach einen leeren Datenordner.</p>"
+        )
+        demo_hint.setObjectName("firstStartDemo")
+        demo_hint.setWordWrap(True)
         self.kind = QComboBox()
         self.kind.addItem("Gemeinde (es zeichnet der Gemeindevorstand)", "gemeinde")
         self.kind.addItem("Stadt (es zeichnet der Magistrat)", "stadt")
@@ -89,12 +114,19 @@ class FirstStartDialog(QDialog):
         buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
         self.setup_button.clicked.connect(self._choose_setup)
         self.demo_button.clicked.connect(self._choose_demo)
+        self.enrol_button.clicked.connect(self._choose_enrol)
         cancel.clicked.connect(self.reject)
 
+        local = QGroupBox("Ohne Abgleichsserver einrichten")
+        local_layout = QVBoxLayout(local)
+        local_layout.addWidget(without_server)
+        local_layout.addLayout(form)
+        local_layout.addWidget(self.errors)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.errors)
+        layout.addLayout(enrol_row)
+        layout.addWidget(local)
+        layout.addWidget(demo_hint)
         layout.addWidget(buttons)
         for field in (
             self.municipality,
@@ -150,4 +182,9 @@ class FirstStartDialog(QDialog):
 
     def _choose_demo(self) -> None:
         self.choice = "demo"
+        self.accept()
+
+    def _choose_enrol(self) -> None:
+        self.errors.clear()  # hints about the local form do not concern the code
+        self.choice = "enrol"
         self.accept()

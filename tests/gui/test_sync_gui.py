@@ -12,7 +12,6 @@ from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from kommune_desk.server.auth import revoke_client
-from kommune_desk.server.db import SqliteServerDatabase
 from kommune_desk.services.sync import sync_once, sync_status
 from kommune_desk.services.workflow import set_follow_up
 from kommune_desk.services.workspace import Workspace
@@ -22,26 +21,13 @@ from kommune_desk.ui.enrol_dialog import EnrolDialog
 from kommune_desk.ui.main_window import CONFLICTS_SECTION, MainWindow
 from kommune_desk.ui.sync_status import last_sync_text
 from tests.sync.conftest import _explicit_keyring  # noqa: F401  (autouse: tokens in a temp keyring)
-from tests.sync.harness import ServerThread, Town, add_town, enrolled_workstation, running_server
+from tests.sync.harness import ServerThread, Town, enrolled_workstation
 from tests.sync.test_sync_roundtrip import _register
 
 from .conftest import answered_dialogs
 
 WAIT_MS = 15_000
 SLACK = 1.06  # Qt's coarse timers may fire up to 5 % late
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerThread]:
-    db = SqliteServerDatabase(tmp_path / "server" / "kommune-desk-server.sqlite3")
-    with running_server(db) as running:
-        yield running
-    db.close()
-
-
-@pytest.fixture
-def town(server: ServerThread) -> Town:
-    return add_town(server.db, "06433009", "Nauheim", "NAU")
 
 
 @pytest.fixture
