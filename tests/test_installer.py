@@ -7,6 +7,8 @@ signer check of the embedded CPython and the version shown by both entry points.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -14,11 +16,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "installer"))
 
-from winpack import embed, pins, wxs  # noqa: E402
+from winpack import embed, pins, trim, wxs  # noqa: E402
 from winpack.fetch import BuildError  # noqa: E402
 from winpack.layout import CLI_LAUNCHER, GUI_ARGUMENTS, GUI_EXECUTABLE, ICON  # noqa: E402
 
@@ -140,3 +143,50 @@ def test_the_shortcut_and_the_running_app_share_one_app_user_model_id() -> None:
     from kommune_desk.windows_shell import APP_USER_MODEL_ID
 
     assert pins.APP_USER_MODEL_ID == APP_USER_MODEL_ID
+
+
+def test_the_statistics_report_renders_with_the_msis_trims(tmp_path: Path) -> None:
+    """matplotlib, fontTools and holidays as the MSI ships them (fonts, backends, speed-ups and
+    languages removed), run for real: Wine cannot load numpy, so this is where the trims are tried."""
+    import fontTools
+    import holidays
+    import matplotlib
+
+    site = tmp_path / "site-packages"
+    for package in (matplotlib, fontTools, holidays):
+        folder = Path(package.__file__).parent
+        shutil.copytree(folder, site / folder.name, ignore=shutil.ignore_patterns("__pycache__"))
+    removed = trim.trim_others(site)
+    for speedup in (site / "fontTools").rglob("*.so"):  # the MSI drops the Windows builds of these
+        speedup.unlink()
+    assert "matplotlib/mpl-data/fonts/afm" in removed and "holidays/locale/fr" in removed
+    assert not list((site / "matplotlib" / "backends").glob("backend_qt*"))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),  # before the venv's site-packages
+        "MPLCONFIGDIR": str(tmp_path / "mpl"),  # no font cache that still lists the removed fonts
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    data, report = tmp_path / "daten", tmp_path / "statistik.pdf"
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "kommune_desk.cli", "--data-dir", str(data), *args],
+            capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("demo", "--applications", "20")
+    cli("stats", "report", "-o", str(report))
+    where = "import matplotlib, fontTools; print(matplotlib.__file__, fontTools.__file__)"
+    probe = subprocess.run(
+        [sys.executable, "-c", where],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    assert probe.count(str(site)) == 2  # the trimmed copies ran, not the venv's
+    pdf = PdfReader(report)
+    assert len(pdf.pages) >= 2
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Nutzung" in text or "Statistik" in text
+    assert sum(len(page.images) for page in pdf.pages) >= 1  # the charts, drawn by matplotlib

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -37,5 +38,7 @@ PRODUCT_NAME = "KommuneDesk"
 APP_USER_MODEL_ID = "KommuneDesk.KommuneDesk"  # the same as kommune_desk/windows_shell.py (tested)
 MANUFACTURER = "KommuneDesk – Kreis Groß-Gerau"
 DESCRIPTION = "KommuneDesk – Anträge, Statistik und Geräteverleih für hessische Rathäuser"
-HELP_LINK = "https://www.kreisgg.de/kommunedesk/hilfe"
-ABOUT_LINK = "https://www.kreisgg.de/kommunedesk"
+# Shown in Programs and Features and in the signature; the Kreis IT may point them at its own
+# help page when building (KOMMUNE_DESK_HELP_URL, KOMMUNE_DESK_ABOUT_URL).
+HELP_LINK = os.environ.get("KOMMUNE_DESK_HELP_URL", "https://www.kreisgg.de/")
+ABOUT_LINK = os.environ.get("KOMMUNE_DESK_ABOUT_URL", "https://www.kreisgg.de/")

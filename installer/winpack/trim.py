@@ -32,7 +32,7 @@ FORBIDDEN_PATTERNS = (
     "icudtl.dat", "*.pyi", "*.lib",
 )  # fmt: skip
 
-# Not needed at run time from other packages: tests, headers, sample data, other toolkits' backends,
+# Not needed at run time from other packages: tests, headers, sample data, GUI toolkits' backends,
 # fonts the charts never use (they draw in DejaVu Sans; "cm" stays for mathtext's fallback).
 OTHER_REMOVALS = (
     "numpy/_core/tests", "numpy/_core/include", "numpy/_core/lib", "numpy/f2py", "numpy/_pyinstaller",
@@ -55,6 +55,8 @@ REMOVAL_PATTERNS = (
     "matplotlib/backends/backend_webagg*", "matplotlib/backends/backend_nbagg*",
     "matplotlib/backends/backend_qt5*", "matplotlib/backends/backend_*cairo*",
     "matplotlib/backends/backend_pgf*",
+    # the charts are drawn by Agg in a worker and shown as images: no Qt canvas, no toolbar
+    "matplotlib/backends/backend_qt*", "matplotlib/backends/qt_*", "matplotlib/mpl-data/images",
     "matplotlib/mpl-data/fonts/ttf/STIX*", "matplotlib/mpl-data/fonts/ttf/DejaVuSerif*",
     "matplotlib/mpl-data/fonts/ttf/DejaVuSansMono*", "matplotlib/mpl-data/fonts/ttf/DejaVuSansDisplay*",
     "matplotlib/mpl-data/fonts/afm", "matplotlib/mpl-data/fonts/pdfcorefonts",
@@ -64,10 +66,16 @@ HOLIDAYS_LANGUAGES = ("de", "en_US")
 
 def trim(site_packages: Path) -> list[str]:
     """Remove what the app never loads; return the removed paths (relative, for the build log)."""
-    removed = _trim_pyside(site_packages / "PySide6", site_packages / "shiboken6")
+    return _trim_pyside(site_packages / "PySide6", site_packages / "shiboken6") + trim_others(site_packages)
+
+
+def trim_others(site_packages: Path) -> list[str]:
+    """The removals outside Qt (tests/test_installer.py runs the app on a Linux copy trimmed so)."""
+    removed: list[str] = []
     locales = site_packages / "holidays" / "locale"
     doomed = [*OTHER_REMOVALS]
-    doomed += [f"holidays/locale/{p.name}" for p in locales.iterdir() if p.name not in HOLIDAYS_LANGUAGES]
+    if locales.is_dir():
+        doomed += [f"holidays/locale/{p.name}" for p in locales.iterdir() if p.name not in HOLIDAYS_LANGUAGES]
     doomed += [
         p.relative_to(site_packages).as_posix() for g in REMOVAL_PATTERNS for p in site_packages.glob(g)
     ]
