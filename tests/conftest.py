@@ -21,6 +21,7 @@ from kommune_desk.services.demo import build_demo
 from kommune_desk.services.setup import set_up_office
 from kommune_desk.services.workspace import Workspace, load_workspace
 from kommune_desk.storage.database import Database
+from tests.sync.harness import ServerThread, running_server
 
 TODAY = dt.date(2026, 11, 24)
 LOGIN = "testerin"
@@ -129,3 +130,15 @@ def locked_by_another_process(database_file: Path) -> Iterator[None]:
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerThread]:
+    """The real sync server on 127.0.0.1 with its embedded SQLite store (tests/sync/ overrides it
+    with one per database backend)."""
+    from kommune_desk.server.db import SqliteServerDatabase
+
+    db = SqliteServerDatabase(tmp_path / "server" / "kommune-desk-server.sqlite3")
+    with running_server(db) as running:
+        yield running
+    db.close()

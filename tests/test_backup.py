@@ -102,6 +102,36 @@ def test_backup_to_an_unwritable_place_is_explained(demo_dir: Path, tmp_path: Pa
     assert "Ihre Daten sind unverändert" in caught.value.message
 
 
+_FULL_DRIVE = """
+import resource, signal, sys
+from pathlib import Path
+from kommune_desk.storage.backup import BackupError, create_backup
+from kommune_desk.storage.database import Database
+
+db = Database.open(Path(sys.argv[1]))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails as on a full drive
+resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, resource.RLIM_INFINITY))
+try:
+    create_backup(db, Path(sys.argv[2]))
+except BackupError as exc:
+    print(exc.message)
+"""
+
+
+def test_a_drive_that_fills_up_midway_leaves_no_half_backup(demo_dir: Path, tmp_path: Path) -> None:
+    """SQLite's own write error during the copy (a full or vanished network drive) is a German
+    BackupError like any disk error, and no unfinished folder is left behind."""
+    target = tmp_path / "sicherungen"
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DRIVE, str(demo_dir), str(target)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "nicht vollständig kopieren" in done.stdout and "Ihre Daten sind unverändert" in done.stdout
+    assert list(target.iterdir()) == []  # neither a backup nor a ".…unvollständig" folder
+    assert _count(demo_dir) > 0  # the database itself is untouched
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kommune_desk.cli", *args], capture_output=True, text=True, timeout=120

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kommune_desk.domain.validation import ValidationError
-from kommune_desk.server.db import SqliteServerDatabase
 from kommune_desk.services.conflicts import (
     ACKNOWLEDGE,
     REAPPLY,
@@ -24,16 +22,8 @@ from kommune_desk.services.sync import sync_once, sync_status
 from kommune_desk.services.workflow import set_follow_up, take_step
 from kommune_desk.services.workspace import Workspace
 from tests.sync.conftest import _explicit_keyring  # noqa: F401  (autouse: tokens in a temp keyring)
-from tests.sync.harness import ServerThread, add_town, enrolled_workstation, running_server
+from tests.sync.harness import ServerThread, add_town, enrolled_workstation
 from tests.sync.test_sync_roundtrip import _register
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerThread]:
-    db = SqliteServerDatabase(tmp_path / "server" / "kommune-desk-server.sqlite3")
-    with running_server(db) as running:
-        yield running
-    db.close()
 
 
 @dataclass

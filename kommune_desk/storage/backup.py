@@ -45,11 +45,19 @@ def create_backup(db: Database, target_root: Path, keep: int = 14, now: dt.datet
         _verify(partial / DATABASE_FILE)
         _copy_missing_files(db.attachments_dir, partial / ATTACHMENTS_DIR)
         partial.rename(final)
-    except OSError as exc:
+    except (OSError, sqlite3.Error, BackupError) as exc:
+        # Nothing half-made stays behind: a drive gone mid-copy, a copy that fails its check.
         shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(exc, BackupError):
+            raise
+        if isinstance(exc, OSError):
+            reason = describe_os_error(exc)
+        else:  # SQLite's own write or read error
+            reason = (
+                "die Datenbank ließ sich nicht vollständig kopieren (Laufwerk voll, getrennt oder defekt)"
+            )
         raise BackupError(
-            f"Die Sicherung nach {target_root} ist fehlgeschlagen: {describe_os_error(exc)}. "
-            "Ihre Daten sind unverändert."
+            f"Die Sicherung nach {target_root} ist fehlgeschlagen: {reason}. Ihre Daten sind unverändert."
         ) from exc
     _rotate(target_root, keep)
     return final

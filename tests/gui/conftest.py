@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
 
-from kommune_desk.server.db import SqliteServerDatabase
-from tests.sync.harness import ServerThread, Town, add_town, running_server
+from tests.sync.harness import ServerThread, Town, add_town
 
 
 @contextmanager
@@ -68,15 +66,6 @@ def answering(handler: Callable[[QWidget], bool]) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerThread]:
-    """The real sync server on 127.0.0.1, with its embedded SQLite store."""
-    db = SqliteServerDatabase(tmp_path / "server" / "kommune-desk-server.sqlite3")
-    with running_server(db) as running:
-        yield running
-    db.close()
-
-
-@pytest.fixture
 def town(server: ServerThread) -> Town:
-    """Nauheim with its Bürgerbüro on that server."""
+    """Nauheim with its Bürgerbüro on the loopback server (tests/conftest.py)."""
     return add_town(server.db, "06433009", "Nauheim", "NAU")
