@@ -1,6 +1,6 @@
 """Every benchmark, in running order. To add one, write a module with a ``BENCHMARK`` and list it here."""
 
-from . import inbox, intake, notices, pool, startup, statistik, sync
+from . import inbox, intake, notices, pool, startup, statistik, sync, sync_load
 from .harness import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -12,6 +12,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     sync.SNAPSHOT,
     sync.CLIENTS_BENCHMARK,
     sync.STALL,
+    sync_load.BENCHMARK,
     statistik.REFRESH,
     statistik.OPEN,
     statistik.IMPORT,

@@ -19,7 +19,8 @@
   on 20 of its applications in turn, dates alternating), then all 14 call ``sync_once`` in
   threads until their outboxes are empty. Reference: the same 14,000 mutations' effects as JSON
   rows (kind, id, data) inserted with psycopg into a plain table, 14 threads with a connection
-  each, one transaction per 200 rows (the client's push batch). Informational: no target.
+  each, one transaction per 200 rows (the client's push batch). The server runs with
+  ``SERVER_WORKERS`` processes, as for a Kreis. Target: ratio ≤ 10 (≥ 0.1× the raw rate).
 - ``sync-stall``: a child process (offscreen Qt) with a 10 ms heartbeat timer on the UI thread
   enrols a fresh data folder (the 100,000-row snapshot) in a QThreadPool worker, as the app's
   dialog does (``ui.workers.start_task``); the server is its own process, so its work does not
@@ -55,11 +56,16 @@ from .sync_support import (
 )
 
 MAX_SNAPSHOT_RATIO = 3.0
+# Issue 16: the server at ≥ 0.1× a raw insert of the same effect rows, with the workstations'
+# own work (outbox, answers, pulling the changes back) inside the measured time.
+MAX_CLIENTS_RATIO = 10.0
 MAX_STALL_SECONDS = 0.100
 CLIENTS = 14
 MUTATIONS_PER_CLIENT = 1_000
 FOLLOW_UP_CASES = 20
 RAW_BATCH = 200  # the client's push batch (sync.engine.PUSH_BATCH)
+SERVER_WORKERS = 4  # server processes for many workstations at once (docs/server-betrieb.md)
+RAW_REPEATS = 5
 STALL_TIMEOUT = 240.0
 
 
@@ -314,6 +320,12 @@ def _sync_all(clients: list[tuple[Any, list[str]]]) -> tuple[float, int]:
     return seconds, sum(pushed)
 
 
+def _raw_reference(database_url: str, per_client: list[list[tuple[str, str, str]]]) -> float:
+    """The raw insert's median of RAW_REPEATS runs: a run takes a tenth of a second, so a single
+    one is at the mercy of the scheduler; ours is measured over a full round of 14 clients."""
+    return statistics.median(_raw_pg_once(database_url, per_client) for _ in range(RAW_REPEATS))
+
+
 def _raw_pg_once(database_url: str, per_client: list[list[tuple[str, str, str]]]) -> float:
     import psycopg
 
@@ -340,7 +352,7 @@ def run_clients(ctx: Context) -> list[Result]:
     import psycopg
 
     admin_url = pg_admin_url()
-    runs = max(1, min(ctx.runs, 2))  # each sample is 14,000 mutations
+    runs = max(1, min(ctx.runs, 3))  # each sample is 14,000 mutations
     with fresh_pg_database(admin_url) as database_url, scratch_keyring(ctx.scratch / "clients-keyring"):
         from kommune_desk.server import admin
         from kommune_desk.server.db import PostgresServerDatabase
@@ -351,7 +363,8 @@ def run_clients(ctx: Context) -> list[Result]:
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute("CREATE TABLE bench_raw (kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL)")
         with server_process(
-            ["--database-url", database_url], ctx.scratch / "clients-server.log"
+            ["--database-url", database_url, "--workers", str(SERVER_WORKERS)],
+            ctx.scratch / "clients-server.log",
         ) as server_url:
             progress(f"sync-clients: enrolling {CLIENTS} workstations on PostgreSQL …")
             clients = _set_up_clients(ctx, database_url, server_url)
@@ -371,13 +384,13 @@ def run_clients(ctx: Context) -> list[Result]:
                         f"{total:,} mutations waiting, not {CLIENTS * MUTATIONS_PER_CLIENT:,}"
                     )
                 if round_ % 2:
-                    bare.append(_raw_pg_once(database_url, per_client))
+                    bare.append(_raw_reference(database_url, per_client))
                 seconds, pushed = _sync_all(clients)
                 if pushed < total:
                     raise BenchmarkError(f"only {pushed:,} of {total:,} mutations were pushed")
                 ours.append(seconds)
                 if not round_ % 2:
-                    bare.append(_raw_pg_once(database_url, per_client))
+                    bare.append(_raw_reference(database_url, per_client))
             conflicts = _conflicts(database_url)
             for ws, _ in clients:
                 ws.db.close()
@@ -387,7 +400,17 @@ def run_clients(ctx: Context) -> list[Result]:
         f"{total / mine:,.0f} vs {total / reference:,.0f} mutations/s; {CLIENTS} towns × "
         f"{MUTATIONS_PER_CLIENT:,} set_follow_up, server process on PostgreSQL; {conflicts} conflicts"
     )
-    return [Result("sync 14 clients", mine, "s", reference, reference_label="raw psycopg", note=note)]
+    return [
+        Result(
+            "sync 14 clients",
+            mine,
+            "s",
+            reference,
+            MAX_CLIENTS_RATIO,
+            reference_label="raw psycopg",
+            note=note,
+        )
+    ]
 
 
 def _conflicts(database_url: str) -> int:

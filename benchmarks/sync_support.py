@@ -85,7 +85,9 @@ def server_process(store: list[str], log: Path) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = [sys.executable, "-m", "kommune_desk.server.main"]
-    argv = [*server, *store, "--host", "127.0.0.1", "--port", str(port)]
+    if "--database-url" in store and "--blob-dir" not in store:
+        store = [*store, "--blob-dir", str(log.parent / f"{log.stem}-blobs")]
+    argv = [*server, *store, "--host", "127.0.0.1", "--port", str(port), "--log-format", "text"]
     with log.open("ab") as out:
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,10 @@ from .ui.translations import install_german
 from .ui.workers import start_task
 
 log = logging.getLogger(__name__)
+# Waiting for workers at exit: in steps (logged), up to a limit well above the sync transport's
+# timeout for one request (30 s), so a round that was asked to stop always gets to its safe point.
+SHUTDOWN_STEP_MS = 5_000
+SHUTDOWN_WAIT_S = 120.0
 GUI_DEMO_APPLICATIONS = 10_000
 GUI_DEMO_EVENTS = 100_000
 
@@ -136,8 +141,32 @@ def _run(app: QApplication, db: Database, args: argparse.Namespace, log_file: st
         return app.exec()
     finally:
         checker.interrupt()
-        # Workers use the database; let them finish before it closes and Python exits.
-        QThreadPool.globalInstance().waitForDone(10_000)
+        finish_background_work(db)
+
+
+def finish_background_work(db: Database, limit_s: float = SHUTDOWN_WAIT_S) -> bool:
+    """Let the workers end before the database closes and Python exits; True if all did.
+
+    The window has already waited for its own sync round. A round of another kind (the
+    enrolment dialog's) is asked to end at its next safe point; its request in flight is bounded by
+    the transport's timeouts. The rest is local work of bounded length (a backup, a page of rows).
+    The limit only guards against a worker stuck for good (a hung network share): the process must
+    not hold the data folder's lock forever. Even then the writer connection closes between
+    transactions (``Database.close`` waits for the write lock), so nothing is left half written.
+    """
+    from .sync.stopping import request_stop
+
+    request_stop(db)
+    pool = QThreadPool.globalInstance()
+    deadline = time.monotonic() + limit_s
+    while True:
+        left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+        if pool.waitForDone(min(SHUTDOWN_STEP_MS, left_ms)):
+            return True
+        if time.monotonic() >= deadline:
+            log.error("closing with %d background task(s) still running", pool.activeThreadCount())
+            return False
+        log.info("waiting for %d background task(s) before closing the database", pool.activeThreadCount())
 
 
 def _as_demo_clerk(workspace: Workspace, login: str) -> Workspace | None:
@@ -235,7 +264,7 @@ def _first_start(db: Database, *, demo: bool) -> Workspace | None:
 
 
 def _enrol_workstation(db: Database, login: str) -> Workspace | None:
-    """ "Mit Einrichtungscode einrichten": a workstation of a town that works with the Kreis' sync
+    """ "Mit einem Abgleichsserver verbinden": a workstation of a town that works with the Kreis' sync
     server, its office and municipality from the server. The enrolment runs in the dialog's worker;
     a refusal is explained there and may be corrected. None when the clerk cancels."""
     from .ui.enrol_dialog import EnrolDialog

@@ -19,5 +19,5 @@ if [ -z "${KOMMUNE_DESK_TEST_PG_URL:-}" ]; then
     echo "Warnung: PostgreSQL ließ sich nicht starten; die Tests des Sync-Servers werden übersprungen." >&2
   fi
 fi
-.venv/bin/ruff check kommune_desk tests benchmarks installer
+.venv/bin/ruff check kommune_desk tests benchmarks installer deploy server
 .venv/bin/python -m pytest "$@"

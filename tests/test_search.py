@@ -120,6 +120,15 @@ def test_any_text_is_a_valid_fts5_query(text: str) -> None:
         assert _FTS.execute("SELECT count(*) FROM t WHERE t MATCH ?", (query,)).fetchone()[0] in (0, 1)
 
 
+@pytest.mark.parametrize("typed", ["Öztürk & Langgasse", "Öztürk - Langgasse", "öztürk , 12 ?"])
+def test_punctuation_between_words_does_not_hide_the_hit(typed: str) -> None:
+    """Punctuation ("&", "-") typed as words of their own are no tokens of the index: they must not make
+    every search with them come back empty."""
+    query = fts_query(typed)
+    assert query is not None
+    assert _FTS.execute("SELECT count(*) FROM t WHERE t MATCH ?", (query,)).fetchone()[0] == 1
+
+
 def test_the_index_follows_changes_and_deletions(filled: tuple[Workspace, dict[str, str]]) -> None:
     ws, ids = filled
     set_follow_up(ws, ids["mueller"], dt.date(2026, 12, 1), "Rückruf wegen Ersatzpflanzung")

@@ -18,7 +18,6 @@ POOL = "pool"
 POOL_SCOPE = "pool"
 SHARED = "shared"
 SHARED_SCOPE = "shared"
-PROTOCOL_VERSION = 1
 # A 401 for a workstation that is locked out carries this header, so the client can tell the
 # clerk to ask for a new enrolment code rather than report an invalid sign-in.
 PROBLEM_HEADER = "X-KommuneDesk-Problem"

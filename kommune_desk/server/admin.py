@@ -96,12 +96,33 @@ def add_office(
     return office_id
 
 
-def enrolment_code(db: ServerDatabase, office_id: str) -> str:
-    """A one-time code for one office; shown once, only its hash is kept."""
+def enrolment_code(db: ServerDatabase, office: str) -> str:
+    """A one-time code for one office (its id, or its code such as NAU); shown once, only its
+    hash is kept."""
     with db.transaction() as tx:
-        if tx.one("SELECT 1 FROM offices WHERE id = ?", (office_id,)) is None:
-            raise AdminError(f"Es gibt keine Dienststelle mit der Kennung {office_id}.")
-        return auth.new_enrolment_code(tx, office_id)
+        return auth.new_enrolment_code(tx, _office_id(tx, office))
+
+
+def _office_id(tx: Tx, id_or_code: str) -> str:
+    """The office with this id, else the one office with this code (codes are per municipality,
+    so two towns may share one: then the id is needed)."""
+    if tx.one("SELECT 1 FROM offices WHERE id = ?", (id_or_code,)) is not None:
+        return id_or_code
+    code = id_or_code.strip().upper()
+    found = tx.all(
+        "SELECT o.id, m.name FROM offices o JOIN municipalities m ON m.id = o.municipality_id"
+        " WHERE o.code = ? ORDER BY m.name",
+        (code,),
+    )
+    if len(found) > 1:
+        towns = ", ".join(row[1] for row in found)
+        raise AdminError(
+            f"Das Kürzel {code} haben mehrere Dienststellen ({towns}). Bitte die Kennung angeben "
+            "(admin offices)."
+        )
+    if not found:
+        raise AdminError(f"Es gibt keine Dienststelle mit der Kennung oder dem Kürzel {id_or_code}.")
+    return found[0][0]
 
 
 def portal_credential(db: ServerDatabase, municipality: str) -> str:

@@ -5,35 +5,25 @@ Logs name the route, the status and the time taken; never a body, a token or a n
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
-import time
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from kommune_desk.domain.formatting import utc_now_iso
-from kommune_desk.domain.replication import (
-    PROBLEM_HEADER,
+from kommune_desk.domain.protocol import (
     PROTOCOL_VERSION,
-    WORKSTATION_REVOKED,
-    municipality_scope,
-)
-
-from . import auth, entities, exchange, statistics
-from .arbiter import Principal
-from .db import ServerDatabase
-from .limits import BodySizeLimit, RateLimiter
-from .models import (
     Accepted,
     Comparison,
     EnrolRequest,
     EnrolResponse,
     Hello,
+    MutationOutcome,
     Problem,
     PullRequest,
     PullResponse,
@@ -43,6 +33,14 @@ from .models import (
     TokenResponse,
     UsageEvents,
 )
+from kommune_desk.domain.replication import PROBLEM_HEADER, WORKSTATION_REVOKED, municipality_scope
+
+from . import auth, entities, exchange, metrics, schema, statistics
+from .arbiter import Principal
+from .blobs import BlobStore, Received
+from .db import ServerDatabase, SqliteServerDatabase, TransientError, UnavailableError
+from .limits import BodySizeLimit, RateLimiter
+from .observe import RequestObserver
 
 log = logging.getLogger("kommune_desk.server")
 
@@ -54,6 +52,11 @@ _REVOKED = (
     "Kreis-IT; die noch nicht übertragenen Änderungen bleiben erhalten."
 )
 _NOT_FOUND = "Nicht gefunden."
+_BUSY = "Der Abgleichsserver ist gerade ausgelastet. Es wird gleich erneut versucht."
+_DATABASE_DOWN = (
+    "Die Datenbank des Abgleichsservers ist gerade nicht erreichbar. Es wird später erneut versucht."
+)
+_RETRY_AFTER_S = "5"
 _BINARY = {"type": "string", "format": "binary"}
 _RESPONSES: dict[int | str, dict] = {
     401: {"model": Problem}, 404: {"model": Problem}, 413: {"model": Problem},
@@ -61,14 +64,26 @@ _RESPONSES: dict[int | str, dict] = {
 }  # fmt: skip
 
 
+def default_blob_dir(db: ServerDatabase) -> Path:
+    """Beside the SQLite file; PostgreSQL has no folder of its own, so it must be named."""
+    if isinstance(db, SqliteServerDatabase):
+        return db.path.parent / "blobs"
+    raise ValueError("Mit PostgreSQL braucht der Server einen Ordner für Dateien (--blob-dir).")
+
+
 def create_app(
     db: ServerDatabase,
     *,
+    blob_dir: Path | None = None,
     token_rate: tuple[int, float] = (20, 60.0),
     min_client_schema: int = MIN_CLIENT_SCHEMA,
 ) -> FastAPI:
-    """The ASGI app on ``db`` (schema already created); ``min_client_schema`` is the oldest
-    workstation database it syncs with."""
+    """The ASGI app on ``db`` (schema already created) with uploaded files in ``blob_dir``
+    (default: beside the SQLite file); ``min_client_schema`` is the oldest workstation database
+    it syncs with.
+
+    Handlers that touch the database, a file or a ZIP are plain ``def`` (run in the thread pool)
+    or hand that work to it: the event loop only moves bytes, so /healthz always answers."""
     app = FastAPI(
         title="KommuneDesk Sync",
         version=str(PROTOCOL_VERSION),
@@ -76,17 +91,8 @@ def create_app(
         responses=_RESPONSES,
     )
     token_limiter = RateLimiter(*token_rate)
-
-    @app.middleware("http")
-    async def access_log(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        log.info(
-            "%s %s %s %.0f ms", request.method, getattr(route, "path", "?"), response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )  # fmt: skip
-        return response
+    blobs = BlobStore(blob_dir or default_blob_dir(db))
+    db.on_retry = metrics.RETRIES.inc
 
     def limit_token_requests(request: Request) -> None:
         key = request.client.host if request.client else "?"
@@ -124,9 +130,29 @@ def create_app(
             )
         return municipality_id
 
-    @app.get("/healthz", summary="Erreichbarkeit prüfen")
-    def healthz() -> dict[str, str]:
+    @app.get("/healthz", summary="Lebt der Serverprozess?")
+    async def healthz() -> dict[str, str]:
+        # async on purpose: answered by the event loop itself, however busy the thread pool is.
         return {"status": "ok"}
+
+    @app.get("/readyz", summary="Bereit: Datenbank erreichbar, Schema aktuell")
+    def readyz() -> JSONResponse:
+        try:
+            db.ping()
+            with db.transaction() as tx:
+                current = schema.is_current(tx)
+        except (UnavailableError, TransientError):
+            return JSONResponse({"status": "Datenbank nicht erreichbar"}, status_code=503)
+        if not current:
+            return JSONResponse(
+                {"status": "Datenbankschema passt nicht zu dieser Serverversion"}, status_code=503
+            )
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", summary="Kennzahlen (Prometheus)", response_class=Response)
+    def prometheus() -> Response:
+        body, content_type = metrics.scrape(lambda: _pending_submissions(db))
+        return Response(body, media_type=content_type)
 
     @app.post("/v1/enrol", response_model=EnrolResponse, dependencies=[Depends(limit_token_requests)])
     def enrol(body: EnrolRequest) -> EnrolResponse:
@@ -163,11 +189,21 @@ def create_app(
         return TokenResponse(**tokens.__dict__)
 
     @app.get("/v1/hello", response_model=Hello)
-    def hello(who: Principal = Depends(principal)) -> Hello:
-        """Handshake: protocol, epoch, this client's scopes and the last sequence number processed."""
+    def hello(
+        who: Principal = Depends(principal),
+        x_kommunedesk_outbox: Annotated[str | None, Header()] = None,
+    ) -> Hello:
+        """Handshake: protocol, epoch, this client's scopes and the last sequence number processed.
+
+        The client says how many changes wait in its outbox (``X-KommuneDesk-Outbox``), for the
+        Kreis IT's overview (``admin status``)."""
+        pending, oldest = parse_outbox_report(x_kommunedesk_outbox)
         with db.transaction() as tx:
             row = tx.one("SELECT last_seq FROM clients WHERE id = ?", (who.client_id,))
-            tx.execute("UPDATE clients SET last_seen_at = ? WHERE id = ?", (utc_now_iso(), who.client_id))
+            tx.execute(
+                "UPDATE clients SET last_seen_at = ?, outbox_pending = ?, outbox_oldest_at = ? WHERE id = ?",
+                (utc_now_iso(), pending, oldest, who.client_id),
+            )
             epoch = exchange.epoch(tx)
         return Hello(
             protocol=PROTOCOL_VERSION, min_client_schema=min_client_schema, epoch=epoch,
@@ -183,9 +219,14 @@ def create_app(
     @app.post("/v1/push", response_model=PushResponse)
     def push(body: PushRequest, who: Principal = Depends(principal)) -> PushResponse:
         """Process outbox mutations in sequence order; each outcome is stored and repeated on resend."""
-        result = exchange.push(db, who, [m.model_dump() for m in body.mutations])
+        result = exchange.push(db, who, [dict(vars(m)) for m in body.mutations])
+        metrics.PUSHED.observe(len(body.mutations))
+        for answer in result.results:
+            metrics.OUTCOMES.labels(answer["outcome"]).inc()
         return PushResponse(
-            results=result.results, expected_seq=result.expected_seq, stale_client=result.stale_client
+            results=[MutationOutcome(**r) for r in result.results],
+            expected_seq=result.expected_seq,
+            stale_client=result.stale_client,
         )
 
     @app.post("/v1/pull", response_model=PullResponse)
@@ -194,22 +235,18 @@ def create_app(
         if body.scope not in who.scopes:
             raise HTTPException(404, _NOT_FOUND)
         page = exchange.pull(db, who, body.scope, body.cursor, body.epoch, body.limit)
+        metrics.PULLED.observe(len(page.changes))
         # Pages are large and made of the server's own stored JSON: sent as stored, not re-validated.
         return Response(page.to_json(), media_type="application/json")
 
     @app.put("/v1/blobs/{sha256}", status_code=204, response_class=Response)
     async def put_blob(sha256: str, request: Request, who: Principal = Depends(principal)) -> Response:
         """Upload a file (attachment, notice PDF) of the own municipality, named by its SHA-256."""
-        data = await request.body()
-        if hashlib.sha256(data).hexdigest() != sha256:
+        received = await blobs.receive(request.stream())
+        if received.sha256 != sha256:
+            await run_in_threadpool(received.discard)
             raise HTTPException(422, "Die Prüfsumme der Datei stimmt nicht.")
-        scope = municipality_scope(who.municipality_id)
-        with db.transaction(who.scopes) as tx:
-            tx.execute(
-                "INSERT INTO blobs (sha256, scope, size, data, created_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (scope, sha256) DO NOTHING",
-                (sha256, scope, len(data), data, utc_now_iso()),
-            )
+        await run_in_threadpool(_keep_blob, db, blobs, who, received)
         return Response(status_code=204)
 
     @app.get(
@@ -219,14 +256,18 @@ def create_app(
     )
     def get_blob(sha256: str, who: Principal = Depends(principal)) -> Response:
         """Download a file of a scope this client may read."""
+        scope = municipality_scope(who.municipality_id)
         with db.transaction(who.scopes) as tx:
-            row = tx.one(
-                "SELECT data FROM blobs WHERE sha256 = ? AND scope = ?",
-                (sha256, municipality_scope(who.municipality_id)),
-            )
+            row = tx.one("SELECT in_file, data FROM blobs WHERE sha256 = ? AND scope = ?", (sha256, scope))
         if row is None:
             raise HTTPException(404, _NOT_FOUND)
-        return Response(bytes(row[0]), media_type="application/octet-stream")
+        if not row[0]:
+            return Response(bytes(row[1]), media_type="application/octet-stream")  # stored before the folder
+        path = blobs.find(scope, sha256)
+        if path is None:
+            log.error("Datei fehlt im Dateiordner", extra={"route": "/v1/blobs/{sha256}"})
+            raise HTTPException(404, _NOT_FOUND)
+        return FileResponse(path, media_type="application/octet-stream")
 
     @app.get("/v1/statistics/comparison", response_model=Comparison)
     def comparison(who: Principal = Depends(principal)) -> Response:
@@ -242,8 +283,12 @@ def create_app(
     )  # fmt: skip
     async def intake_submission(request: Request, municipality_id: str = Depends(portal)) -> Accepted:
         """The online portal delivers one decrypted FIT-Connect submission as a ZIP."""
-        data = await request.body()
-        return _accept_submission(db, municipality_id, data)
+        received = await blobs.receive(request.stream())
+        metrics.UPLOADED.inc(received.size)
+        try:
+            return await run_in_threadpool(_accept_submission, db, blobs, municipality_id, received)
+        finally:
+            await run_in_threadpool(received.discard)  # kept files were moved away already
 
     @app.post("/v1/intake/events", response_model=Accepted)
     def intake_events(body: UsageEvents, municipality_id: str = Depends(portal)) -> Accepted:
@@ -260,7 +305,7 @@ def create_app(
                     "usage_events",
                     event.id,
                     scope,
-                    {**event.model_dump(), "municipality_id": municipality_id},
+                    {**vars(event), "municipality_id": municipality_id},
                 )
                 accepted += 1
         return Accepted(accepted=accepted, already_known=known)
@@ -269,8 +314,52 @@ def create_app(
     async def german_problem(_request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(TransientError)
+    async def busy(_request: Request, _exc: TransientError) -> JSONResponse:
+        # Retried inside the server already; the client backs off and sends the same again.
+        return JSONResponse({"detail": _BUSY}, status_code=503, headers={"Retry-After": _RETRY_AFTER_S})
+
+    @app.exception_handler(UnavailableError)
+    async def database_down(_request: Request, _exc: UnavailableError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": _DATABASE_DOWN}, status_code=503, headers={"Retry-After": _RETRY_AFTER_S}
+        )
+
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestObserver)
     return app
+
+
+def _keep_blob(db: ServerDatabase, blobs: BlobStore, who: Principal, received: Received) -> None:
+    scope = municipality_scope(who.municipality_id)
+    blobs.keep(received, scope)  # first the file, then the row: a row never names a missing file
+    with db.transaction(who.scopes) as tx:
+        _blob_row(tx, scope, received)
+    metrics.UPLOADED.inc(received.size)
+
+
+def _blob_row(tx: Any, scope: str, received: Received) -> None:
+    tx.execute(
+        "INSERT INTO blobs (sha256, scope, size, data, created_at, in_file) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (scope, sha256) DO NOTHING",
+        (received.sha256, scope, received.size, b"", utc_now_iso(), True),
+    )
+
+
+def _pending_submissions(db: ServerDatabase) -> dict[str, int]:
+    from .status import pending_portal_submissions
+
+    return pending_portal_submissions(db)
+
+
+def parse_outbox_report(header: str | None) -> tuple[int | None, str | None]:
+    """``"12;2026-12-06T09:00:00+00:00"`` → (12, that time); anything malformed → (None, None)."""
+    if not header:
+        return None, None
+    count, _, oldest = header.partition(";")
+    if not count.strip().isdigit() or len(oldest) > 40:
+        return None, None
+    return int(count), (oldest.strip() or None)
 
 
 def _not_authorised(refusal: auth.Refusal) -> HTTPException:
@@ -281,37 +370,36 @@ def _not_authorised(refusal: auth.Refusal) -> HTTPException:
     return HTTPException(401, _NO_ACCESS, {"WWW-Authenticate": "Bearer"})
 
 
-def _accept_submission(db: ServerDatabase, municipality_id: str, data: bytes) -> Accepted:
+def _accept_submission(
+    db: ServerDatabase, blobs: BlobStore, municipality_id: str, received: Received
+) -> Accepted:
     """Check a submission ZIP as the office would (schema, hashes, sizes) and queue it for the
-    municipality's offices; the same submission twice is accepted once."""
+    municipality's offices; the same submission twice is accepted once. Blocking: thread pool."""
     from kommune_desk.intake.errors import SubmissionRejected
     from kommune_desk.intake.reader import read_submission
 
     with tempfile.TemporaryDirectory(prefix="kd-intake-") as folder:
-        path = Path(folder) / "submission.zip"
-        path.write_bytes(data)
         try:
-            submission = read_submission(path, Path(folder) / "staging")
+            submission = read_submission(received.path, Path(folder) / "staging")
         except SubmissionRejected as exc:
             raise HTTPException(422, f"Die Einreichung wurde nicht angenommen: {exc}") from exc
-    sha256 = hashlib.sha256(data).hexdigest()
     submission_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kommune-desk:{municipality_id}:{submission.key}"))
     scope = municipality_scope(municipality_id)
-    with db.transaction() as tx:
+
+    def queue(tx: Any) -> Accepted:
         if entities.load(tx, "portal_submissions", submission_id) is not None:
             return Accepted(accepted=0, already_known=1, id=submission_id)
-        tx.execute(
-            "INSERT INTO blobs (sha256, scope, size, data, created_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (scope, sha256) DO NOTHING",
-            (sha256, scope, len(data), data, utc_now_iso()),
-        )
+        _blob_row(tx, scope, received)
         now = utc_now_iso()
         entities.store(
             tx, "portal_submissions", submission_id, scope,
             {
-                "id": submission_id, "municipality_id": municipality_id, "sha256": sha256,
-                "size_bytes": len(data), "received_at": now, "imported_at": None, "imported_by": None,
+                "id": submission_id, "municipality_id": municipality_id, "sha256": received.sha256,
+                "size_bytes": received.size, "received_at": now, "imported_at": None, "imported_by": None,
                 "outcome": None, "updated_at": now,
             },
         )  # fmt: skip
-    return Accepted(accepted=1, id=submission_id)
+        return Accepted(accepted=1, id=submission_id)
+
+    blobs.keep(received, scope)
+    return db.run(queue)

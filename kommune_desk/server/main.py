@@ -1,42 +1,41 @@
 """``kommune-desk-server``: run the sync server, or administer it (``admin …``).
 
 kommune-desk-server --data-dir DIR --host 127.0.0.1 --port 8765
-kommune-desk-server --database-url postgresql://… --port 8765
+kommune-desk-server --database-url postgresql://… --blob-dir DIR --workers 4 --port 8765
 kommune-desk-server --data-dir DIR admin municipality --ags 06433009 --name "Gemeinde Nauheim"
+
+Every server flag also has an environment variable (``KOMMUNE_DESK_SERVER_…``, see config.py);
+a flag wins over its variable.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
+import shutil
 import sqlite3
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 from kommune_desk.cli_args import GermanArgumentParser
 
-from . import admin
+from . import admin, config, logs
 from .db import SQLITE_FILE, ServerDatabase, SqliteServerDatabase, open_server_database
-
-log = logging.getLogger("kommune_desk.server")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = GermanArgumentParser(
         prog="kommune-desk-server",
         description="KommuneDesk-Abgleichsserver. Ohne Befehl startet der Server.",
-        epilog="Rückgabewert: 0 erledigt, 1 Fehler, 2 fehlerhafter Aufruf.",
+        epilog="Jede Option lässt sich auch als Umgebungsvariable setzen (hinter dem Hilfetext); "
+        "die Option gilt vor der Variablen. Rückgabewert: 0 erledigt, 1 Fehler, 2 fehlerhafter Aufruf.",
     )
-    parser.add_argument(
-        "--data-dir", type=Path, metavar="ORDNER", help="Datenordner (eingebettete SQLite-Datenbank)"
-    )
-    parser.add_argument("--database-url", metavar="URL", help="postgresql://… statt SQLite")
-    parser.add_argument("--host", default="127.0.0.1", help="Adresse (Standard 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="Port (Standard 8765)")
-    parser.add_argument("--ssl-certfile", type=Path, metavar="DATEI", help="TLS-Zertifikat (PEM)")
-    parser.add_argument("--ssl-keyfile", type=Path, metavar="DATEI", help="privater TLS-Schlüssel (PEM)")
+    config.add_arguments(parser)
     commands = parser.add_subparsers(dest="command", metavar="BEFEHL", title="Befehle")
     commands.add_parser("serve", help="Server starten (Standard)")
     _add_admin(commands)
@@ -69,7 +68,9 @@ def _add_admin(commands: argparse._SubParsersAction) -> None:
     office.add_argument("--id", help="Kennung übernehmen (bestehende Arbeitsplatz-Datenbank)")
     actions.add_parser("offices", help="Dienststellen auflisten")
     code = actions.add_parser("enrolment-code", help="Einmal-Einrichtungscode für eine Dienststelle ausgeben")
-    code.add_argument("--office", required=True, metavar="KENNUNG")
+    code.add_argument(
+        "--office", required=True, metavar="KENNUNG", help="Kennung oder Kürzel der Dienststelle, z. B. NAU"
+    )
     clients = actions.add_parser("clients", help="Arbeitsplätze auflisten")
     clients.add_argument("--json", action="store_true")
     revoke = actions.add_parser("revoke", help="Arbeitsplatz sperren")
@@ -78,22 +79,40 @@ def _add_admin(commands: argparse._SubParsersAction) -> None:
         "portal-credential", help="Zugang des Online-Portals für eine Kommune ausgeben"
     )
     portal.add_argument("--municipality", required=True, metavar="AGS")
+    status = actions.add_parser(
+        "status", help="Lage je Kommune und Dienststelle: Arbeitsplätze, letzter Kontakt, wartende Änderungen"
+    )
+    status.add_argument("--json", action="store_true", help="maschinenlesbar")
+    actions.add_parser(
+        "demo",
+        help="Demo: die 13 Städte und Gemeinden und den Kreis Groß-Gerau anlegen (je eine Dienststelle)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    serving = args.command in (None, "serve")
     try:
-        if args.command == "restore":
-            return _restore(args)
-        db = open_server_database(args.data_dir, args.database_url)
+        settings = config.resolve(args, os.environ, stderr_is_tty=sys.stderr.isatty())
+        if serving:
+            settings.check_serving()
+    except config.ConfigError as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_format)
+    if args.command == "restore":
+        try:
+            return _restore(settings, args.source)
+        except (sqlite3.Error, OSError) as exc:
+            print(f"Fehler: Die Sicherung ließ sich nicht lesen ({_first_line(exc)}).", file=sys.stderr)
+            return 1
+    try:
+        db = open_server_database(settings.data_dir, settings.database_url)
     except (ValueError, OSError) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
     try:
         admin.prepare(db)
-        if args.command in (None, "serve"):
-            return _serve(db, args)
         if args.command == "admin":
             return _admin(db, args)
         if args.command == "backup":
@@ -104,22 +123,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     except admin.AdminError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
+    except _database_errors() as exc:
+        print(
+            f"Fehler: Die Datenbank ist nicht erreichbar oder meldet einen Fehler ({_first_line(exc)}).",
+            file=sys.stderr,
+        )
+        return 1
     finally:
-        db.close()
-    return 2
+        db.close()  # a server's workers open their own
+    return _serve(settings) if serving else 2
 
 
-def _serve(db: ServerDatabase, args: argparse.Namespace) -> int:
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What a database that is down, refuses the login or lacks a right raises."""
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    try:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+    except ImportError:
+        return tuple(errors)
+    return (*errors, psycopg.Error, PoolTimeout)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _serve(settings: config.ServerConfig) -> int:
+    """uvicorn with ``workers`` processes, each building its app from the environment."""
     import uvicorn
 
-    from .app import create_app
+    from . import asgi
 
-    tls = {}
-    if args.ssl_certfile or args.ssl_keyfile:
-        tls = {"ssl_certfile": str(args.ssl_certfile), "ssl_keyfile": str(args.ssl_keyfile)}
-    # uvicorn's access log prints client addresses and query strings; ours names only the route.
-    uvicorn.run(create_app(db), host=args.host, port=args.port, access_log=False, log_level="info", **tls)
+    assert settings.blob_dir is not None  # check_serving
+    settings.blob_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.update(settings.environment())
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers,
+        "factory": True,
+        "log_config": logs.log_config(settings.log_format),
+        "log_level": "info",
+        # uvicorn's access log prints client addresses and query strings; ours names only the route.
+        "access_log": False,
+        # X-Forwarded-For only from the named proxies: the rate limiter must see the real address.
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+    }
+    if settings.forwarded_allow_ips:
+        options["forwarded_allow_ips"] = settings.forwarded_allow_ips
+    if settings.ssl_certfile and settings.ssl_keyfile:
+        options["ssl_certfile"] = str(settings.ssl_certfile)
+        options["ssl_keyfile"] = str(settings.ssl_keyfile)
+    with _prometheus_multiprocess(settings.workers):
+        uvicorn.run(asgi.FACTORY, **options)  # type: ignore[arg-type]
     return 0
+
+
+@contextmanager
+def _prometheus_multiprocess(workers: int) -> Iterator[None]:
+    """Several workers share their metrics through files in a fresh folder (Prometheus'
+    multiprocess mode); it is removed when the server ends. One worker needs none."""
+    if workers == 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="kommune-desk-prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _admin(db: ServerDatabase, args: argparse.Namespace) -> int:
@@ -153,6 +227,24 @@ def _admin(db: ServerDatabase, args: argparse.Namespace) -> int:
     elif args.action == "portal-credential":
         print(admin.portal_credential(db, args.municipality))
         print("Der Zugang wird nicht noch einmal angezeigt.", file=sys.stderr)
+    elif args.action == "status":
+        from .status import format_status, server_status
+
+        report = server_status(db)
+        print(
+            json.dumps(asdict(report), ensure_ascii=False, indent=2)
+            if args.json
+            else "\n".join(format_status(report))
+        )
+    elif args.action == "demo":
+        from .demo_seed import seed_demo_kreis
+
+        seeded = seed_demo_kreis(db)
+        print(
+            f"Demo-Kreis Groß-Gerau: {seeded.municipalities_added} Kommunen und {seeded.offices_added} "
+            f"Dienststellen neu angelegt ({len(seeded.offices)} insgesamt). Kürzel: "
+            + ", ".join(code for code, _ in seeded.offices)
+        )
     return 0
 
 
@@ -170,26 +262,27 @@ def _backup(db: ServerDatabase, target: Path) -> int:
     return 0
 
 
-def _restore(args: argparse.Namespace) -> int:
-    if args.database_url or args.data_dir is None:
+def _restore(settings: config.ServerConfig, source: Path) -> int:
+    data_dir = settings.data_dir
+    if settings.database_url or data_dir is None:
         print("Fehler: restore gilt für die SQLite-Datenbank (--data-dir). "
-              "PostgreSQL: pg_restore, dann new-epoch.",
+              "PostgreSQL: pg_restore, dann new-epoch (docs/server-sicherung.md).",
               file=sys.stderr)  # fmt: skip
         return 1
-    check = sqlite3.connect(args.source)
+    check = sqlite3.connect(source)
     try:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             print("Fehler: Die Sicherung ist beschädigt; es wurde nichts verändert.", file=sys.stderr)
             return 1
-        args.data_dir.mkdir(parents=True, exist_ok=True)
-        target = sqlite3.connect(args.data_dir / SQLITE_FILE)  # the server must be stopped
+        data_dir.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(data_dir / SQLITE_FILE)  # the server must be stopped
         try:
             check.backup(target)
         finally:
             target.close()
     finally:
         check.close()
-    db = SqliteServerDatabase(args.data_dir / SQLITE_FILE)
+    db = SqliteServerDatabase(data_dir / SQLITE_FILE)
     try:
         print(f"Wiederhergestellt; neue Epoche {admin.new_epoch(db)}: die Arbeitsplätze gleichen neu ab.")
     finally:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from .db import APP_ROLE, Tx
 
-SCHEMA_VERSION = 1
+# Raised with every change to the tables below; /readyz answers only when the database has it.
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,6 +72,11 @@ _ADDED_COLUMNS = (
     ("clients", "refresh_request_id", "TEXT"),
     ("clients", "refresh_used", "BOOLEAN NOT NULL DEFAULT FALSE"),
     ("clients", "access_grant", "TEXT"),
+    # What a workstation reported at the start of its last sync round (admin status, metrics).
+    ("clients", "outbox_pending", "INTEGER"),
+    ("clients", "outbox_oldest_at", "TEXT"),
+    # The file's bytes are in the blob folder, not in ``data`` (which is then empty).
+    ("blobs", "in_file", "BOOLEAN NOT NULL DEFAULT FALSE"),
 )
 
 _APP_TABLES = ("processed_mutations", "pool_devices", "pool_bookings", "submission_claims", "clients", "meta")
@@ -100,6 +106,19 @@ def create_schema(tx: Tx) -> None:
         for statement in _POSTGRES_EXTRA:
             tx.execute(statement)
         _row_level_security(tx)
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        # An older server started on a newer database must not hide that: /readyz stays false.
+        " WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+        (str(SCHEMA_VERSION),),
+    )
+
+
+def is_current(tx: Tx) -> bool:
+    """Whether the database has exactly this server's schema (created or upgraded by it)."""
+    row = tx.one("SELECT value FROM meta WHERE key = 'schema_version'")
+    return row is not None and row[0] == str(SCHEMA_VERSION)
 
 
 def _columns(tx: Tx, table: str) -> set[str]:

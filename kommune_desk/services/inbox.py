@@ -26,8 +26,13 @@ def first_page_is_cheap(query: InboxFilter, order: str) -> bool:
 class InboxReader:
     """A read connection for one thread, answering the Posteingang's questions for one clerk."""
 
-    def __init__(self, db: Database, municipality_id: str, clerk_id: str | None = None) -> None:
-        self._conn = db.reader()
+    def __init__(
+        self, db: Database, municipality_id: str, clerk_id: str | None = None, *, lent: bool = False
+    ) -> None:
+        """``lent``: on a connection lent by the database (for a worker's one query), given back
+        on close instead of closed."""
+        self._db = db if lent else None
+        self._conn = db.lend_reader() if lent else db.reader()
         self._path = db.path
         self._municipality_id = municipality_id
         self._clerk_id = clerk_id
@@ -82,7 +87,10 @@ class InboxReader:
         }
 
     def close(self) -> None:
-        self._conn.close()
+        if self._db is not None:
+            self._db.take_back(self._conn)
+        else:
+            self._conn.close()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

@@ -8,11 +8,11 @@ first clerk (Administration).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from kommune_desk.domain.formatting import utc_now_iso
 from kommune_desk.domain.ids import uuid7
+from kommune_desk.domain.protocol import EnrolResponse
 from kommune_desk.domain.records import Clerk, Role
 from kommune_desk.domain.validation import ValidationError
 from kommune_desk.storage import reference, replica, usage_stats
@@ -114,33 +114,29 @@ def enrol(
                 "code": code.strip(), "client_name": login[:200], "expected_office_id": local_office,
                 "previous_client_id": previous_client,
             }  # fmt: skip
-            answer = transport.request("POST", "/v1/enrol", json=request)
-            if local_office and local_office != answer["office_id"]:
+            answer = transport.request("POST", "/v1/enrol", json=request, shape=EnrolResponse)
+            if local_office and local_office != answer.office_id:
                 raise SyncError(
                     "Diese Datenbank gehört zu einer anderen Dienststelle als der Einrichtungscode. Bitte "
                     "richten Sie den Abgleich in einem leeren Datenordner ein oder fragen Sie die "
                     "Administration."
                 )
             # Tokens first: the folder counts as enrolled only once they are safely in the keyring.
-            credentials.save(
-                store_id,
-                Credentials(answer["client_id"], answer["access_token"], answer["refresh_token"],
-                            time.time() + answer["expires_in"]),
-            )  # fmt: skip
+            credentials.save(store_id, Credentials.from_answer(answer))
             _note_enrolment(db, store_id, server_url, answer, again=previous_client is not None)
             report = SyncEngine(db, transport, store_id).run_round()
         finally:
             transport.close()
         sent = report.pushed
-        if _complete_setup(db, answer["office_id"], answer["municipality_id"], clerk_name, login):
+        if _complete_setup(db, answer.office_id, answer.municipality_id, clerk_name, login):
             report = _sync_round(db)  # the new catalogue and first clerk go to the server at once
     conn = db.reader()
     try:
-        office = reference.get_office(conn, answer["office_id"])
+        office = reference.get_office(conn, answer.office_id)
     finally:
         conn.close()
     return Enrolment(
-        answer["office_id"], office.name if office else answer["office_id"], previous_client is not None,
+        answer.office_id, office.name if office else answer.office_id, previous_client is not None,
         sent, report.pending,
     )  # fmt: skip
 
@@ -209,19 +205,21 @@ def _enrolment_to_replace(db: Database) -> str | None:
     raise SyncError(ALREADY_ENROLLED)
 
 
-def _note_enrolment(db: Database, store_id: str, server_url: str, answer: dict, *, again: bool) -> None:
+def _note_enrolment(
+    db: Database, store_id: str, server_url: str, answer: EnrolResponse, *, again: bool
+) -> None:
     """Record the new identity. Unsent changes are numbered on from 1 for the new client; a
     folder enrolled again keeps its epoch and cursors, so a server restored meanwhile is noticed."""
     with db.write() as conn:
         first = replica.first_unsent_seq(conn)
         offset = (first - 1) if first is not None else replica.last_local_seq(conn)
         values = {
-            "store_id": store_id, "server_url": server_url.rstrip("/"), "client_id": answer["client_id"],
-            "office_id": answer["office_id"], "seq_offset": str(offset),
-            "workstation": str(answer["workstation"]), "locked_out": None, "last_error": None,
+            "store_id": store_id, "server_url": server_url.rstrip("/"), "client_id": answer.client_id,
+            "office_id": answer.office_id, "seq_offset": str(offset),
+            "workstation": str(answer.workstation), "locked_out": None, "last_error": None,
         }  # fmt: skip
         if not again:
-            values["epoch"] = answer["epoch"]
+            values["epoch"] = answer.epoch
         for key, value in values.items():
             replica.set_state(conn, key, value)
 
@@ -288,7 +286,7 @@ def _sync_round(db: Database) -> RoundReport:
     engine = engine_for(db)
     try:
         report = engine.run_round()
-        ws = load_workspace(db)
+        ws = load_workspace(db) if report.portal_waiting else None
         if ws is not None and import_portal_submissions(ws):
             # What the portal delivered is now an application here: tell the other offices at once.
             report = engine.run_round()

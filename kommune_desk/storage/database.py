@@ -19,6 +19,9 @@ DATABASE_FILE = "kommune-desk.sqlite3"
 ATTACHMENTS_DIR = "dateien"
 
 
+_IDLE_READERS = 4
+
+
 class Database:
     """The database file in a data directory, migrated to the current schema.
 
@@ -32,6 +35,8 @@ class Database:
         self.attachments_dir = data_dir / ATTACHMENTS_DIR
         self._writer = writer
         self._write_lock = threading.Lock()
+        self._idle_readers: list[sqlite3.Connection] = []  # see lend_reader
+        self._idle_lock = threading.Lock()
 
     @classmethod
     def open(cls, data_dir: Path, *, create: bool = True, mounts: str | None = None) -> Database:
@@ -100,7 +105,29 @@ class Database:
         """A new read-only connection for the calling thread; the caller closes it."""
         return connect(self.path, read_only=True)
 
+    def lend_reader(self) -> sqlite3.Connection:
+        """A read-only connection lent from a few idle ones (or a new one), for reads that come
+        often: opening a connection loads the whole schema, which costs more than such a read.
+        Give it back with :meth:`take_back`; the borrower changes no connection state."""
+        with self._idle_lock:
+            if self._idle_readers:
+                return self._idle_readers.pop()
+        return self.reader()
+
+    def take_back(self, conn: sqlite3.Connection) -> None:
+        """Keep a lent connection for the next borrower (closed if enough are idle or it is in a
+        transaction, which would hold an old snapshot)."""
+        with self._idle_lock:
+            if not conn.in_transaction and len(self._idle_readers) < _IDLE_READERS:
+                self._idle_readers.append(conn)
+                return
+        conn.close()
+
     def close(self) -> None:
+        with self._idle_lock:
+            idle, self._idle_readers = self._idle_readers, []
+        for conn in idle:
+            conn.close()
         with self._write_lock:
             self._writer.close()
 

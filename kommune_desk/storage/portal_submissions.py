@@ -14,6 +14,14 @@ def waiting(conn: sqlite3.Connection, municipality_id: str) -> list[tuple[str, s
     ).fetchall()
 
 
+def any_waiting(conn: sqlite3.Connection) -> bool:
+    """Whether any delivered submission waits to be taken over (a cheap look after each round)."""
+    return (
+        conn.execute("SELECT 1 FROM portal_submissions WHERE imported_at IS NULL LIMIT 1").fetchone()
+        is not None
+    )
+
+
 def mark_imported(
     conn: sqlite3.Connection, submission_id: str, at: str, clerk_id: str | None, outcome: str
 ) -> None:

@@ -4,14 +4,18 @@ Pulled rows are the server's truth. They are written with change capture off (th
 new local work) and, because a page may name a parent that only arrives in a later page or
 lives in a scope this office does not read (a partner town), with foreign keys off on the
 writer connection. After a page, the effects of mutations still waiting in the outbox are laid
-over the rows they touch again, so the clerk keeps seeing the own unsent work.
+over the rows they touch again, so the clerk keeps seeing the own unsent work. A pulled row that
+takes a unique value a local row holds wins; the local row goes through a plain DELETE, so the
+search index and every other delete trigger follow.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -31,6 +35,7 @@ from . import usage_stats
 from .capture import capture_suppressed
 from .reference import delete_setting, get_setting, set_setting
 
+log = logging.getLogger(__name__)
 _PREFIX = "sync."  # the sync's own settings, beside the office's
 
 
@@ -155,16 +160,42 @@ def drop_unseen(conn: sqlite3.Connection, scope: str, seen: set[tuple[str, str]]
 
 
 class _Tables:
-    """Column lists of the local tables, read once per connection."""
+    """Column lists and unique keys of the local tables, read once per connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._columns: dict[str, tuple[str, ...]] = {}
+        self._unique: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def columns(self, table: str) -> tuple[str, ...]:
         if table not in self._columns:
             self._columns[table] = tuple(r[1] for r in self._conn.execute(f"PRAGMA table_info({table})"))
         return self._columns[table]
+
+    def unique_keys(self, table: str) -> tuple[tuple[str, ...], ...]:
+        """The column sets of the table's unique indexes besides the id. Partial and expression
+        indexes are left out: plain column values cannot name their holder (the replicated kinds
+        that are ever deleted have none; tests/test_replica_unique_clash.py checks that)."""
+        if table not in self._unique:
+            keys = []
+            for _seq, name, unique, origin, partial in self._conn.execute(f"PRAGMA index_list({table})"):
+                if not unique or origin == "pk" or partial:
+                    continue
+                info = sorted(self._conn.execute(f"PRAGMA index_info({name})").fetchall())
+                if all(cid >= 0 for _seqno, cid, _column in info):
+                    keys.append(tuple(column for _seqno, _cid, column in info))
+            self._unique[table] = tuple(keys)
+        return self._unique[table]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How rows of one kind with one set of columns are written."""
+
+    kind: Kind
+    columns: tuple[str, ...]
+    sql: str
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]
 
 
 @lru_cache(maxsize=256)
@@ -192,8 +223,8 @@ def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> No
         for change in changes:
             if change.get("deleted") and (kind := kind_named(change.get("kind"))) is not None:
                 _delete_local(conn, kind, str(change["id"]))
-        shapes: dict[tuple[str, frozenset[str]], tuple[str, Any]] = {}
-        batch_sql: str | None = None
+        shapes: dict[tuple[str, frozenset[str]], _Shape | None] = {}
+        batch_shape: _Shape | None = None
         batch: list[tuple[Any, ...]] = []
         events: list[dict[str, Any]] = []
         for change in changes:
@@ -203,26 +234,31 @@ def apply_changes(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> No
             if change["kind"] == "usage_events":
                 events.append(data)  # counted into the statistics as they arrive
                 continue
-            shape = (change["kind"], frozenset(data))
-            known = shapes.get(shape)
-            if known is None:
-                kind = kind_named(change["kind"])
-                if kind is None:
-                    continue  # a kind this version does not know yet
-                columns = tuple(c for c in tables.columns(kind.name) if c in data)
-                known = shapes[shape] = (_upsert_sql(kind, columns), _row_getter(columns))
-            sql, values = known
-            if sql != batch_sql:
-                _flush(conn, batch_sql, batch)
-                batch_sql, batch = sql, []
-            batch.append(values(data))
-        _flush(conn, batch_sql, batch)
+            key = (change["kind"], frozenset(data))
+            if key not in shapes:
+                shapes[key] = _shape(tables, change["kind"], data)
+            shape = shapes[key]
+            if shape is None:
+                continue  # a kind this version does not know yet
+            if batch_shape is None or shape.sql != batch_shape.sql:
+                _flush(conn, tables, batch_shape, batch)
+                batch_shape, batch = shape, []
+            batch.append(shape.values(data))
+        _flush(conn, tables, batch_shape, batch)
         usage_stats.add_pulled_events(conn, events)
         if conn.execute("SELECT 1 FROM outbox WHERE pushed_at IS NULL LIMIT 1").fetchone():
             _replay_pending(conn, tables, {(c["kind"], c["id"]) for c in changes})
 
 
-def _row_getter(columns: tuple[str, ...]) -> Any:
+def _shape(tables: _Tables, kind_name: str, data: dict[str, Any]) -> _Shape | None:
+    kind = kind_named(kind_name)
+    if kind is None:
+        return None
+    columns = tuple(c for c in tables.columns(kind.name) if c in data)
+    return _Shape(kind, columns, _upsert_sql(kind, columns), _row_getter(columns))
+
+
+def _row_getter(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """A function giving the values of ``columns`` from a row dict, always as a tuple."""
     if len(columns) == 1:
         column = columns[0]
@@ -230,21 +266,54 @@ def _row_getter(columns: tuple[str, ...]) -> Any:
     return itemgetter(*columns)
 
 
-def _flush(conn: sqlite3.Connection, sql: str | None, rows: list[tuple[Any, ...]]) -> None:
-    if not (sql and rows):
+def _flush(
+    conn: sqlite3.Connection, tables: _Tables, shape: _Shape | None, rows: list[tuple[Any, ...]]
+) -> None:
+    if shape is None or not rows:
         return
     try:
-        conn.executemany(sql, rows)
+        conn.executemany(shape.sql, rows)
     except sqlite3.IntegrityError:
         # A local row (unsent, or refused and not yet withdrawn) holds a unique value the server
         # has given to another row. The server is the truth: its row replaces the local one;
         # the local mutation, if still unsent, comes back from the server as a conflict.
+        # (The rows executemany wrote before it stopped are written again: an upsert repeats.)
         for row in rows:
             try:
-                conn.execute(sql, row)
+                conn.execute(shape.sql, row)
             except sqlite3.IntegrityError:
-                replace = sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1).split(" ON CONFLICT")[0]
-                conn.execute(replace, row)
+                _take_over(conn, tables, shape, row)
+
+
+def _take_over(conn: sqlite3.Connection, tables: _Tables, shape: _Shape, row: tuple[Any, ...]) -> None:
+    """Write the server's ``row`` where local rows hold one of its unique values under other ids.
+
+    The holders go through a plain DELETE, so every delete trigger fires: the search index drops
+    their entries (an ``INSERT OR REPLACE`` would delete them without triggers and leave a stale
+    entry that later refuses the insert of a row given the same row number). Change capture is
+    off for the whole page, so the outbox learns nothing of it. The server's row is then written
+    by the same upsert as any other: a known row is updated in place and keeps its row number.
+    """
+    kind = shape.kind
+    if kind.insert_only or kind.immutable:
+        # Template versions and archived notices refuse a DELETE (guard triggers) and keep no
+        # search index; a version numbered alike by two workstations is the server's, as before.
+        names, marks = ", ".join(shape.columns), ", ".join("?" * len(shape.columns))
+        conn.execute(f"INSERT OR REPLACE INTO {kind.name} ({names}) VALUES ({marks})", row)
+        log.info("pulled %s row replaced a local version with the same number", kind.name)
+        return
+    values = dict(zip(shape.columns, row, strict=True))
+    gone = 0
+    for key in tables.unique_keys(kind.name):
+        if any(values.get(column) is None for column in key):
+            continue  # NULL never clashes; a column the page lacks is not the server's to claim
+        condition = " AND ".join(f"{column} = ?" for column in key)
+        gone += conn.execute(
+            f"DELETE FROM {kind.name} WHERE {condition} AND id != ?",
+            (*(values[column] for column in key), values["id"]),
+        ).rowcount
+    log.info("pulled %s row took a unique value from %d local row(s)", kind.name, gone)
+    conn.execute(shape.sql, row)
 
 
 def _delete_local(conn: sqlite3.Connection, kind: Kind, row_id: str) -> None:

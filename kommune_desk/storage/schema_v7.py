@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kommune_desk.domain.replication import CLIENT_CAPTURED
-
-from .schema_v6 import capture_trigger_statements
+from .schema_v6 import run_uncaptured_then_recapture
 
 _EVENT_COLUMNS = """
         id TEXT PRIMARY KEY,
@@ -109,10 +107,7 @@ STATEMENTS: tuple[str, ...] = (
 def apply(conn: sqlite3.Connection) -> None:
     from .usage_stats import absorb_stored_events
 
-    for statement in STATEMENTS:
-        conn.execute(statement)
-    for table in ("usage_events", "applications"):  # both changed their columns
-        if table in CLIENT_CAPTURED:
-            for statement in capture_trigger_statements(conn, table):
-                conn.execute(statement)
+    # Capture off: filling completed_at from the local audit log is no change to send (each
+    # workstation derives it itself), and migration 6's triggers do not know the new columns.
+    run_uncaptured_then_recapture(conn, STATEMENTS, ("usage_events", "applications"))
     absorb_stored_events(conn)  # events of earlier releases are counted once, now

@@ -16,8 +16,9 @@ def fts_query(text: str) -> str | None:
     """Each whitespace-separated token quoted (``"`` doubled) and prefix-starred outside the
     quotes, so operators, column filters and unbalanced quotes are just text; a token matches in
     any of its German spellings ("mueller" finds "Müller", "weiss" finds "Weiß"). None: nothing
-    to find."""
-    tokens = [t for t in _CONTROL.sub(" ", text).split() if t.strip('"')][:MAX_TOKENS]
+    to find. A token without a letter or digit ("&", "-") is left out: the index has no such
+    token, so it would make every search with it find nothing."""
+    tokens = [t for t in _CONTROL.sub(" ", text).split() if any(ch.isalnum() for ch in t)][:MAX_TOKENS]
     if not tokens:
         return None
     return " AND ".join(_any_spelling(token) for token in tokens)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from dataclasses import asdict, dataclass
+
+from kommune_desk.domain.protocol import TokenResponse
 
 from .errors import SyncError
 
@@ -25,6 +28,13 @@ class Credentials:
     # Set (and stored) before a refresh is sent, cleared with its answer: if the answer is lost,
     # the same request goes again and the server answers it instead of seeing a copied token.
     refresh_request: str | None = None
+
+    @classmethod
+    def from_answer(cls, answer: TokenResponse) -> Credentials:
+        """The tokens of an enrolment, refresh or rebind answer; expiry on this machine's clock."""
+        return cls(
+            answer.client_id, answer.access_token, answer.refresh_token, time.time() + answer.expires_in
+        )
 
 
 def _keyring():  # type: ignore[no-untyped-def]

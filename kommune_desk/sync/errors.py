@@ -50,3 +50,7 @@ class WorkstationRevokedError(NotAuthorisedError):
 
 class UpdateRequiredError(SyncError):
     """The server needs a newer KommuneDesk; the outbox is kept until then."""
+
+
+class ProtocolMismatchError(SyncError):
+    """The server speaks another version of the sync protocol: nothing is exchanged."""

@@ -3,14 +3,23 @@ timeouts, and every failure turned into a German SyncError."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from kommune_desk.domain.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    SCHEMA_HEADER,
+    ProtocolError,
+    parse,
+)
 from kommune_desk.domain.replication import PROBLEM_HEADER, WORKSTATION_REVOKED
 
 from .errors import (
     REVOKED,
     NotAuthorisedError,
     OfflineError,
+    ProtocolMismatchError,
     ServerBusyError,
     SyncError,
     UpdateRequiredError,
@@ -20,6 +29,29 @@ from .errors import (
 TIMEOUT_S = 30.0
 OFFLINE = "Der Abgleichsserver ist nicht erreichbar. Ihre Änderungen bleiben gespeichert."
 _BUSY = "Der Abgleichsserver ist gerade überlastet oder gestört. Es wird später erneut versucht."
+_KEPT = "Es wurde nichts verändert; Ihre Änderungen bleiben gespeichert."
+UNEXPECTED_ANSWER = "Der Abgleichsserver hat eine unerwartete Antwort geschickt ({where}). " + _KEPT
+
+
+def other_protocol(server: str) -> str:
+    """The German message for a server that speaks another protocol version."""
+    return (
+        f"Der Abgleichsserver spricht eine andere Version des Abgleichs ({server}) als diese "
+        f"KommuneDesk-Version ({PROTOCOL_VERSION}). Bitte wenden Sie sich an die Kreis-IT: Server und "
+        f"Arbeitsplätze brauchen zueinander passende Versionen. {_KEPT}"
+    )
+
+
+@functools.cache
+def _tls_context() -> Any:
+    """The system's certificate store (truststore: Windows' store, with the Kreis' own CA), made
+    once per process: loading it costs more than a sync round. Also given for http:// servers,
+    so httpx does not build a context of its own every time."""
+    import ssl
+
+    import truststore
+
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class Transport:
@@ -29,17 +61,11 @@ class Transport:
         import httpx
 
         self.base_url = base_url.rstrip("/")
-        verify: Any = True
-        if self.base_url.startswith("https://"):
-            import ssl
-
-            import truststore
-
-            verify = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         # trust_env: the system proxy settings (HTTPS_PROXY, Windows: the IE/WinINet proxy via env).
         self._client = httpx.Client(
-            base_url=self.base_url, timeout=timeout, verify=verify, trust_env=True,
-            headers={"X-KommuneDesk-Schema": str(schema), "User-Agent": "KommuneDesk"},
+            base_url=self.base_url, timeout=timeout, verify=_tls_context(), trust_env=True,
+            headers={SCHEMA_HEADER: str(schema), PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                     "User-Agent": "KommuneDesk"},
         )  # fmt: skip
 
     def close(self) -> None:
@@ -53,16 +79,31 @@ class Transport:
         token: str | None = None,
         json: Any = None,
         content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        shape: type | None = None,
     ) -> Any:
-        """Send one request; return the decoded JSON (or bytes for files), raise SyncError otherwise."""
+        """Send one request; return the decoded JSON (checked as ``shape`` when given: an instance
+        of it) or bytes for files; raise SyncError otherwise."""
         import httpx
 
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         try:
             response = self._client.request(method, path, json=json, content=content, headers=headers)
         except (httpx.TransportError, OSError) as exc:
             raise OfflineError(OFFLINE) from exc
-        return _answer(response)
+        answer = _answer(response)
+        if path.startswith("/v1/"):
+            spoken = response.headers.get(PROTOCOL_HEADER, "")
+            if spoken != str(PROTOCOL_VERSION):
+                raise ProtocolMismatchError(other_protocol(spoken or "unbekannt"))
+        if shape is None:
+            return answer
+        try:
+            return parse(shape, answer)
+        except ProtocolError as exc:
+            raise SyncError(UNEXPECTED_ANSWER.format(where=exc)) from exc
 
     def probe(self) -> bool:
         """Is the server reachable right now? (cheap, no authentication)"""

@@ -114,7 +114,7 @@ class EnrolDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         if first_start:
-            self.setWindowTitle("Mit Einrichtungscode einrichten")
+            self.setWindowTitle("Mit einem Abgleichsserver verbinden")
         else:
             self.setWindowTitle("Abgleich neu einrichten" if again else "Abgleich einrichten")
         self.setMinimumWidth(560)

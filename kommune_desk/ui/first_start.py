@@ -43,7 +43,7 @@ class FirstStartDialog(QDialog):
         )
         intro.setObjectName("firstStartIntro")
         intro.setWordWrap(True)
-        self.enrol_button = QPushButton("Mit Einrichtungscode einrichten …")
+        self.enrol_button = QPushButton("Mit einem Abgleichsserver verbinden …")
         self.enrol_button.setAutoDefault(False)
         enrol_row = QHBoxLayout()
         enrol_row.addWidget(self.enrol_button)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -71,7 +72,8 @@ class InboxModel(QAbstractTableModel):
         """The Posteingang of the workspace's municipality."""
         db, municipality_id = workspace.db, workspace.municipality.id
         clerk_id = workspace.clerk.id if workspace.clerk else None
-        return cls(lambda: InboxReader(db, municipality_id, clerk_id), parent=parent)
+        # Lent connections: a worker's query should not pay for loading the schema each time.
+        return cls(lambda: InboxReader(db, municipality_id, clerk_id, lent=True), parent=parent)
 
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
@@ -308,8 +310,14 @@ class InboxModel(QAbstractTableModel):
 
 
 def _display(record: InboxRow, column: int) -> str:
-    # The same cells the exports write (domain.list_export), as German text.
-    return cell_text(inbox_cells(record)[column])
+    return _texts(record)[column]
+
+
+@functools.lru_cache(maxsize=2 * PAGE_SIZE)
+def _texts(record: InboxRow) -> tuple[str, ...]:
+    """A row's cells as German text, made once for all its columns and roles (the view asks per
+    cell, several times per paint). The same cells the exports write (domain.list_export)."""
+    return tuple(cell_text(cell) for cell in inbox_cells(record))
 
 
 def _days(count: int) -> str:

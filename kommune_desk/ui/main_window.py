@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -67,6 +68,11 @@ CONFLICTS_SECTION = 3
 SYNC_START_DELAY_MS = 300  # the first sync work waits until the Posteingang is painted
 POOL_DAILY_DELAY_MS = 1500  # after the first sync work has started: housekeeping waits its turn
 BACKUP_DELAY_MS = 3000  # the daily backup reads the whole database: after the start has settled
+CLOSING_NOTICE_DELAY_MS = 400  # a sync round that ends at once closes the window without a word
+CLOSING_NOTICE = (
+    "Der Abgleich wird beendet …\n\nKommuneDesk schließt, sobald die laufende Übertragung "
+    "abgeschlossen ist. Ihre Daten sind gespeichert."
+)
 
 
 class LazySection(QWidget):
@@ -154,6 +160,9 @@ class MainWindow(QMainWindow):
 
         self._watching = False
         self._sync: SyncController | None = None
+        self._quit_confirmed = False
+        self._waiting_for_sync = False
+        self.closing_notice: QProgressDialog | None = None
         self.inbox_ready.connect(lambda: QTimer.singleShot(SYNC_START_DELAY_MS, self, self._start_sync))
         self._pool_daily: PoolDaily | None = None
         # Housekeeping waits until the window is up and the first sync work has started.
@@ -614,8 +623,19 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._may_quit():
-            event.ignore()  # the clerk goes back to save the letter
+        if self._waiting_for_sync:
+            event.ignore()  # closes by itself once the sync round has ended
+            return
+        if not self._quit_confirmed:
+            if not self._may_quit():
+                event.ignore()  # the clerk goes back to save the letter
+                return
+            self._quit_confirmed = True
+        if self._sync is not None and self._sync.close():
+            # A round is in flight: it ends at its next safe point, then the window closes. The
+            # database stays open until then, so the worker never runs against a closed one.
+            event.ignore()
+            self._wait_for_sync()
             return
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/state", self.saveState())
@@ -631,6 +651,35 @@ class MainWindow(QMainWindow):
         clear_opened_copies(self.workspace)  # citizens' files opened for viewing do not stay behind
         self.inbox_model.close()
         super().closeEvent(event)
+
+    def _wait_for_sync(self) -> None:
+        """Nothing more to do here while the round ends; a word if that takes more than a moment."""
+        assert self._sync is not None
+        self._waiting_for_sync = True
+        for part in (self.centralWidget(), self.menuBar(), self.statusBar()):
+            part.setEnabled(False)
+        self._sync.ended.connect(self._sync_ended_for_close, Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(CLOSING_NOTICE_DELAY_MS, self, self._show_closing_notice)
+
+    def _show_closing_notice(self) -> None:
+        if not self._waiting_for_sync:
+            return
+        notice = QProgressDialog(CLOSING_NOTICE, "", 0, 0, self)
+        notice.setObjectName("closingNotice")
+        notice.setWindowTitle(f"{APP_NAME} wird beendet")
+        notice.setCancelButton(None)  # the round cannot be left half done; it ends by itself
+        notice.setWindowModality(Qt.WindowModality.WindowModal)
+        notice.setMinimumDuration(0)
+        notice.show()
+        self.closing_notice = notice
+
+    def _sync_ended_for_close(self) -> None:
+        self._waiting_for_sync = False
+        if self.closing_notice is not None:
+            self.closing_notice.reset()
+            self.closing_notice.deleteLater()
+            self.closing_notice = None
+        self.close()
 
 
 def table_is_filled(window: MainWindow) -> bool:

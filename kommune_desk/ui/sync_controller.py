@@ -1,5 +1,6 @@
 """Sync rounds in the background: one at a time, every minute while the server answers, with
-backoff after failures, and a status the status bar can show.
+backoff after failures, and a status the status bar can show. When the window closes, a round in
+flight is asked to end at its next safe point (``sync.stopping``), and the window waits for it.
 
 The sync modules (httpx, keyring) are imported in the worker, never at start-up.
 """
@@ -24,6 +25,7 @@ from kommune_desk.sync.errors import (
     UpdateRequiredError,
 )
 from kommune_desk.sync.schedule import next_delay
+from kommune_desk.sync.stopping import request_stop, withdraw_stop
 
 from .sync_status import SyncState
 from .workers import start_task
@@ -81,6 +83,7 @@ class SyncController(QObject):
 
     status_changed = Signal(object)  # SyncState
     round_finished = Signal(object)  # RoundReport of a round that worked
+    ended = Signal()  # after close(): the round that was in flight has ended; none follows
 
     def __init__(
         self,
@@ -94,6 +97,7 @@ class SyncController(QObject):
         self._uniform = uniform
         self._state = SyncState()
         self._active = False
+        self._closed = False
         self._reading = False
         self._wanted = False  # a round should start as soon as the status allows it
         self._failures = 0
@@ -125,6 +129,18 @@ class SyncController(QObject):
         self._timer.stop()
         self._poll.stop()
 
+    def close(self) -> bool:
+        """For good, as the window closes: no further rounds or status reads, and a round in
+        flight is asked to end at its next safe point. True while that round still runs; ``ended``
+        is emitted once it has (its worker is done with the database then)."""
+        self.stop()
+        self._closed = True
+        self._wanted = False
+        if not self._state.running:
+            return False
+        request_stop(self._db)
+        return True
+
     def sync_now(self) -> None:
         """ "Jetzt synchronisieren": a round now, the backoff forgotten, a stop lifted."""
         self._failures = 0
@@ -140,7 +156,7 @@ class SyncController(QObject):
 
     def refresh_status(self) -> None:
         """Read the waiting count, conflicts and enrolment again (in a worker)."""
-        if self._reading or self._state.running:
+        if self._reading or self._state.running or self._closed:
             return
         self._reading = True
         start_task(_read_status, self._db, on_done=self._status_read, on_error=self._status_failed)
@@ -174,7 +190,7 @@ class SyncController(QObject):
             self._begin_round()
 
     def _begin_round(self) -> None:
-        if self._state.running:
+        if self._state.running or self._closed:
             return
         self._wanted = False
         self._timer.stop()
@@ -184,6 +200,10 @@ class SyncController(QObject):
     def _round_done(self, outcome: _Outcome) -> None:
         self._rounds += 1
         counts = {"running": False, **_status_fields(outcome.status)}
+        if self._closed:
+            self._set(**counts)
+            self._round_ended_on_close()
+            return
         if outcome.error is None:
             self._failures = 0
             self._set(**counts, online=True, error=None)  # one update: no flicker of the old error
@@ -210,8 +230,17 @@ class SyncController(QObject):
         # The stack only: an exception's message may quote citizens' data.
         stack = "".join(traceback.format_tb(exc.__traceback__))
         log.error("sync round failed: %s\n%s", type(exc).__name__, stack)
+        if self._closed:
+            self._set(running=False)
+            self._round_ended_on_close()
+            return
         text = exc.message if isinstance(exc, StorageError) else UNEXPECTED_TEXT
         self._failed(SyncError(text), online=self._state.online, running=False)
+
+    def _round_ended_on_close(self) -> None:
+        withdraw_stop(self._db)  # nothing runs now; the database may be used (or closed) again
+        log.info("sync round ended for closing")
+        self.ended.emit()
 
     def _schedule(self, delay_s: float) -> None:
         if self._wanted:  # "Jetzt synchronisieren" during the round: once more, now

@@ -1,5 +1,5 @@
 """First start of a new workstation of a town that works with the Kreis' sync server: the third way
-of the first-start dialog, "Mit Einrichtungscode einrichten …", against a real server on loopback
+of the first-start dialog, "Mit einem Abgleichsserver verbinden …", against a real server on loopback
 (SQLite store), real data folders and tokens in a real (file) keyring."""
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_the_first_start_offers_three_ways_and_says_which_to_choose(qtbot) -> No
     dialog = FirstStartDialog("i.ross")
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.enrol_button.text() == "Mit Einrichtungscode einrichten …"
+    assert dialog.enrol_button.text() == "Mit einem Abgleichsserver verbinden …"
     assert dialog.setup_button.text() == "Einrichten" and dialog.demo_button.text() == "Demo ausprobieren"
     assert dialog.enrol_button.isVisible() and dialog.setup_button.isDefault()
     labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel)}
@@ -138,7 +138,7 @@ def test_the_code_dialog_explains_each_refusal_changes_nothing_and_then_sets_up_
     dialog = EnrolDialog(db, "i.ross", first_start=True)
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.windowTitle() == "Mit Einrichtungscode einrichten"
+    assert dialog.windowTitle() == "Mit einem Abgleichsserver verbinden"
     assert (
         dialog.first_person.isVisibleTo(dialog)
         and dialog.first_person.placeholderText() == "Vorname Nachname"
@@ -250,8 +250,10 @@ def test_first_start_with_a_code_after_a_wrong_one_opens_the_window_on_the_new_w
     assert not clerk.steps
     # No message box: this login became the first person.
     assert [title for title, _ in clerk.seen] == [
-        "KommuneDesk einrichten", "Mit Einrichtungscode einrichten", "Mit Einrichtungscode einrichten",
-    ]  # fmt: skip
+        "KommuneDesk einrichten",
+        "Mit einem Abgleichsserver verbinden",
+        "Mit einem Abgleichsserver verbinden",
+    ]
     assert said[0].startswith(INVALID_CODE)
     assert "ready 0" in capsys.readouterr().out  # the main window opened on the empty Posteingang
 
@@ -337,7 +339,7 @@ def test_cancelling_the_code_dialog_goes_back_to_the_first_start(  # type: ignor
         assert app.main(["--data-dir", str(data), "--exit-when-ready"]) == 0
     assert not clerk.steps
     assert [title for title, _ in clerk.seen] == [
-        "KommuneDesk einrichten", "Mit Einrichtungscode einrichten", "KommuneDesk einrichten",
+        "KommuneDesk einrichten", "Mit einem Abgleichsserver verbinden", "KommuneDesk einrichten",
     ]  # fmt: skip
     assert kept == ["Nauheim"]  # the first-start dialog is the same, with what was typed
     db = Database.open(data)

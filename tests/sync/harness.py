@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import uvicorn
 
 from kommune_desk.server import admin
 from kommune_desk.server.app import create_app
-from kommune_desk.server.db import ServerDatabase
+from kommune_desk.server.db import ServerDatabase, SqliteServerDatabase
 from kommune_desk.services.sync import enrol
 from kommune_desk.services.workspace import Workspace, load_workspace
 from kommune_desk.storage.database import Database
@@ -30,7 +31,9 @@ class ServerThread:
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         self._sock = sock
-        config = uvicorn.Config(app or create_app(db), log_level="warning", access_log=False, lifespan="off")
+        self.blob_dir = blob_dir_for(db)  # where the app made here keeps uploaded files
+        app = app or create_app(db, blob_dir=self.blob_dir)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
 
@@ -51,6 +54,13 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+
+
+def blob_dir_for(db: ServerDatabase) -> Path:
+    """A blob folder for a test server: beside the SQLite file, or a fresh temp folder."""
+    if isinstance(db, SqliteServerDatabase):
+        return db.path.parent / "blobs"
+    return Path(tempfile.mkdtemp(prefix="kd-blobs-"))
 
 
 @contextmanager

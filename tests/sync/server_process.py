@@ -7,9 +7,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
+
+# The console script pip installed beside this interpreter, as an operator starts the server.
+SERVER_SCRIPT = str(Path(sys.executable).with_name("kommune-desk-server"))
+MODULE_COMMAND = (sys.executable, "-m", "kommune_desk.server.main")
 
 
 def free_port() -> int:
@@ -29,9 +34,24 @@ def server_cli(data_dir: Path, *args: str) -> str:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    """``kommune-desk-server --data-dir DIR --host 127.0.0.1 --port PORT [args…]``, its output
+    (stdout and stderr) in ``server-PORT.log`` beside DIR. ``args`` adds flags (e.g.
+    ``--database-url``, ``--workers``), ``env`` variables, ``command`` the executable."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        *,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        command: Sequence[str] = MODULE_COMMAND,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.args = tuple(args)
+        self.env = dict(env or {})
+        self.command = tuple(command)
         self.process: subprocess.Popen[str] | None = None
         self.log = data_dir.parent / f"server-{self.port}.log"
 
@@ -39,25 +59,29 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> ServerProcess:
+    def start(self, timeout: float = 20) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kommune_desk.server.main", "--data-dir", str(self.data_dir),
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ},
+            [*self.command, "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port),
+             *self.args],
+            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **self.env},
         )  # fmt: skip
-        deadline = time.monotonic() + 20
+        log.close()
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break  # it gave up (a refused setting, a busy port): no point in waiting
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=0.5).status_code == 200:
                     return self
             except httpx.TransportError:
                 time.sleep(0.05)
+        self.stop()
         raise RuntimeError(self.log.read_text())
 
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(10)
+            self.process.wait(20)
             self.process = None
