@@ -221,13 +221,24 @@ class Problem:
 class ProtocolError(ValueError):
     """An answer that does not have the protocol's shape; the message names the field."""
 
+    def __init__(self, problem: str, path: str = "") -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.problem, self.path = problem, path
+
+    def within(self, step: str) -> ProtocolError:
+        """The same problem, one step further out (``.field`` or ``[3]`` before the path)."""
+        return ProtocolError(self.problem, step + self.path)
+
 
 def parse(shape: type[T], data: Any) -> T:
     """``data`` (decoded JSON) as ``shape``, checked field by field; ProtocolError otherwise.
 
     Unknown fields in an answer are ignored (a newer server may add some), missing ones without
     a default and wrong types or limits are errors."""
-    return _checker(shape)(data, shape.__name__)  # type: ignore[no-any-return]
+    try:
+        return _checker(shape)(data)  # type: ignore[no-any-return]
+    except ProtocolError as exc:
+        raise exc.within(shape.__name__) from None
 
 
 def as_json(value: Any) -> Any:
@@ -239,13 +250,15 @@ def as_json(value: Any) -> Any:
     return value
 
 
-_Check = typing.Callable[[Any, str], Any]
+# A check takes a value and returns it (a record: as its dataclass). The path to a bad value is
+# put together only when one is found, as the error travels out: a pull page has thousands of
+# values, and naming each on the way in would cost more than checking it.
+_Check = typing.Callable[[Any], Any]
 _CHECKERS: dict[Any, _Check] = {}
 
 
 def _checker(annotation: Any) -> _Check:
-    """A function checking one annotation's values, built once per annotation (they are many
-    per pull page, so the type analysis is not repeated for every value)."""
+    """A function checking one annotation's values, built once per annotation."""
     try:
         return _CHECKERS[annotation]
     except (KeyError, TypeError):
@@ -260,37 +273,32 @@ def _build(annotation: Any) -> _Check:
     origin = typing.get_origin(annotation)
     if origin is Annotated:
         inner, *marks = typing.get_args(annotation)
+        if inner in _LEAF_NAMES:  # one function for type and limits: the common case, and hot
+            return _leaf(inner, marks)
         return _bounded(_checker(inner), marks)
     if origin in (Union, types.UnionType):
         options = typing.get_args(annotation)
         if type(None) in options:
             rest = [o for o in options if o is not type(None)]
             inner_check = _checker(rest[0] if len(rest) == 1 else Union[tuple(rest)])  # noqa: UP007
-            return lambda value, where: None if value is None else inner_check(value, where)
+            return lambda value: None if value is None else inner_check(value)
         raise TypeError(f"unsupported union {annotation!r}")
     if origin is Literal:
         allowed = frozenset(typing.get_args(annotation))
 
-        def literal(value: Any, where: str) -> Any:
+        def literal(value: Any) -> Any:
             if not isinstance(value, str | int) or value not in allowed:
-                raise ProtocolError(f"{where}: unerwarteter Wert")
+                raise ProtocolError("unerwarteter Wert")
             return value
 
         return literal
     if origin is list:
         (item,) = typing.get_args(annotation) or (Any,)
-        item_check = _checker(item)
-
-        def listing(value: Any, where: str) -> Any:
-            if type(value) is not list:
-                raise ProtocolError(f"{where}: Liste erwartet")
-            return [item_check(v, f"{where}[{i}]") for i, v in enumerate(value)]
-
-        return listing
+        return _listing(_checker(item))
     if origin is dict or annotation is dict:
         return _plain(dict, "Objekt")
     if annotation is Any:
-        return lambda value, where: value
+        return lambda value: value
     if dataclasses.is_dataclass(annotation):
         return _record(annotation)
     if annotation is bool:
@@ -304,10 +312,33 @@ def _build(annotation: Any) -> _Check:
     raise TypeError(f"unsupported annotation {annotation!r}")
 
 
+def _listing(item_check: _Check) -> _Check:
+    def check(value: Any) -> Any:
+        if type(value) is not list:
+            raise ProtocolError("Liste erwartet")
+        try:
+            return [item_check(v) for v in value]
+        except ProtocolError as exc:
+            index = next(i for i, v in enumerate(value) if _fails(item_check, v))
+            raise exc.within(f"[{index}]") from None
+
+    return check
+
+
+def _fails(check: _Check, value: Any) -> bool:
+    try:
+        check(value)
+    except ProtocolError:
+        return True
+    return False
+
+
 def _plain(kind: type, name: str) -> _Check:
-    def check(value: Any, where: str) -> Any:
+    expected = f"{name} erwartet"
+
+    def check(value: Any) -> Any:
         if type(value) is not kind:
-            raise ProtocolError(f"{where}: {name} erwartet")
+            raise ProtocolError(expected)
         return value
 
     return check
@@ -316,51 +347,107 @@ def _plain(kind: type, name: str) -> _Check:
 def _number(kind: type) -> _Check:
     accepted = (int,) if kind is int else (int, float)
 
-    def check(value: Any, where: str) -> Any:
+    def check(value: Any) -> Any:
         if type(value) not in accepted:  # bool is not a number here
-            raise ProtocolError(f"{where}: Zahl erwartet")
+            raise ProtocolError("Zahl erwartet")
         return value
 
     return check
 
 
-def _bounded(inner: _Check, marks: list[Any]) -> _Check:
-    low = next((m.min_length for m in marks if isinstance(m, MinLen)), None)
-    high = next((m.max_length for m in marks if isinstance(m, MaxLen)), None)
-    ge = next((m.ge for m in marks if isinstance(m, Ge)), None)
-    le = next((m.le for m in marks if isinstance(m, Le)), None)
+_LEAF_NAMES = {str: "Text", int: "Zahl", float: "Zahl", bool: "ja/nein"}
 
-    def check(value: Any, where: str) -> Any:
-        value = inner(value, where)
+
+def _leaf(kind: type, marks: list[Any]) -> _Check:
+    accepted = (int, float) if kind is float else (kind,)
+    expected = f"{_LEAF_NAMES[kind]} erwartet"
+    low, high, ge, le = _limits(marks)
+
+    def check(value: Any) -> Any:
+        if type(value) not in accepted:
+            raise ProtocolError(expected)
         if (low is not None and len(value) < low) or (high is not None and len(value) > high):
-            raise ProtocolError(f"{where}: Länge außerhalb der Grenzen")
+            raise ProtocolError("Länge außerhalb der Grenzen")
         if (ge is not None and value < ge) or (le is not None and value > le):
-            raise ProtocolError(f"{where}: Wert außerhalb der Grenzen")
+            raise ProtocolError("Wert außerhalb der Grenzen")
+        return value
+
+    return check
+
+
+def _limits(marks: list[Any]) -> tuple[Any, Any, Any, Any]:
+    """(min length, max length, lowest, highest) of ``annotated_types`` marks; None where absent."""
+    return (
+        next((m.min_length for m in marks if isinstance(m, MinLen)), None),
+        next((m.max_length for m in marks if isinstance(m, MaxLen)), None),
+        next((m.ge for m in marks if isinstance(m, Ge)), None),
+        next((m.le for m in marks if isinstance(m, Le)), None),
+    )
+
+
+def _bounded(inner: _Check, marks: list[Any]) -> _Check:
+    low, high, ge, le = _limits(marks)
+
+    def check(value: Any) -> Any:
+        value = inner(value)
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            raise ProtocolError("Länge außerhalb der Grenzen")
+        if (ge is not None and value < ge) or (le is not None and value > le):
+            raise ProtocolError("Wert außerhalb der Grenzen")
         return value
 
     return check
 
 
 def _record(shape: type) -> _Check:
-    hints = typing.get_type_hints(shape, include_extras=True)
-    fields = [
-        (f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
-        for f in dataclasses.fields(shape)
-    ]
-    checks: list[tuple[str, bool, _Check]] | None = None
+    """The check of a record, written out as straight-line code for its fields (made on first
+    use: a record may refer to one defined later). A pull page has thousands of records; a loop
+    over the fields with a call per step would cost about twice as much."""
+    built: _Check | None = None
 
-    def check(value: Any, where: str) -> Any:
-        nonlocal checks
-        if checks is None:  # built on first use: a record may refer to one defined later
-            checks = [(name, required, _checker(hints[name])) for name, required in fields]
-        if type(value) is not dict:
-            raise ProtocolError(f"{where}: Objekt erwartet")
-        values = {}
-        for name, required, field_check in checks:
-            if name in value:
-                values[name] = field_check(value[name], f"{where}.{name}")
-            elif required:
-                raise ProtocolError(f"{where}.{name}: fehlt")
-        return shape(**values)
+    def check(value: Any) -> Any:
+        nonlocal built
+        if built is None:
+            built = _compile_record(shape)
+        return built(value)
 
     return check
+
+
+def _compile_record(shape: type) -> _Check:
+    hints = typing.get_type_hints(shape, include_extras=True)
+    scope: dict[str, Any] = {"ProtocolError": ProtocolError, "shape": shape, "missing": _MISSING}
+    lines = [
+        "def check(value):",
+        "    if type(value) is not dict:",
+        "        raise ProtocolError('Objekt erwartet')",
+    ]
+    specs = dataclasses.fields(shape)
+    for i, spec in enumerate(specs):
+        scope[f"c{i}"] = _checker(hints[spec.name])
+        name, step = repr(spec.name), repr("." + spec.name)
+
+        def checked(indent: str, i: int = i, step: str = step) -> list[str]:
+            return [
+                f"{indent}try:",
+                f"{indent}    a{i} = c{i}(v)",
+                f"{indent}except ProtocolError as exc:",
+                f"{indent}    raise exc.within({step}) from None",
+            ]
+
+        if spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+            lines += ["    try:", f"        v = value[{name}]", "    except KeyError:"]
+            lines += [f"        raise ProtocolError('fehlt', {step}) from None", *checked("    ")]
+            continue
+        if spec.default is not dataclasses.MISSING:
+            scope[f"d{i}"], made = spec.default, f"d{i}"
+        else:
+            scope[f"d{i}"], made = spec.default_factory, f"d{i}()"
+        lines += [f"    v = value.get({name}, missing)", "    if v is missing:", f"        a{i} = {made}",
+                  "    else:", *checked("        ")]  # fmt: skip
+    lines.append(f"    return shape({', '.join(f'a{i}' for i in range(len(specs)))})")
+    exec("\n".join(lines), scope)  # our own field names, from the dataclasses above
+    return scope["check"]  # type: ignore[no-any-return]
+
+
+_MISSING = object()
