@@ -40,10 +40,13 @@ CHANGES_PER_ROUND = 5
 CASES_PER_TOWN = 20
 PORTAL_RATE = 10  # submissions per second, during the middle third of the run
 SERVER_WORKERS = 4
-TARGETS = {  # p99, seconds
-    "/v1/hello": 0.250,
-    "/v1/push": 0.500,
-    "/v1/pull": 0.500,
+# p99 in seconds. Measured on a quiet 2-core machine: 12, 49, 10 and 50 ms; with a test run
+# beside it 80, 186, 73 and 754 ms. A sync round has ~10 requests: at these it stays within a
+# few seconds, and the portal's delivery far within its own timeout.
+TARGETS = {
+    "/v1/hello": 0.100,
+    "/v1/push": 0.300,
+    "/v1/pull": 0.200,
     "/v1/intake/submissions": 1.000,
 }
 _LINE = re.compile(r"route=(\S+) status=(\d+) duration_ms=([\d.]+)")

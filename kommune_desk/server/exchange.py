@@ -1,10 +1,10 @@
 """Push and pull: the protocol's two halves, on top of the arbiter and the entity store.
 
-Push: a batch of mutations is processed in sequence order in one transaction, each mutation in
-its own savepoint, recording ``(client, seq, mutation_id, outcome)``. A repeated sequence number
-returns the stored outcome; a sequence number beyond the next expected one stops the round with
-``gap``; a sequence number already used for a *different* mutation means the client's database
-went back in time.
+Push: a batch of mutations is processed in sequence order in one transaction (a mutation of
+several effects in its own savepoint), recording ``(client, seq, mutation_id, outcome)``. A
+repeated sequence number returns the stored outcome; a sequence number beyond the next expected
+one stops the round with ``gap``; a sequence number already used for a *different* mutation
+means the client's database went back in time.
 Pull: pages of one scope above the client's cursor, or ``reset_required``.
 """
 
@@ -49,9 +49,9 @@ def epoch(tx: Tx) -> str:
 def push(db: ServerDatabase, who: Principal, mutations: list[dict[str, Any]]) -> PushResult:
     """Process ``mutations`` (ascending ``seq``) and report each outcome.
 
-    The whole batch is one transaction (each mutation in its own savepoint), so a batch costs one
-    commit, not one per mutation; a deadlock or serialization failure runs it again from the
-    start (``ServerDatabase.run``)."""
+    The whole batch is one transaction, so a batch costs one commit, not one per mutation; rows
+    are written once at its end (``entities.defer_writes``). A deadlock or serialization failure
+    runs it again from the start (``ServerDatabase.run``)."""
     ordered = sorted(mutations, key=lambda m: m["seq"])
     try:
         return db.run(lambda tx: _push_batch(tx, who, ordered, careful=False), who.scopes)
@@ -184,13 +184,17 @@ def _process(tx: Tx, who: Principal, mutation: dict[str, Any], careful: bool) ->
         except (AccessRefusedError, IntegrityConflictError) as exc:
             raise _NeedsSavepointsError from exc
         return APPLIED, ""
+    # The savepoint takes back what reached the database; the rows held in memory (the cache,
+    # the deferred writes of the batch) go back to this copy. Emptying the cache instead would
+    # read rows as the database has them, without this batch's earlier mutations.
+    cache = dict(tx.cache) if tx.cache is not None else None
+    deferred = dict(tx.deferred) if tx.deferred is not None else None
     tx.execute("SAVEPOINT mutation")
     try:
         apply_mutation(tx, who, mutation)
     except (RefusalError, AccessRefusedError, IntegrityConflictError) as exc:
         tx.execute("ROLLBACK TO SAVEPOINT mutation")
-        if tx.cache is not None:
-            tx.cache.clear()  # it may hold rows as the rolled-back writes left them
+        tx.cache, tx.deferred = cache, deferred
         refusal = _as_refusal(exc)
         record_conflict(tx, who, mutation, refusal)
         return refusal.outcome, refusal.reason
