@@ -104,7 +104,16 @@ def create_app(
 
     def client_version(
         x_kommunedesk_schema: Annotated[int | None, Header()] = None,
+        x_kommunedesk_protocol: Annotated[int | None, Header()] = None,
     ) -> None:
+        if x_kommunedesk_protocol is not None and x_kommunedesk_protocol != PROTOCOL_VERSION:
+            # Nothing of such a client is read: its requests may mean something else here.
+            raise HTTPException(
+                426,
+                f"Diese KommuneDesk-Version spricht eine andere Version des Abgleichs "
+                f"({x_kommunedesk_protocol}) als der Abgleichsserver ({PROTOCOL_VERSION}). Bitte wenden "
+                "Sie sich an die Kreis-IT; Ihre noch nicht übertragenen Änderungen bleiben erhalten.",
+            )
         if x_kommunedesk_schema is not None and x_kommunedesk_schema < min_client_schema:
             raise HTTPException(
                 426,

@@ -113,3 +113,21 @@ def test_a_misshapen_push_answer_is_refused_and_the_next_round_settles_it(
             ) == (1,)
     finally:
         proper.stop()
+
+
+def test_the_server_refuses_a_client_of_another_protocol_version(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    import httpx
+
+    town = add_town(server.db, "06433009", "Nauheim", "NAU")
+    ws = enrol_workstation(server.db, server.url, town, tmp_path / "ws", "anna")
+    from kommune_desk.sync import credentials
+    from tests.sync.fault_support import state
+
+    token = credentials.load(state(ws.db, "store_id")).access_token  # type: ignore[union-attr]
+    headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: "2"}
+    answer = httpx.post(f"{server.url}/v1/push", json={"mutations": []}, headers=headers)
+    assert answer.status_code == 426
+    assert "andere Version des Abgleichs (2)" in answer.json()["detail"]
+    assert httpx.get(f"{server.url}/v1/hello", headers={**headers, PROTOCOL_HEADER: "1"}).status_code == 200
