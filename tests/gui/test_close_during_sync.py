@@ -121,15 +121,20 @@ def _shut_down_like_the_app(ws: Any) -> Path:
     return ws.db.data_dir
 
 
+def _shown_window(qtbot, ws, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(ws, QSettings(str(tmp_path / "einstellungen.ini"), QSettings.Format.IniFormat), "")
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
 def test_closing_during_a_push_ends_the_round_after_the_batch_in_flight(  # type: ignore[no-untyped-def]
     qtbot, server: ServerThread, town: Town, slow_line: LoopbackProxy, small_batches: None, tmp_path: Path
 ) -> None:
     ws, other = _offices(server, town, slow_line, tmp_path)
     waiting = pending(ws.db)
     held, release = _hold(slow_line, "/v1/push", 1)
-    window = MainWindow(ws, QSettings(str(tmp_path / "einstellungen.ini"), QSettings.Format.IniFormat), "")
-    qtbot.addWidget(window)
-    window.show()
+    window = _shown_window(qtbot, ws, tmp_path)
 
     took = _close_while_held(qtbot, window, held, release)
 
@@ -166,9 +171,7 @@ def test_closing_during_a_pull_keeps_whole_pages_only(  # type: ignore[no-untype
     scope = municipality_scope(ws.municipality.id)
     before = local_cursors(ws.db)[scope]
     held, release = _hold(slow_line, "/v1/pull", 2)  # the municipality's second page
-    window = MainWindow(ws, QSettings(str(tmp_path / "einstellungen.ini"), QSettings.Format.IniFormat), "")
-    qtbot.addWidget(window)
-    window.show()
+    window = _shown_window(qtbot, ws, tmp_path)
 
     took = _close_while_held(qtbot, window, held, release)
 

@@ -118,6 +118,15 @@ def state(db: Any, key: str) -> str | None:
     return found[0][0] if found else None
 
 
+def access_token(db: Any) -> str:
+    """The enrolled workstation's current access token, from its keyring entry."""
+    from kommune_desk.sync import credentials
+
+    creds = credentials.load(state(db, "store_id") or "")
+    assert creds is not None
+    return creds.access_token
+
+
 def outbox(db: Any) -> list[tuple[int, str, str, str | None, str | None, str]]:
     """(seq, mutation_id, name, pushed_at, outcome, created_at), by seq."""
     return rows(db, "SELECT seq, mutation_id, name, pushed_at, outcome, created_at FROM outbox ORDER BY seq")

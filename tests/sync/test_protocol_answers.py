@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from kommune_desk.domain.protocol import PROTOCOL_HEADER
 from kommune_desk.server.app import create_app
 from kommune_desk.services.sync import sync_once
 from kommune_desk.sync.errors import ProtocolMismatchError, SyncError
-from tests.sync.fault_support import enrol_workstation, local_cursors, outbox, pending, register
+from tests.sync.fault_support import access_token, enrol_workstation, local_cursors, outbox, pending, register
 from tests.sync.harness import ServerThread, add_town, blob_dir_for
 
 _HEADER = PROTOCOL_HEADER.lower().encode("ascii")
@@ -62,14 +63,18 @@ def _garbling_push(app: Asgi) -> Asgi:
     return wrapped
 
 
+def _workstation(server: ServerThread, folder: Path) -> Any:
+    town = add_town(server.db, "06433009", "Nauheim", "NAU")
+    return enrol_workstation(server.db, server.url, town, folder, "anna")
+
+
 def _restart(server: ServerThread, app: Asgi | None = None) -> ServerThread:
     server.stop()
     return ServerThread(server.db, port=server.port, app=app).start()
 
 
 def test_an_answer_of_another_protocol_version_changes_nothing(server: ServerThread, tmp_path: Path) -> None:
-    town = add_town(server.db, "06433009", "Nauheim", "NAU")
-    ws = enrol_workstation(server.db, server.url, town, tmp_path / "ws", "anna")
+    ws = _workstation(server, tmp_path / "ws")
     register(ws, "Weiß, Jürgen")
     before_outbox, before_cursors = outbox(ws.db), local_cursors(ws.db)
     newer = _restart(server, _speaking(create_app(server.db, blob_dir=blob_dir_for(server.db)), b"2"))
@@ -90,8 +95,7 @@ def test_an_answer_of_another_protocol_version_changes_nothing(server: ServerThr
 def test_a_misshapen_push_answer_is_refused_and_the_next_round_settles_it(
     server: ServerThread, tmp_path: Path
 ) -> None:
-    town = add_town(server.db, "06433009", "Nauheim", "NAU")
-    ws = enrol_workstation(server.db, server.url, town, tmp_path / "ws", "anna")
+    ws = _workstation(server, tmp_path / "ws")
     case = register(ws, "Öztürk, Ayşe")
     waiting = pending(ws.db)
     assert waiting
@@ -118,15 +122,8 @@ def test_a_misshapen_push_answer_is_refused_and_the_next_round_settles_it(
 def test_the_server_refuses_a_client_of_another_protocol_version(
     server: ServerThread, tmp_path: Path
 ) -> None:
-    import httpx
-
-    town = add_town(server.db, "06433009", "Nauheim", "NAU")
-    ws = enrol_workstation(server.db, server.url, town, tmp_path / "ws", "anna")
-    from kommune_desk.sync import credentials
-    from tests.sync.fault_support import state
-
-    token = credentials.load(state(ws.db, "store_id")).access_token  # type: ignore[union-attr]
-    headers = {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: "2"}
+    ws = _workstation(server, tmp_path / "ws")
+    headers = {"Authorization": f"Bearer {access_token(ws.db)}", PROTOCOL_HEADER: "2"}
     answer = httpx.post(f"{server.url}/v1/push", json={"mutations": []}, headers=headers)
     assert answer.status_code == 426
     assert "andere Version des Abgleichs (2)" in answer.json()["detail"]

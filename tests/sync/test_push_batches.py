@@ -9,6 +9,7 @@ from typing import Any
 
 from kommune_desk.server import exchange
 from kommune_desk.server.arbiter import Principal
+from kommune_desk.services.sync import sync_once
 from tests.sync.fault_support import enrol_workstation, register, state
 from tests.sync.harness import ServerThread, add_town
 
@@ -38,8 +39,6 @@ def test_a_refused_mutation_takes_back_only_its_own_effects(server: ServerThread
     town = add_town(server.db, "06433009", "Nauheim", "NAU")
     ws = enrol_workstation(server.db, server.url, town, tmp_path / "ws", "anna")
     case = register(ws, "Weiß, Jürgen")
-    from kommune_desk.services.sync import sync_once
-
     sync_once(ws.db)
     who = _principal(server, state(ws.db, "client_id"))
     with server.db.transaction() as tx:

@@ -19,17 +19,10 @@ from kommune_desk.server import admin
 from kommune_desk.server.app import create_app
 from kommune_desk.server.db import PostgresServerDatabase, ServerDatabase
 from kommune_desk.services.sync import sync_once
-from kommune_desk.sync import credentials
-from tests.sync.fault_support import enrol_workstation, register, state
+from tests.sync.fault_support import access_token, enrol_workstation, register, state
 from tests.sync.harness import ServerThread, add_town
 
 APPLICANT = "Weißenbach-Öztürk, Ingrid"
-
-
-def _token(ws: object) -> str:
-    creds = credentials.load(state(ws.db, "store_id"))  # type: ignore[attr-defined]
-    assert creds is not None
-    return creds.access_token
 
 
 def test_readyz_says_whether_the_schema_is_this_servers(server: ServerThread) -> None:
@@ -94,7 +87,7 @@ def test_metrics_count_requests_and_sizes_without_personal_data(server: ServerTh
     for secret in (
         APPLICANT,
         "Weißenbach",
-        _token(ws),
+        access_token(ws.db),
         portal,
         state(ws.db, "client_id"),
         town.municipality_id,
@@ -108,7 +101,7 @@ def test_an_upload_lands_in_the_blob_folder_and_a_wrong_one_leaves_nothing(
 ) -> None:
     town = add_town(server.db, "06433009", "Nauheim", "NAU")
     ws = enrol_workstation(server.db, server.url, town, tmp_path / "ws", "anna")
-    headers = {"Authorization": f"Bearer {_token(ws)}"}
+    headers = {"Authorization": f"Bearer {access_token(ws.db)}"}
     data = b"%PDF-1.7 Lageplan " * 50_000
     sha = hashlib.sha256(data).hexdigest()
     assert httpx.put(f"{server.url}/v1/blobs/{sha}", content=data, headers=headers).status_code == 204
@@ -135,7 +128,9 @@ def test_a_file_stored_in_the_database_by_an_older_server_is_still_served(
             "INSERT INTO blobs (sha256, scope, size, data, created_at) VALUES (?, ?, ?, ?, ?)",
             (sha, f"municipality:{town.municipality_id}", len(data), data, "2026-01-05T10:00:00+00:00"),
         )
-    answer = httpx.get(f"{server.url}/v1/blobs/{sha}", headers={"Authorization": f"Bearer {_token(ws)}"})
+    answer = httpx.get(
+        f"{server.url}/v1/blobs/{sha}", headers={"Authorization": f"Bearer {access_token(ws.db)}"}
+    )
     assert answer.status_code == 200 and answer.content == data
 
 

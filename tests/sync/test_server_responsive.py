@@ -22,8 +22,7 @@ import pytest
 from kommune_desk.server.db import ServerDatabase, SqliteServerDatabase
 from kommune_desk.services.sync import sync_once
 from kommune_desk.services.workflow import set_follow_up
-from kommune_desk.sync import credentials
-from tests.sync.fault_support import enrol_workstation, pending, register, state
+from tests.sync.fault_support import access_token, enrol_workstation, pending, register
 from tests.sync.harness import add_town
 from tests.sync.server_process import ServerProcess
 
@@ -94,7 +93,7 @@ def test_healthz_answers_fast_during_a_big_upload_and_a_large_push(
         sync_once(ws.db)
         for index in range(CHANGES):
             set_follow_up(ws, cases[index % len(cases)], dt.date(2027, 1, 4) + dt.timedelta(days=index % 7))
-        token = credentials.load(state(ws.db, "store_id")).access_token  # type: ignore[union-attr]
+        token = access_token(ws.db)
         path, sha = _upload_file(tmp_path)
 
         probe = subprocess.Popen(
